@@ -1,0 +1,130 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .exceptions import RuleViolation
+from .models import Booking, BookingEvent, BookingSeries, Centre, Closure, FeedToken, OpeningHours, Resource
+from .selectors import staffed_centres
+
+
+class CentreScopedAdmin(admin.ModelAdmin):
+    """Staff see and edit only their centres' rows; `centre_path` leads from the row to its centre."""
+
+    centre_path = "centre"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.centre_path}__in": staffed_centres(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            if db_field.name == "centre":
+                kwargs["queryset"] = staffed_centres(request.user)
+            elif db_field.name == "resource":
+                kwargs["queryset"] = Resource.objects.filter(centre__in=staffed_centres(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+@admin.register(Centre)
+class CentreAdmin(CentreScopedAdmin):
+    centre_path = "pk"
+    list_display = ["name", "city", "street", "time_zone", "closed_on_public_holidays"]
+    inlines = [OpeningHoursInline]
+    filter_horizontal = ["staff"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(CentreScopedAdmin):
+    list_display = ["name", "centre", "kind", "booking_mode", "units", "capacity", "requires_approval", "is_active"]
+    list_filter = ["centre", "kind", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(CentreScopedAdmin):
+    list_display = ["reason", "centre", "resource", "start", "end"]
+    list_filter = ["centre"]
+
+
+class BookingEventInline(admin.TabularInline):
+    model = BookingEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "actor", "from_status", "to_status", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
+def _state_action(service, description, *, reason_required=False):
+    def action(modeladmin, request, queryset):
+        reason = request.POST.get("reason", "")
+        done = 0
+        for booking in queryset:
+            try:
+                service(booking=booking, user=request.user, reason=reason)
+                done += 1
+            except (RuleViolation, PermissionDenied) as error:
+                modeladmin.message_user(request, f"{booking}: {getattr(error, 'message', error)}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("%(n)d bookings changed.") % {"n": done}, messages.SUCCESS)
+
+    action.short_description = description
+    action.__name__ = service.__name__
+    return action
+
+
+@admin.register(Booking)
+class BookingAdmin(CentreScopedAdmin):
+    """Bookings change state only through the actions, so that the rules and the audit trail apply."""
+
+    centre_path = "resource__centre"
+    list_display = ["title", "resource", "organisation", "start", "end", "status", "quantity"]
+    list_filter = ["status", "resource__centre", "resource__kind"]
+    search_fields = ["title", "organisation__name"]
+    date_hierarchy = "start"
+    list_select_related = ["resource__centre", "organisation"]
+    readonly_fields = ["resource", "organisation", "created_by", "series", "start", "end", "status", "sequence",
+                       "quantity", "override_reason", "decision_reason", "cancellation_reason", "created_at",
+                       "updated_at"]
+    fields = ["title", "purpose", "attendees", "public", *readonly_fields]
+    inlines = [BookingEventInline]
+    action_form = ReasonActionForm
+    actions = [
+        _state_action(services.approve_booking, _("Approve the selected requests")),
+        _state_action(services.reject_booking, _("Reject the selected requests (give a reason)")),
+        _state_action(services.cancel_booking, _("Cancel the selected bookings (give a reason)")),
+    ]
+
+    def has_add_permission(self, request):
+        # New bookings go through the booking form or the API, where every rule is checked.
+        return False
+
+
+@admin.register(BookingSeries)
+class BookingSeriesAdmin(CentreScopedAdmin):
+    centre_path = "resource__centre"
+    list_display = ["title", "resource", "organisation", "rrule", "local_start"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "scope", "created_at", "revoked_at"]
+    readonly_fields = ["owner", "scope", "organisation", "centre", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

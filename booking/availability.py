@@ -1,0 +1,175 @@
+"""When a resource is open, taken and free. Pure interval arithmetic over a handful of queries.
+
+Intervals are half-open `[start, end)` aware datetimes: 10:00-11:00 and 11:00-12:00 do not touch.
+"""
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+from django.db.models import Q
+
+from .models import ACTIVE_STATUSES, Booking, Closure, Resource
+
+
+@dataclass(frozen=True)
+class FreeInterval:
+    start: datetime
+    end: datetime
+    units: int
+
+
+@dataclass(frozen=True)
+class BusyInterval:
+    start: datetime
+    end: datetime
+    title: str | None
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Availability:
+    resource: Resource
+    start: datetime
+    end: datetime
+    free: list[FreeInterval]
+    busy: list[BusyInterval]
+
+
+@lru_cache(maxsize=64)
+def _polish_holidays(year):
+    return holidays.country_holidays("PL", years=year, language="pl")
+
+
+def public_holiday(centre, day: date) -> str | None:
+    """The name of the Polish public holiday that closes the centre on `day`, or None."""
+    if not centre.closed_on_public_holidays:
+        return None
+    return _polish_holidays(day.year).get(day)
+
+
+def local_days(tz, start, end):
+    """Every local date that the interval [start, end) touches."""
+    day = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def opening_intervals(centre, hours, start, end):
+    """Aware intervals within [start, end) when the centre is open by its weekly hours, holidays excluded."""
+    tz = centre.tz
+    by_weekday = defaultdict(list)
+    for interval in hours:
+        by_weekday[interval.weekday].append(interval)
+    result = []
+    for day in local_days(tz, start, end):
+        if public_holiday(centre, day):
+            continue
+        for interval in sorted(by_weekday[day.weekday()], key=lambda h: h.opens):
+            opens = max(datetime.combine(day, interval.opens, tzinfo=tz), start)
+            closes = min(datetime.combine(day, interval.closes, tzinfo=tz), end)
+            if opens < closes:
+                result.append((opens, closes))
+    return result
+
+
+def subtract(intervals, cuts):
+    """`intervals` (sorted, disjoint) minus every interval in `cuts`."""
+    result = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for cut_start, cut_end in cuts:
+            pieces = [
+                piece
+                for piece_start, piece_end in pieces
+                for piece in ((piece_start, min(piece_end, cut_start)), (max(piece_start, cut_end), piece_end))
+                if piece[0] < piece[1]
+            ]
+        result.extend(pieces)
+    return result
+
+
+def overlapping_bookings(resource, start, end):
+    """Active bookings of `resource` that overlap [start, end)."""
+    # Through the related manager, so each booking's `.resource` is this instance, not another query.
+    return resource.bookings.filter(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+
+
+def overlapping_closures(resource, start, end):
+    """Closures of the resource's centre, or of the resource itself, that overlap [start, end)."""
+    return Closure.objects.filter(
+        Q(resource__isnull=True) | Q(resource=resource), centre_id=resource.centre_id, start__lt=end, end__gt=start,
+    )
+
+
+def bookable_intervals(resource, start, end, hours, closures):
+    """When, within [start, end), a booking of the resource may lie, by its booking mode."""
+    if resource.booking_mode == Resource.BookingMode.SLOTS:
+        return subtract(opening_intervals(resource.centre, hours, start, end),
+                        [(closure.start, closure.end) for closure in closures])
+    return [(start, end)]
+
+
+class Usage:
+    """How many units of a resource are taken at each instant, bookings widened by the buffer."""
+
+    def __init__(self, bookings, buffer=timedelta(0)):
+        deltas = defaultdict(int)
+        for booking in bookings:
+            deltas[booking.start - buffer] += booking.quantity
+            deltas[booking.end + buffer] -= booking.quantity
+        self.instants = sorted(deltas)
+        self.levels = []
+        level = 0
+        for instant in self.instants:
+            level += deltas[instant]
+            self.levels.append(level)
+
+    def at(self, instant):
+        index = bisect_right(self.instants, instant) - 1
+        return self.levels[index] if index >= 0 else 0
+
+    def changes_within(self, start, end):
+        return self.instants[bisect_right(self.instants, start):bisect_right(self.instants, end - timedelta.resolution)]
+
+    def peak(self, start, end):
+        return max([self.at(start)] + [self.at(instant) for instant in self.changes_within(start, end)])
+
+
+def free_intervals(bookable, usage, units):
+    """Split the bookable intervals where usage changes; keep the parts with a unit left, merging equals."""
+    result = []
+    for start, end in bookable:
+        cuts = [start, *usage.changes_within(start, end), end]
+        for piece_start, piece_end in zip(cuts, cuts[1:]):
+            free = units - usage.at(piece_start)
+            if free <= 0:
+                continue
+            if result and result[-1].end == piece_start and result[-1].units == free:
+                result[-1] = FreeInterval(result[-1].start, piece_end, free)
+            else:
+                result.append(FreeInterval(piece_start, piece_end, free))
+    return result
+
+
+def resource_availability(resource, start, end, *, title_visible=lambda booking: booking.public):
+    """Free and busy intervals of `resource` within [start, end).
+
+    `title_visible(booking)` decides whether a busy interval shows the booking's title.
+    Costs three queries (opening hours, closures, bookings) whatever the history holds.
+    """
+    bookings = list(overlapping_bookings(resource, start - resource.buffer, end + resource.buffer))
+    closures = list(overlapping_closures(resource, start, end))
+    hours = list(resource.centre.opening_hours.all())
+    usage = Usage(bookings, resource.buffer)
+    free = free_intervals(bookable_intervals(resource, start, end, hours, closures), usage, resource.units)
+    busy = [
+        BusyInterval(booking.start, booking.end, booking.title if title_visible(booking) else None, booking)
+        for booking in sorted(bookings, key=lambda b: (b.start, b.pk))
+        if booking.start < end and booking.end > start
+    ]
+    return Availability(resource, start, end, free, busy)

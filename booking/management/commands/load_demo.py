@@ -1,0 +1,116 @@
+"""Demo data: the two Chorzów centres, their resources, a few organisations and three logins."""
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from booking.models import Centre, OpeningHours, Resource
+from ngo.models import Membership, Organisation
+
+WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
+                  (4, "07:00", "14:00")]
+
+CENTRES = [
+    {
+        "name": "Centrum Aktywizacji Społecznej", "short_name": "CAS", "street": "ul. Powstańców 70/3",
+        "postal_code": "41-500", "city": "Chorzów", "email": "cas@example.org", "phone": "+48 32 000 00 00",
+        "resources": [
+            ("room", "Sala szkoleniowa", 30, 1, ["rzutnik", "tablica", "nagłośnienie"]),
+            ("room", "Sala spotkań", 12, 1, ["stół konferencyjny", "ekran"]),
+            ("room", "Kuchnia warsztatowa", 10, 1, ["płyta indukcyjna", "piekarnik"]),
+            ("room", "Pracownia komputerowa", 10, 1, ["10 komputerów", "drukarka"]),
+            ("desk", "Biurko 1", 1, 1, ["gniazdko", "lampka"]),
+            ("desk", "Biurko 2", 1, 1, ["gniazdko"]),
+            ("locker", "Szafki (rząd A)", None, 8, []),
+            ("accommodation", "Baza noclegowa – pokój 4-osobowy", 4, 4, ["pościel", "ręczniki"]),
+            ("accommodation", "Baza noclegowa – pokój 2-osobowy", 2, 2, ["pościel"]),
+            ("equipment", "Rzutnik przenośny", None, 1, []),
+        ],
+    },
+    {
+        "name": "Centrum Pracy Socjalnej", "short_name": "CPS", "street": "ul. Kasprowicza 2",
+        "postal_code": "41-500", "city": "Chorzów", "email": "cps@example.org", "phone": "+48 32 000 00 01",
+        "resources": [
+            ("room", "Sala warsztatowa", 20, 1, ["flipchart"]),
+            ("room", "Pokój rozmów", 4, 1, []),
+            ("desk", "Biurko gościnne", 1, 1, []),
+            ("locker", "Szafki", None, 4, []),
+        ],
+    },
+]
+
+ORGANISATIONS = [
+    ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED),
+    ("Fundacja Pomocna Dłoń", Organisation.Kind.REGISTERED_NGO, "0000654321", Organisation.Status.VERIFIED),
+    ("Klub Rodziców Chorzów", Organisation.Kind.INFORMAL_GROUP, "", Organisation.Status.VERIFIED),
+    ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED),
+]
+
+STAFF_PERMISSIONS = [
+    ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent"]),
+    ("ngo", ["organisation", "membership", "letter"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo centres, resources, organisations and the logins staff/staff, member/member, admin/admin."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo puts well-known passwords in the database; it runs only with DEBUG on.")
+        staff = self._user("staff", "Anna", "Nowak", is_staff=True)
+        staff.groups.add(self._staff_group())
+        member = self._user("member", "Jan", "Kowalski")
+        self._user("admin", "Admin", "", is_staff=True, is_superuser=True)
+        for data in CENTRES:
+            self._centre(data, staff)
+        organisations = {}
+        for name, kind, krs, status in ORGANISATIONS:
+            organisations[name], _ = Organisation.objects.update_or_create(
+                name=name,
+                defaults={"kind": kind, "krs": krs, "status": status, "contact_person": "Jan Kowalski",
+                          "email": f"kontakt{len(organisations) + 1}@example.org"},
+            )
+        Membership.objects.update_or_create(
+            user=member, organisation=organisations["Stowarzyszenie Aktywni Seniorzy"],
+            defaults={"role": Membership.Role.COORDINATOR},
+        )
+        Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
+        self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
+
+    def _user(self, username, first_name, last_name, **flags):
+        user, _ = get_user_model().objects.update_or_create(
+            username=username,
+            defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.org", **flags},
+        )
+        user.set_password(username)
+        user.save()
+        return user
+
+    def _staff_group(self):
+        group, _ = Group.objects.get_or_create(name="Centre staff")
+        for app_label, models in STAFF_PERMISSIONS:
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
+                                                              content_type__model__in=models))
+        return group
+
+    def _centre(self, data, staff):
+        data = dict(data)
+        resources = data.pop("resources")
+        centre, _ = Centre.objects.update_or_create(name=data.pop("name"), defaults=data)
+        centre.staff.add(staff)
+        for weekday, opens, closes in WEEKDAYS_HOURS:
+            OpeningHours.objects.get_or_create(centre=centre, weekday=weekday,
+                                               opens=time.fromisoformat(opens), closes=time.fromisoformat(closes))
+        for kind, name, capacity, units, amenities in resources:
+            defaults = {"kind": kind, "capacity": capacity, "units": units, "amenities": amenities,
+                        "requires_approval": kind in ("room", "accommodation")}
+            if kind == "room":
+                defaults["max_duration"] = timedelta(hours=8)
+            if kind == "locker":
+                defaults["max_duration"] = timedelta(days=180)
+            Resource.objects.update_or_create(centre=centre, name=name, defaults=defaults)

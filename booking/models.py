@@ -1,0 +1,303 @@
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ngo.models import Organisation
+
+TIME_ZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
+
+
+class Centre(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=20, blank=True)
+    street = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    email = models.EmailField(_("staff e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Warsaw")
+    check_in_time = models.TimeField(_("check-in time"), default=time(15, 0))
+    check_out_time = models.TimeField(_("check-out time"), default=time(10, 0))
+    closed_on_public_holidays = models.BooleanField(
+        _("closed on Polish public holidays"), default=True,
+    )
+    weekly_hours_per_organisation = models.PositiveIntegerField(
+        _("weekly hours per organisation"), null=True, blank=True,
+        help_text=_("How many hours an organisation may book at this centre per week; empty means no limit."),
+    )
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True,
+                                   related_name="staffed_centres")
+
+    class Meta:
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self):
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def address(self):
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+class OpeningHours(models.Model):
+    """One opening interval on one weekday; a day may have several (for a lunch break)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["centre", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opens_before_closes"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Resource(models.Model):
+    class Kind(models.TextChoices):
+        ROOM = "room", _("Room")
+        DESK = "desk", _("Office desk")
+        LOCKER = "locker", _("Locker")
+        ACCOMMODATION = "accommodation", _("Accommodation")
+        EQUIPMENT = "equipment", _("Equipment")
+
+    class BookingMode(models.TextChoices):
+        SLOTS = "slots", _("Time slots within opening hours")
+        DAYS = "days", _("Whole days")
+        NIGHTS = "nights", _("Nights")
+
+    DEFAULT_MODE = {
+        Kind.ROOM: BookingMode.SLOTS,
+        Kind.DESK: BookingMode.SLOTS,
+        Kind.EQUIPMENT: BookingMode.SLOTS,
+        Kind.LOCKER: BookingMode.DAYS,
+        Kind.ACCOMMODATION: BookingMode.NIGHTS,
+    }
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity (people)"), null=True, blank=True)
+    units = models.PositiveIntegerField(
+        _("units"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("How many can be booked at once: beds in a dormitory, identical lockers."),
+    )
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    booking_mode = models.CharField(_("booking mode"), max_length=8, choices=BookingMode.choices, blank=True,
+                                    help_text=_("Empty means the default for the kind."))
+    requires_approval = models.BooleanField(_("requires approval"), default=True)
+    min_duration = models.DurationField(_("minimum duration"), null=True, blank=True)
+    max_duration = models.DurationField(_("maximum duration"), null=True, blank=True)
+    slot_length = models.DurationField(_("slot length"), default=timedelta(minutes=30))
+    advance_window = models.DurationField(
+        _("bookable ahead"), default=timedelta(days=365), help_text=_("How far ahead the resource can be booked."),
+    )
+    minimum_notice = models.DurationField(_("minimum notice"), default=timedelta(0))
+    buffer = models.DurationField(_("buffer between bookings"), default=timedelta(0))
+    is_active = models.BooleanField(_("active"), default=True)
+    occupancy_public = models.BooleanField(_("occupancy is public"), default=True)
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["centre", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(units__gte=1), name="resource_units_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.centre.short_name or self.centre.name})"
+
+    def save(self, *args, **kwargs):
+        if not self.booking_mode:
+            self.booking_mode = self.DEFAULT_MODE[self.kind]
+        super().save(*args, **kwargs)
+        # The exclusion constraint covers only single-unit resources; keep the marker in step.
+        self.bookings.exclude(exclusive=self.is_single_unit).update(exclusive=self.is_single_unit)
+
+    @property
+    def is_single_unit(self):
+        return self.units == 1
+
+
+class Closure(models.Model):
+    """The whole centre or one resource closed for a date-time range."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="closures")
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="closures",
+                                 help_text=_("Empty means the whole centre."))
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["start"]
+        constraints = [models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="closure_start_before_end")]
+
+    def __str__(self):
+        return f"{self.reason} ({self.start:%Y-%m-%d})"
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingSeries(models.Model):
+    """A recurring booking: an RFC 5545 RRULE whose occurrences are ordinary bookings linked here."""
+
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.PROTECT, related_name="series")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="booking_series")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    rrule = models.CharField(_("recurrence rule"), max_length=500)
+    local_start = models.DateTimeField(_("first occurrence"))
+    duration = models.DurationField(_("duration"))
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking series")
+        verbose_name_plural = _("booking series")
+
+    def __str__(self):
+        return f"{self.title} ({self.rrule})"
+
+
+class Booking(models.Model):
+    Status = BookingStatus
+
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.PROTECT,
+                                 related_name="bookings")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="bookings")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("booked by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="bookings")
+    series = models.ForeignKey(BookingSeries, verbose_name=_("series"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="bookings")
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    attendees = models.PositiveIntegerField(_("attendees"), default=1)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    public = models.BooleanField(_("title is public"), default=False)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=16, choices=BookingStatus.choices,
+                              default=BookingStatus.PENDING)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, help_text=_("Raised on every change (iCalendar)."))
+    exclusive = models.BooleanField(
+        default=True, editable=False,
+        help_text="Copy of resource.units == 1; the PostgreSQL exclusion constraint applies to these rows.",
+    )
+    override_reason = models.TextField(_("reason for overriding rules"), blank=True)
+    decision_reason = models.TextField(_("reason of approval or rejection"), blank=True)
+    cancellation_reason = models.TextField(_("reason of cancellation"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["resource", "start", "end"], name="booking_resource_time"),
+            models.Index(fields=["organisation", "start"], name="booking_organisation_start"),
+            models.Index(fields=["status", "created_at"], name="booking_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="booking_start_before_end"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="booking_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} – {self.resource.name}, {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+
+class BookingEvent(models.Model):
+    """Audit trail: every state change of a booking, who made it, when and why."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=16, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=BookingStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class FeedToken(models.Model):
+    """A secret calendar-feed URL. Only the SHA-256 of the token is kept."""
+
+    class Scope(models.TextChoices):
+        ORGANISATION = "organisation", _("Organisation's bookings")
+        PERSON = "person", _("My bookings")
+        CENTRE = "centre", _("Centre's bookings (staff)")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
+                              related_name="feed_tokens")
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name or self.get_scope_display()

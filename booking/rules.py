@@ -1,0 +1,205 @@
+"""The booking rules of DESIGN §3. Each check raises RuleViolation with a machine code and a translated message.
+
+`check_booking_rules` is the one entry point: the API, the web pages, the admin and the shell all reach it
+through `services.create_booking`.
+"""
+from datetime import datetime, time, timedelta
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ngo.models import Organisation
+
+from .availability import opening_intervals, overlapping_closures, public_holiday, subtract
+from .exceptions import RuleViolation
+from .models import ACTIVE_STATUSES, Booking, Resource
+from .selectors import is_centre_staff, is_member
+
+
+def check_interval(start, end):
+    if start.tzinfo is None or end.tzinfo is None:
+        raise RuleViolation("invalid_interval", _("Start and end must carry a time zone."), "start")
+    if start >= end:
+        raise RuleViolation("invalid_interval", _("The end must be later than the start."), "end")
+
+
+def check_quantity(resource, quantity, attendees):
+    if quantity < 1:
+        raise RuleViolation("invalid_quantity", _("Book at least one unit."), "quantity")
+    if quantity > resource.units:
+        raise RuleViolation(
+            "too_many_units",
+            _("%(name)s has only %(units)d units.") % {"name": resource.name, "units": resource.units},
+            "quantity",
+        )
+    if resource.capacity is not None and attendees > resource.capacity:
+        raise RuleViolation(
+            "over_capacity",
+            _("%(name)s holds at most %(capacity)d people.") % {"name": resource.name, "capacity": resource.capacity},
+            "attendees",
+        )
+
+
+def check_resource_active(resource):
+    if not resource.is_active:
+        raise RuleViolation("resource_inactive", _("This resource cannot be booked at the moment."), "resource")
+
+
+def check_organisation(organisation, user, centre):
+    if organisation.status != Organisation.Status.VERIFIED:
+        raise RuleViolation(
+            "organisation_not_verified",
+            _("%(name)s has not been verified by the centre yet.") % {"name": organisation.name},
+            "organisation",
+        )
+    if not is_member(user, organisation) and not is_centre_staff(user, centre):
+        raise RuleViolation("not_a_member", _("You can book only for an organisation you belong to."), "organisation")
+
+
+def _open_day(resource, day, hours):
+    """A day with opening hours left after holidays and closures."""
+    tz = resource.centre.tz
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    closures = [(c.start, c.end) for c in overlapping_closures(resource, start, end)]
+    return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
+
+
+def _closed_message(resource, day):
+    holiday = public_holiday(resource.centre, day)
+    if holiday:
+        return _("The centre is closed on %(day)s (%(holiday)s).") % {"day": date_format(day), "holiday": holiday}
+    return _("The centre is closed on %(day)s.") % {"day": date_format(day)}
+
+
+def _within_one_interval(resource, day, hours, start, end):
+    tz = resource.centre.tz
+    day_start = datetime.combine(day, time(0), tzinfo=tz)
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    intervals = opening_intervals(resource.centre, hours, day_start, day_end)
+    return any(opens <= start and end <= closes for opens, closes in intervals)
+
+
+def check_slots_shape(resource, start, end, hours):
+    tz = resource.centre.tz
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    slot_minutes = max(int(resource.slot_length.total_seconds() // 60), 1)
+    for moment in (local_start, local_end):
+        if moment.second or moment.microsecond or (moment.hour * 60 + moment.minute) % slot_minutes:
+            raise RuleViolation(
+                "misaligned",
+                _("Bookings start and end on whole %(minutes)d-minute slots.") % {"minutes": slot_minutes},
+                "start" if moment is local_start else "end",
+            )
+    day = local_start.date()
+    if (local_end - timedelta.resolution).date() != day:
+        raise RuleViolation("outside_opening_hours", _("A booking must start and end on the same day."), "end")
+    if public_holiday(resource.centre, day):
+        raise RuleViolation("closed", _closed_message(resource, day), "start")
+    if not _within_one_interval(resource, day, hours, start, end):
+        raise RuleViolation("outside_opening_hours", _("The centre is not open for the whole of this time."), "start")
+    if overlapping_closures(resource, start, end).exists():
+        raise RuleViolation("closed", _closed_message(resource, day), "start")
+
+
+def check_days_shape(resource, start, end):
+    tz = resource.centre.tz
+    for moment, field in ((start.astimezone(tz), "start"), (end.astimezone(tz), "end")):
+        if moment.timetz().replace(tzinfo=None) != time(0):
+            raise RuleViolation("misaligned", _("Book whole days: from midnight to midnight."), field)
+
+
+def check_nights_shape(resource, start, end, hours):
+    centre = resource.centre
+    local_start, local_end = start.astimezone(centre.tz), end.astimezone(centre.tz)
+    if local_start.time() != centre.check_in_time or local_end.time() != centre.check_out_time \
+            or local_end.date() <= local_start.date():
+        raise RuleViolation(
+            "misaligned",
+            _("Stays start at check-in (%(check_in)s) and end at check-out (%(check_out)s) on a later day.")
+            % {"check_in": centre.check_in_time.strftime("%H:%M"), "check_out": centre.check_out_time.strftime("%H:%M")},
+            "start",
+        )
+    for day, field in ((local_start.date(), "start"), (local_end.date(), "end")):
+        if not _open_day(resource, day, hours):
+            raise RuleViolation("closed", _closed_message(resource, day), field)
+
+
+def check_shape(resource, start, end, hours):
+    """Start and end fit the resource's booking mode: slots, whole days or nights."""
+    mode = resource.booking_mode
+    if mode == Resource.BookingMode.SLOTS:
+        check_slots_shape(resource, start, end, hours)
+    elif mode == Resource.BookingMode.DAYS:
+        check_days_shape(resource, start, end)
+    else:
+        check_nights_shape(resource, start, end, hours)
+
+
+def _human_duration(duration):
+    minutes = int(duration.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return _("%(n)d days") % {"n": minutes // (24 * 60)}
+    if minutes % 60 == 0:
+        return _("%(n)d h") % {"n": minutes // 60}
+    return _("%(n)d min") % {"n": minutes}
+
+
+def check_duration(resource, start, end):
+    duration = end - start
+    if resource.min_duration and duration < resource.min_duration:
+        raise RuleViolation("too_short", _("A booking lasts at least %(d)s.") % {"d": _human_duration(resource.min_duration)}, "end")
+    if resource.max_duration and duration > resource.max_duration:
+        raise RuleViolation("too_long", _("A booking lasts at most %(d)s.") % {"d": _human_duration(resource.max_duration)}, "end")
+
+
+def check_timing(resource, start, now):
+    if start < now:
+        raise RuleViolation("in_the_past", _("This time has already passed."), "start")
+    if start < now + resource.minimum_notice:
+        raise RuleViolation(
+            "too_late", _("Book at least %(d)s ahead.") % {"d": _human_duration(resource.minimum_notice)}, "start",
+        )
+    if start > now + resource.advance_window:
+        raise RuleViolation(
+            "too_far_ahead",
+            _("This resource can be booked at most %(d)s ahead.") % {"d": _human_duration(resource.advance_window)},
+            "start",
+        )
+
+
+def check_weekly_quota(resource, organisation, start, end, exclude_pk=None):
+    """The organisation's booked hours at the centre in the local week of `start` stay within the quota."""
+    quota = resource.centre.weekly_hours_per_organisation
+    if quota is None:
+        return
+    tz = resource.centre.tz
+    local_start = start.astimezone(tz)
+    week_start = datetime.combine(local_start.date() - timedelta(days=local_start.weekday()), time(0), tzinfo=tz)
+    week_end = datetime.combine(week_start.date() + timedelta(days=7), time(0), tzinfo=tz)
+    booked = (
+        Booking.objects.filter(organisation=organisation, resource__centre_id=resource.centre_id,
+                               status__in=ACTIVE_STATUSES, start__lt=week_end, end__gt=week_start)
+        .exclude(pk=exclude_pk)
+        .only("start", "end")
+    )
+    used = sum(((min(b.end, week_end) - max(b.start, week_start)) for b in booked), timedelta(0))
+    wanted = min(end, week_end) - max(start, week_start)
+    if used + wanted > timedelta(hours=quota):
+        raise RuleViolation(
+            "quota_exceeded",
+            _("%(name)s may book at most %(quota)d hours a week here; %(used).1f are already booked.")
+            % {"name": organisation.name, "quota": quota, "used": used.total_seconds() / 3600},
+            "end",
+        )
+
+
+def check_booking_rules(*, resource, organisation, user, start, end, quantity, attendees, now, hours):
+    """Every rule a member's booking must keep, in the order a person would want to hear about them."""
+    check_resource_active(resource)
+    check_quantity(resource, quantity, attendees)
+    check_organisation(organisation, user, resource.centre)
+    check_shape(resource, start, end, hours)
+    check_duration(resource, start, end)
+    check_timing(resource, start, now)
+    check_weekly_quota(resource, organisation, start, end)

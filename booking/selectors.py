@@ -1,0 +1,64 @@
+"""Who may see what. Every list the API, the pages and the feeds show starts from one of these."""
+from django.db.models import Q
+
+from ngo.models import Membership, Organisation
+from ngo.selectors import can_manage_organisations, is_coordinator, is_member  # noqa: F401 (re-exported)
+
+from .models import Booking, Centre
+
+
+def is_centre_staff(user, centre) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return centre.staff.filter(pk=user.pk).exists()
+
+
+def staffed_centres(user):
+    if not user.is_authenticated:
+        return Centre.objects.none()
+    if user.is_superuser:
+        return Centre.objects.all()
+    return Centre.objects.filter(staff=user)
+
+
+def member_organisation_ids(user):
+    return Membership.objects.filter(user=user).values("organisation_id")
+
+
+def visible_bookings(user):
+    """Members see their organisations' bookings, staff their centres', a superuser all."""
+    if not user.is_authenticated:
+        return Booking.objects.none()
+    if user.is_superuser:
+        return Booking.objects.all()
+    return Booking.objects.filter(
+        Q(organisation_id__in=member_organisation_ids(user))
+        | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
+    )
+
+
+def visible_organisations(user):
+    """Members see their organisations; any centre staff see all of them (they verify them)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if can_manage_organisations(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=member_organisation_ids(user))
+
+
+def title_visibility(user):
+    """A function telling whether `user` may read a booking's title: public ones, and those they may see.
+
+    Computed once per request, so that checking many bookings costs no further queries.
+    """
+    if not user.is_authenticated:
+        return lambda booking: booking.public
+    if user.is_superuser:
+        return lambda booking: True
+    organisation_ids = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    centre_ids = set(user.staffed_centres.values_list("pk", flat=True))
+    return lambda booking: (
+        booking.public or booking.organisation_id in organisation_ids or booking.resource.centre_id in centre_ids
+    )

@@ -1,0 +1,135 @@
+"""Every change to a booking goes through here: one transaction, the rules, the lock, the audit event.
+
+Writers of one resource are serialised in the database: a row lock on the resource on PostgreSQL, and
+`BEGIN IMMEDIATE` (settings) on SQLite. On PostgreSQL an exclusion constraint backs this up for
+single-unit resources, so even a raw insert cannot double-book them.
+"""
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .availability import Usage, overlapping_bookings
+from .exceptions import BookingConflict, RuleViolation
+from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Resource
+from .rules import check_booking_rules, check_interval, check_quantity
+from .selectors import is_centre_staff, is_member
+from .signals import booking_changed
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+def lock_resource(resource_id):
+    """Take the resource's write lock for the rest of the transaction and return it fresh."""
+    return Resource.objects.select_for_update(of=("self",)).select_related("centre").get(pk=resource_id)
+
+
+def find_conflicts(resource, start, end, quantity, exclude_pk=None):
+    """The active bookings in the way of `quantity` units over [start, end), buffers included; [] if it fits."""
+    bookings = [b for b in overlapping_bookings(resource, start - resource.buffer, end + resource.buffer)
+                if b.pk != exclude_pk]
+    if Usage(bookings, resource.buffer).peak(start, end) + quantity <= resource.units:
+        return []
+    return bookings
+
+
+def _record(booking, *, actor, from_status, reason=""):
+    BookingEvent.objects.create(booking=booking, actor=actor, from_status=from_status, to_status=booking.status,
+                                reason=reason)
+    booking_changed.send(sender=Booking, booking=booking, from_status=from_status, actor=actor, reason=reason)
+
+
+def create_booking(*, user, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,
+                   public=False, override_reason="", series=None, now=None):
+    """Book `resource` for `organisation`, or raise RuleViolation / BookingConflict and write nothing.
+
+    Staff of the centre may pass `override_reason` to set the rules aside; conflicts are never overridden.
+    """
+    now = now or timezone.now()
+    check_interval(start, end)
+    with transaction.atomic():
+        resource = lock_resource(resource.pk)
+        if override_reason:
+            if not is_centre_staff(user, resource.centre):
+                raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
+            check_quantity(resource, quantity, attendees)
+        else:
+            hours = list(resource.centre.opening_hours.all())
+            check_booking_rules(resource=resource, organisation=organisation, user=user, start=start, end=end,
+                                quantity=quantity, attendees=attendees, now=now, hours=hours)
+        conflicts = find_conflicts(resource, start, end, quantity)
+        if conflicts:
+            raise BookingConflict(conflicts)
+        booking = Booking(
+            resource=resource, organisation=organisation, created_by=user, series=series, title=title,
+            purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=start, end=end,
+            status=BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED,
+            exclusive=resource.is_single_unit, override_reason=override_reason,
+        )
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError as error:
+            if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+                raise BookingConflict(list(overlapping_bookings(resource, start, end))) from error
+            raise
+        _record(booking, actor=user, from_status="", reason=override_reason)
+    return booking
+
+
+def _transition(booking, *, to, allowed_from, actor, reason, reason_field=None, authorise):
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
+            "resource__centre", "organisation").get(pk=booking.pk)
+        authorise(booking)
+        if booking.status not in allowed_from:
+            raise RuleViolation(
+                "invalid_transition",
+                _("This booking is %(status)s and cannot change that way.") % {"status": booking.get_status_display().lower()},
+                "status",
+            )
+        from_status = booking.status
+        booking.status = to
+        booking.sequence += 1
+        fields = ["status", "sequence", "updated_at"]
+        if reason_field:
+            setattr(booking, reason_field, reason)
+            fields.append(reason_field)
+        booking.save(update_fields=fields)
+        _record(booking, actor=actor, from_status=from_status, reason=reason)
+    return booking
+
+
+def _require_staff(user, booking):
+    if not is_centre_staff(user, booking.resource.centre):
+        raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": booking.resource.centre})
+
+
+def approve_booking(*, booking, user, reason=""):
+    return _transition(booking, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING], actor=user,
+                       reason=reason, reason_field="decision_reason", authorise=lambda b: _require_staff(user, b))
+
+
+def reject_booking(*, booking, user, reason):
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("Say why the request is rejected."), "reason")
+    return _transition(booking, to=BookingStatus.REJECTED, allowed_from=[BookingStatus.PENDING], actor=user,
+                       reason=reason, reason_field="decision_reason", authorise=lambda b: _require_staff(user, b))
+
+
+def cancel_booking(*, booking, user, reason="", now=None):
+    """Members cancel their organisation's bookings that have not started; staff cancel any, with a reason."""
+    now = now or timezone.now()
+
+    def authorise(booking):
+        if is_centre_staff(user, booking.resource.centre):
+            if not (reason or "").strip() and not is_member(user, booking.organisation):
+                raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
+            return
+        if not is_member(user, booking.organisation):
+            raise PermissionDenied(_("You can cancel only your organisation's bookings."))
+        if booking.start <= now:
+            raise RuleViolation("already_started", _("A booking that has started can no longer be cancelled."), "start")
+
+    return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=user,
+                       reason=reason, reason_field="cancellation_reason", authorise=authorise)

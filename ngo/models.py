@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+krs_validator = RegexValidator(r"^\d{10}$", _("A KRS number has exactly 10 digits."), code="invalid_krs")
+
+
+class User(AbstractUser):
+    """A person: an NGO member, a coordinator or centre staff. `language` picks their e-mails' language."""
+
+    class Language(models.TextChoices):
+        POLISH = "pl", _("Polish")
+        ENGLISH = "en", _("English")
+
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.POLISH)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        REGISTERED_NGO = "registered", _("Registered NGO (KRS)")
+        ASSOCIATION = "association", _("Association without KRS yet")
+        FOUNDATION = "foundation", _("Foundation without KRS yet")
+        INFORMAL_GROUP = "informal", _("Informal group")
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    krs = models.CharField(_("KRS number"), max_length=10, blank=True, validators=[krs_validator])
+    contact_person = models.CharField(_("contact person"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("status changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    status_reason = models.TextField(_("reason of the status"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    removed_at = models.DateTimeField(
+        _("removed at"), null=True, blank=True,
+        help_text=_("When the organisation left the centre; its personal data is purged some years later."),
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["krs"], condition=~models.Q(krs=""), name="unique_krs"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self):
+        return self.status == self.Status.VERIFIED
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                             related_name="memberships")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+
+class Letter(models.Model):
+    """The correspondence register: a letter that arrived at the centre's address for an organisation."""
+
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="letters")
+    received_at = models.DateTimeField(_("received at"))
+    sender = models.CharField(_("sender"), max_length=200)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.sender} → {self.organisation}"

@@ -1,0 +1,84 @@
+"""Organisations, their members and their letters. Callers pass who acts; permission checks live here."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Letter, Membership, Organisation
+from .selectors import can_manage_organisations, is_coordinator
+from .signals import letter_received, organisation_status_changed
+
+
+def _clean_krs(kind, krs):
+    krs = (krs or "").strip()
+    if kind == Organisation.Kind.REGISTERED_NGO and not krs:
+        raise ValidationError({"krs": ValidationError(_("A registered NGO gives its KRS number."), code="krs_required")})
+    if kind == Organisation.Kind.INFORMAL_GROUP and krs:
+        raise ValidationError({"krs": ValidationError(_("An informal group has no KRS number."), code="krs_not_allowed")})
+    return krs
+
+
+@transaction.atomic
+def register_organisation(*, user, name, kind, contact_person, email, krs="", phone="", description=""):
+    """A new organisation starts unverified, with the person who registered it as its coordinator."""
+    organisation = Organisation(name=name, kind=kind, krs=_clean_krs(kind, krs), contact_person=contact_person,
+                                email=email, phone=phone, description=description)
+    organisation.full_clean()
+    organisation.save()
+    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    return organisation
+
+
+@transaction.atomic
+def set_organisation_status(*, organisation, actor, status, reason=""):
+    """Staff verify or suspend an organisation (or send it back to unverified)."""
+    if not can_manage_organisations(actor):
+        raise PermissionDenied(_("Only centre staff verify organisations."))
+    if status not in Organisation.Status.values:
+        raise ValidationError({"status": ValidationError(_("Unknown status."), code="invalid_choice")})
+    if status == Organisation.Status.SUSPENDED and not reason.strip():
+        raise ValidationError({"reason": ValidationError(_("Say why the organisation is suspended."), code="reason_required")})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    organisation.status = status
+    organisation.status_reason = reason
+    organisation.status_changed_at = timezone.now()
+    organisation.status_changed_by = actor
+    organisation.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
+    organisation_status_changed.send(sender=Organisation, organisation=organisation, actor=actor)
+    return organisation
+
+
+def _require_coordinator(actor, organisation):
+    if not (is_coordinator(actor, organisation) or can_manage_organisations(actor)):
+        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
+
+
+@transaction.atomic
+def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
+    _require_coordinator(actor, organisation)
+    membership, _created = Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership, actor):
+    """Removing a member also ends what their membership gave them: bookings stay, feeds stop showing them."""
+    _require_coordinator(actor, membership.organisation)
+    remaining = Membership.objects.filter(organisation=membership.organisation, role=Membership.Role.COORDINATOR) \
+        .exclude(pk=membership.pk)
+    if membership.role == Membership.Role.COORDINATOR and not remaining.exists():
+        raise ValidationError({"user": ValidationError(_("An organisation keeps at least one coordinator."),
+                                                       code="last_coordinator")})
+    membership.delete()
+
+
+@transaction.atomic
+def log_letter(*, organisation, actor, sender, description="", received_at=None):
+    if not can_manage_organisations(actor):
+        raise PermissionDenied(_("Only centre staff log correspondence."))
+    letter = Letter.objects.create(organisation=organisation, logged_by=actor, sender=sender,
+                                   description=description, received_at=received_at or timezone.now())
+    letter_received.send(sender=Letter, letter=letter)
+    return letter

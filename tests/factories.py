@@ -1,0 +1,65 @@
+"""Small builders for test data. Bookings are made through the services, as users make them."""
+from datetime import date, datetime, time, timedelta
+from itertools import count
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+
+from booking.availability import public_holiday
+from booking.models import Centre, OpeningHours, Resource
+from ngo.models import Membership, Organisation
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+_numbers = count(1)
+
+
+def at(day: date, hour: int, minute: int = 0, tz=WARSAW) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+
+def next_open_weekday(weekday=1, weeks_ahead=1, centre=None) -> date:
+    """A date on `weekday` (0 = Monday) at least `weeks_ahead` weeks from today, not a public holiday."""
+    day = date.today() + timedelta(weeks=weeks_ahead)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    while centre is not None and public_holiday(centre, day):
+        day += timedelta(weeks=1)
+    return day
+
+
+def make_user(username=None, **fields):
+    username = username or f"user{next(_numbers)}"
+    user = get_user_model().objects.create_user(username=username, password=username,
+                                                email=f"{username}@example.org", **fields)
+    return user
+
+
+def make_centre(name=None, staff=(), **fields):
+    """A centre open Monday-Thursday 07:00-18:00 and Friday 07:00-14:00, as the Chorzów ones."""
+    centre = Centre.objects.create(
+        name=name or f"Centrum {next(_numbers)}", street="ul. Powstańców 70/3", postal_code="41-500",
+        city="Chorzów", email="centrum@example.org", **fields,
+    )
+    for weekday in range(4):
+        OpeningHours.objects.create(centre=centre, weekday=weekday, opens=time(7), closes=time(18))
+    OpeningHours.objects.create(centre=centre, weekday=4, opens=time(7), closes=time(14))
+    centre.staff.add(*staff)
+    return centre
+
+
+def make_resource(centre, kind=Resource.Kind.ROOM, **fields):
+    fields.setdefault("name", f"{kind} {next(_numbers)}")
+    fields.setdefault("capacity", 20 if kind == Resource.Kind.ROOM else None)
+    fields.setdefault("requires_approval", True)
+    return Resource.objects.create(centre=centre, kind=kind, **fields)
+
+
+def make_organisation(name=None, members=(), coordinators=(), status=Organisation.Status.VERIFIED, **fields):
+    organisation = Organisation.objects.create(
+        name=name or f"Stowarzyszenie {next(_numbers)}", kind=fields.pop("kind", Organisation.Kind.ASSOCIATION),
+        contact_person="Jan Kowalski", email="kontakt@example.org", status=status, **fields,
+    )
+    for user in members:
+        Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.MEMBER)
+    for user in coordinators:
+        Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    return organisation
