@@ -1,0 +1,3 @@
+"""Member and staff web pages (filled in by the web pages work)."""
+app_name = "booking"
+urlpatterns = []
