@@ -1,3 +1,10 @@
-"""Calendar feeds: /feeds/resource/<id>.ics and /feeds/<token>.ics (filled in by the feeds work)."""
+"""Calendar feeds: /feeds/resource/<id>.ics (public occupancy) and /feeds/<token>.ics (secret-token feeds)."""
+from django.urls import path
+
+from . import feeds
+
 app_name = "feeds"
-urlpatterns = []
+urlpatterns = [
+    path("resource/<int:pk>.ics", feeds.resource_feed, name="resource"),
+    path("<str:token>.ics", feeds.token_feed, name="token"),
+]

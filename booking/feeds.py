@@ -1,14 +1,23 @@
-"""Secret calendar-feed tokens. The raw token is shown once; only its SHA-256 is stored."""
+"""Calendar feeds: secret tokens (the raw token is shown once; only its SHA-256 is stored) and what each feed shows."""
 import hashlib
 import secrets
+from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import FeedToken
-from .selectors import is_centre_staff, is_member
+from .models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
+from .selectors import is_centre_staff, is_member, visible_bookings
+
+FEED_PAST = timedelta(days=90)
+FEED_FUTURE = relativedelta(years=2)
+CANCELLED_SHOWN_FOR = timedelta(days=30)
 
 
 def hash_token(raw_token: str) -> str:
@@ -52,3 +61,64 @@ def active_feed_token(raw_token: str):
     return FeedToken.objects.select_related("owner", "organisation", "centre").filter(
         token_hash=hash_token(raw_token), revoked_at__isnull=True,
     ).first()
+
+
+def token_feed_url(raw_token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("feeds:token", kwargs={"token": raw_token})
+
+
+def resource_feed_url(resource) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("feeds:resource", kwargs={"pk": resource.pk})
+
+
+def webcal_url(url: str) -> str:
+    """The same feed as a webcal:// link, which calendar apps open as a subscription."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+def feed_window(now):
+    """A feed covers 90 days back to two years ahead."""
+    return now - FEED_PAST, now + FEED_FUTURE
+
+
+def in_feed(bookings, *, now):
+    """The bookings a feed carries: active ones in the window, and those cancelled in the last 30 days
+    (as CANCELLED, so subscribed calendars drop them). Rejected requests never show."""
+    first, last = feed_window(now)
+    return bookings.filter(start__lt=last, end__gt=first).filter(
+        Q(status__in=ACTIVE_STATUSES) | Q(status=BookingStatus.CANCELLED, updated_at__gte=now - CANCELLED_SHOWN_FOR)
+    ).select_related("resource__centre", "organisation", "created_by").order_by("start", "pk")
+
+
+def public_occupancy_resources():
+    """Resources whose occupancy anyone may subscribe to."""
+    return Resource.objects.filter(is_active=True, occupancy_public=True).select_related("centre")
+
+
+def occupancy_bookings(resource, *, now):
+    return in_feed(Booking.objects.filter(resource=resource), now=now)
+
+
+def feed_bookings(feed, *, now):
+    """What the feed shows: its scope, cut down to what the owner may see at this moment.
+
+    The check is part of the query (no separate permission lookup): a member removed from the organisation,
+    staff removed from the centre, or a deactivated owner get an empty feed.
+    """
+    owner = feed.owner
+    if not owner.is_active:
+        return Booking.objects.none()
+    bookings = visible_bookings(owner)
+    if feed.scope == FeedToken.Scope.ORGANISATION:
+        bookings = bookings.filter(organisation_id=feed.organisation_id)
+    elif feed.scope == FeedToken.Scope.CENTRE:
+        bookings = bookings.filter(resource__centre_id=feed.centre_id)
+    else:
+        bookings = bookings.filter(created_by=owner)
+    return in_feed(bookings, now=now)
+
+
+def feed_version(bookings):
+    """A cheap fingerprint of what a feed would show, from one aggregate query: how many bookings, the latest
+    change, and the sum of their ids (so that one booking leaving and another arriving also counts)."""
+    return tuple(bookings.aggregate(count=Count("pk"), changed=Max("updated_at"), ids=Sum("pk")).values())

@@ -1,17 +1,28 @@
-"""Bookings as iCalendar (RFC 5545), built with the `icalendar` library.
+"""Bookings as iCalendar (RFC 5545, RFC 7986), built with the `icalendar` library.
 
-Pure functions: they take bookings (with resource, centre and organisation loaded) and return calendars.
-Used by the calendar feeds and by the e-mail invitations (METHOD:REQUEST / METHOD:CANCEL).
+Pure functions: they take bookings (with resource, centre, organisation and created_by loaded) and return
+calendars. Used by the calendar feeds (METHOD:PUBLISH) and by the e-mail invitations (METHOD:REQUEST /
+METHOD:CANCEL). Texts follow the active language; the callers choose it.
+
+How bookings look in a calendar:
+- slots: DTSTART/DTEND with the centre's TZID, in local wall time;
+- days (lockers, desks by the day): all-day events, DTSTART;VALUE=DATE to the exclusive DTEND date;
+- nights (accommodation): one event from check-in to check-out (TZID date-times, so the calendar shows
+  when to arrive and leave), the number of nights in the summary.
 """
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from icalendar import Calendar, Event, vCalAddress, vDuration
 
-from .models import BookingStatus
+from .models import BookingStatus, Resource
 
 PRODID = "-//Centre booking//centre-booking//PL"
+FEED_REFRESH = timedelta(hours=1)
 ICAL_STATUS = {
     BookingStatus.PENDING: "TENTATIVE",
     BookingStatus.CONFIRMED: "CONFIRMED",
@@ -20,47 +31,153 @@ ICAL_STATUS = {
 }
 
 
+def _site_host() -> str:
+    return settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
+
+
 def booking_uid(booking) -> str:
     """Stable for the booking's whole life, so calendars update the event instead of adding another."""
-    return f"booking-{booking.pk}@{settings.SITE_URL.split('://')[-1].split('/')[0].split(':')[0]}"
+    return f"booking-{booking.pk}@{_site_host()}"
 
 
-def booking_event(booking, *, title=None, stamp=None) -> Event:
-    """One VEVENT for `booking`, in its centre's time zone. `title` overrides the summary (public feeds)."""
+def booking_link(booking) -> str:
+    """Where the site shows the booking: its resource's week, in the active language."""
+    day = booking.start.astimezone(booking.resource.centre.tz).date()
+    path = reverse("booking:resource_week", args=[booking.resource_id])
+    return f"{settings.SITE_URL.rstrip('/')}{path}?date={day.isoformat()}"
+
+
+def event_times(booking) -> tuple[date, date] | tuple[datetime, datetime]:
+    """Start and end as the calendar shows them: local dates for whole-day bookings, else local date-times."""
+    resource = booking.resource
+    tz = resource.centre.tz
+    start, end = booking.start.astimezone(tz), booking.end.astimezone(tz)
+    if resource.booking_mode == Resource.BookingMode.DAYS and start.time() == end.time() == time(0):
+        return start.date(), end.date()
+    return start, end
+
+
+def _with_nights(booking, title):
+    if booking.resource.booking_mode != Resource.BookingMode.NIGHTS:
+        return title
+    tz = booking.resource.centre.tz
+    nights = (booking.end.astimezone(tz).date() - booking.start.astimezone(tz).date()).days
+    return ngettext("%(title)s (%(count)d night)", "%(title)s (%(count)d nights)", nights) % {
+        "title": title, "count": nights,
+    }
+
+
+def occupied_title(booking) -> str:
+    """What the public sees of a booking whose title is not public."""
+    units = booking.resource.units
+    if units > 1:
+        return _("Booked (%(quantity)d of %(units)d)") % {"quantity": booking.quantity, "units": units}
+    return _("Booked")
+
+
+def booking_description(booking) -> str:
+    """Purpose, organisation, who booked, status and a link: what a member needs when the event pops up."""
+    lines = []
+    if booking.purpose:
+        lines.append(_("Purpose: %(purpose)s") % {"purpose": booking.purpose})
+    lines.append(_("Organisation: %(organisation)s") % {"organisation": booking.organisation.name})
+    if booking.created_by is not None:
+        person = booking.created_by.get_full_name() or booking.created_by.get_username()
+        lines.append(_("Booked by: %(person)s") % {"person": person})
+    lines.append(_("Status: %(status)s") % {"status": booking.get_status_display()})
+    if booking.resource.units > 1:
+        lines.append(_("Units: %(quantity)d of %(units)d") % {"quantity": booking.quantity,
+                                                              "units": booking.resource.units})
+    lines.append(_("Details: %(url)s") % {"url": booking_link(booking)})
+    return "\n".join(lines)
+
+
+def booking_event(booking, *, title=None, stamp=None, details=True) -> Event:
+    """One VEVENT for `booking`, in its centre's time zone.
+
+    `title` overrides the summary; `details=False` leaves out the description and the link (public occupancy).
+    """
     resource = booking.resource
     centre = resource.centre
-    tz = centre.tz
+    start, end = event_times(booking)
     return Event.new(
         uid=booking_uid(booking),
         sequence=booking.sequence,
         stamp=stamp or timezone.now(),
         last_modified=booking.updated_at,
-        start=booking.start.astimezone(tz),
-        end=booking.end.astimezone(tz),
-        summary=title if title is not None else booking.title,
+        start=start,
+        end=end,
+        summary=_with_nights(booking, title if title is not None else booking.title),
+        description=booking_description(booking) if details else None,
+        url=booking_link(booking) if details else None,
         location=f"{resource.name}, {centre.name}, {centre.address}",
         status=ICAL_STATUS[booking.status],
     )
 
 
+def _span(events) -> tuple[date, date] | None:
+    """The first and last local dates the events touch, a day added on each side."""
+    days = [moment.date() if isinstance(moment, datetime) else moment
+            for event in events for moment in (event.start, event.end)]
+    if not days:
+        return None
+    return min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+
+
 def bookings_calendar(events, *, name, method="PUBLISH", window=None) -> Calendar:
     """A VCALENDAR holding `events`, with a VTIMEZONE for every zone they use.
 
-    `window` (first, last date) bounds the time-zone transitions written; by default one year around now.
+    The VTIMEZONEs describe the transitions over the events' span, widened to `window` (first, last date).
     """
-    calendar = Calendar.new(prodid=PRODID, name=name, method=method, calscale="GREGORIAN",
-                            subcomponents=list(events))
-    today = timezone.now().date()
-    first, last = window or (today - timedelta(days=366), today + timedelta(days=3 * 366))
-    calendar.add_missing_timezones(first_date=first, last_date=last)
+    events = list(events)
+    calendar = Calendar.new(prodid=PRODID, name=name, method=method, calscale="GREGORIAN", subcomponents=events)
+    del calendar["UID"]  # Calendar.new makes up a random one; an unchanged feed should read the same
+    span = _span(events)
+    if span:
+        first, last = (min(span[0], window[0]), max(span[1], window[1])) if window else span
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar
+
+
+def feed_calendar(bookings, *, name, time_zone, window=None, public=False, stamp=None) -> Calendar:
+    """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly.
+
+    `window` is the feed's (first, last) date, which its VTIMEZONEs cover. `public=True` is the occupancy view:
+    titles only of public bookings, no description, people or links.
+    """
+    stamp = stamp or timezone.now()
+    events = []
+    for booking in bookings:
+        if public:
+            title = booking.title if booking.public else occupied_title(booking)
+            events.append(booking_event(booking, title=title, stamp=stamp, details=False))
+        else:
+            events.append(booking_event(booking, stamp=stamp))
+    calendar = bookings_calendar(events, name=name, window=window)
+    calendar.add("X-WR-TIMEZONE", time_zone)
+    calendar.refresh_interval = FEED_REFRESH
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
+    calendar.add("X-PUBLISHED-TTL", vDuration(FEED_REFRESH))  # a bare timedelta would print "1:00:00"
     return calendar
 
 
 def invitation(booking, *, cancel=False) -> bytes:
-    """The .ics attached to a booking e-mail: METHOD:REQUEST, or METHOD:CANCEL when it is called off."""
+    """The .ics attached to a booking e-mail: METHOD:REQUEST, or METHOD:CANCEL when it is called off.
+
+    RFC 5546 wants an ORGANIZER in both: the centre, by its e-mail address.
+    """
     event = booking_event(booking)
-    start: datetime = booking.start
+    if cancel:
+        event.status = "CANCELLED"
+    centre = booking.resource.centre
+    if centre.email:
+        organizer = vCalAddress(f"mailto:{centre.email}")
+        organizer.params["CN"] = centre.name
+        event.add("ORGANIZER", organizer)
+    if booking.created_by is not None and booking.created_by.email:
+        attendee = vCalAddress(f"mailto:{booking.created_by.email}")
+        attendee.params["CN"] = booking.created_by.get_full_name() or booking.created_by.get_username()
+        event.add("ATTENDEE", attendee)
     return bookings_calendar(
-        [event], name=booking.resource.centre.name, method="CANCEL" if cancel else "REQUEST",
-        window=(start.date() - timedelta(days=1), booking.end.date() + timedelta(days=366)),
+        [event], name=centre.name, method="CANCEL" if cancel else "REQUEST",
     ).to_ical()

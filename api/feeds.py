@@ -1,0 +1,133 @@
+"""iCalendar feeds that calendar apps subscribe to: a resource's public occupancy, and secret-token feeds.
+
+Calendar apps poll without credentials, so a token feed's secret is its URL. What a feed shows is decided by
+`booking.feeds` at each request; these views add HTTP: conditional GET and caching.
+
+Conditional GET: the ETag is a fingerprint of the feed's bookings (one aggregate query), so an unchanged feed
+answers 304 without loading them. Last-Modified is the time that fingerprint was first served (kept in the
+cache). The bookings' latest `updated_at` would not do: it does not move when a booking leaves the feed (a
+member removed from the organisation, a booking passing out of the window), and a client that sends only
+If-Modified-Since would keep the stale copy.
+"""
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from booking.feeds import (
+    active_feed_token,
+    feed_bookings,
+    feed_version,
+    feed_window,
+    occupancy_bookings,
+    public_occupancy_resources,
+)
+from booking.ical import feed_calendar
+from booking.models import FeedToken
+
+logger = logging.getLogger(__name__)
+
+FEED_FORMAT = 1  # raise when the rendering changes, so that every client fetches its feed again
+PUBLIC_MAX_AGE = 15 * 60
+LAST_MODIFIED_KEPT = 60 * 60 * 24 * 30
+
+
+def _etag(key, version, now):
+    """Weak: the body also carries DTSTAMP and names of resources and people, which the fingerprint leaves out.
+    The date is part of it, so that a feed is rebuilt at least daily as its window moves."""
+    fingerprint = repr((FEED_FORMAT, key, timezone.localdate(now).isoformat(), version))
+    return f'W/"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"'
+
+
+def _last_modified(key, etag, now):
+    """When this version of the feed was first served; strictly later than the version before it."""
+    cache_key = f"ical-feed:{key}"
+    modified = now.replace(microsecond=0)
+    try:
+        seen = cache.get(cache_key)
+        if seen and seen[0] == etag:
+            return seen[1]
+        if seen and modified <= seen[1]:
+            modified = seen[1] + timedelta(seconds=1)
+        cache.set(cache_key, (etag, modified), LAST_MODIFIED_KEPT)
+    except Exception:  # a cache outage must not take the feeds down; "modified now" is always safe
+        logger.warning("feed cache unavailable, Last-Modified is now", exc_info=True)
+    return modified
+
+
+def _feed_response(request, *, key, bookings, render, now, private):
+    key = f"{key}:{translation.get_language()}"
+    etag = _etag(key, feed_version(bookings), now)
+    last_modified = _last_modified(key, etag, now)
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    if response is None:
+        first, last = feed_window(now)
+        calendar = render(bookings, window=(timezone.localdate(first), timezone.localdate(last)))
+        response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="calendar.ics"'
+        response["Content-Language"] = translation.get_language()
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    if private:
+        # Never in a shared cache; the client revalidates each poll, which costs a 304 when nothing changed.
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    return response
+
+
+@require_safe
+def resource_feed(request, pk):
+    """A resource's occupancy, for anyone: busy blocks, titled only where the booking is public."""
+    resource = get_object_or_404(public_occupancy_resources(), pk=pk)
+    centre = resource.centre
+    now = timezone.now()
+    name = _("%(resource)s, %(centre)s: occupancy") % {"resource": resource.name, "centre": centre.name}
+    return _feed_response(
+        request, key=f"resource:{resource.pk}", bookings=occupancy_bookings(resource, now=now), now=now,
+        private=False,
+        render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=centre.time_zone,
+                                                      window=window, public=True, stamp=now),
+    )
+
+
+def _feed_name(feed):
+    if feed.name:
+        return feed.name
+    if feed.scope == FeedToken.Scope.ORGANISATION:
+        return _("%(organisation)s: bookings") % {"organisation": feed.organisation.name}
+    if feed.scope == FeedToken.Scope.CENTRE:
+        return _("%(centre)s: all bookings") % {"centre": feed.centre.name}
+    return _("My bookings")
+
+
+@require_safe
+def token_feed(request, token):
+    """An organisation's, a person's or a centre's bookings, as the token's owner may see them now.
+
+    An unknown or revoked token is a 404 after the same single lookup by hash as a valid one. An owner who
+    lost access (left the organisation, no longer staff) gets a valid, empty calendar rather than a 404:
+    calendar apps replace a subscription's events with what the feed returns, so the events they showed
+    disappear, whereas after an error most keep showing the last copy indefinitely.
+    """
+    feed = active_feed_token(token)
+    if feed is None:
+        raise Http404(_("No such calendar feed."))
+    now = timezone.now()
+    time_zone = feed.centre.time_zone if feed.scope == FeedToken.Scope.CENTRE else settings.TIME_ZONE
+    with translation.override(feed.owner.language):
+        name = _feed_name(feed)
+        return _feed_response(
+            request, key=f"token:{feed.pk}", bookings=feed_bookings(feed, now=now), now=now, private=True,
+            render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=time_zone,
+                                                          window=window, stamp=now),
+        )

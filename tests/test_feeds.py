@@ -1,0 +1,320 @@
+"""The calendar feeds over HTTP: what each shows, to whom, and how they behave towards polling calendar apps."""
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from booking.feeds import create_feed_token, resource_feed_url, revoke_feed_token, token_feed_url, webcal_url
+from booking.models import Booking, BookingStatus, FeedToken, Resource
+from booking.services import approve_booking, cancel_booking, create_booking, reject_booking
+from ngo.models import Membership
+from ngo.services import remove_member
+from tests import factories
+from tests.factories import at
+from tests.test_ical import POLISH_PURPOSE, POLISH_TITLE, events_of, parse
+
+HOST = "127.0.0.1"
+
+
+def uid(booking):
+    return f"booking-{booking.pk}@{HOST}"
+
+
+def path_of(url):
+    return url.removeprefix(settings.SITE_URL.rstrip("/"))
+
+
+def fetch(client, url, **headers):
+    return client.get(path_of(url), **headers)
+
+
+def book(member, resource, organisation, day, hour, title="Spotkanie", hours=1, **fields):
+    return create_booking(user=member, resource=resource, organisation=organisation, start=at(day, hour),
+                          end=at(day, hour + hours), title=title, **fields)
+
+
+@pytest.fixture
+def english_member(member):
+    member.language = "en"
+    member.save(update_fields=["language"])
+    return member
+
+
+@pytest.fixture
+def coordinator(organisation):
+    user = factories.make_user("ewa", first_name="Ewa", last_name="Zielińska")
+    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def other_organisation(db):
+    return factories.make_organisation("Fundacja Śląskie Talenty", members=[factories.make_user("olga")])
+
+
+def organisation_feed(owner, organisation):
+    _feed, raw = create_feed_token(owner=owner, scope=FeedToken.Scope.ORGANISATION, organisation=organisation)
+    return token_feed_url(raw)
+
+
+# --- public occupancy ---------------------------------------------------------------------------------------
+
+def test_resource_feed_shows_busy_blocks_titled_only_when_public(client, member, room, organisation, open_day):
+    private = book(member, room, organisation, open_day, 10, title="Zebranie zarządu", purpose="Budżet")
+    public = book(member, room, organisation, open_day, 12, title="Dzień otwarty", public=True)
+
+    response = fetch(client, resource_feed_url(room), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "public" in response["Cache-Control"]
+    events = events_of(response.content)
+    assert {key: event[0] for key, event in events.items()} == {uid(private): "Booked",
+                                                                uid(public): "Dzień otwarty"}
+    assert events[uid(private)][1:3] == (private.start, private.end)
+    for secret in (b"Zebranie", b"Bud\xc5\xbcet", b"Kowalski", b"Aktywni Seniorzy"):
+        assert secret not in response.content
+
+
+def test_resource_feed_exists_only_for_active_resources_with_public_occupancy(client, centre, room):
+    hidden = factories.make_resource(centre, name="Pokój socjalny", occupancy_public=False)
+    retired = factories.make_resource(centre, name="Stara sala", is_active=False)
+
+    assert fetch(client, resource_feed_url(room)).status_code == 200
+    assert fetch(client, resource_feed_url(hidden)).status_code == 404
+    assert fetch(client, resource_feed_url(retired)).status_code == 404
+    assert client.get("/feeds/resource/999999.ics").status_code == 404
+
+
+def test_feed_window_and_statuses(client, member, staff_user, room, organisation, open_day):
+    pending = book(member, room, organisation, open_day, 8)
+    confirmed = approve_booking(booking=book(member, room, organisation, open_day, 9), user=staff_user)
+    cancelled = cancel_booking(booking=book(member, room, organisation, open_day, 10), user=member)
+    cancelled_long_ago = cancel_booking(booking=book(member, room, organisation, open_day, 11), user=member)
+    rejected = reject_booking(booking=book(member, room, organisation, open_day, 12), user=staff_user,
+                              reason="Sala zajęta na remont")
+    recent_past = book(member, room, organisation, open_day, 13)
+    long_past = book(member, room, organisation, open_day, 14)
+    far_ahead = book(member, room, organisation, open_day, 15)
+    now = timezone.now()
+    Booking.objects.filter(pk=cancelled_long_ago.pk).update(updated_at=now - timedelta(days=31))
+    for booking, moved_start in ((recent_past, now - timedelta(days=89)), (long_past, now - timedelta(days=91)),
+                                 (far_ahead, now + timedelta(days=2 * 366))):
+        Booking.objects.filter(pk=booking.pk).update(start=moved_start, end=moved_start + timedelta(hours=1))
+
+    events = events_of(fetch(client, resource_feed_url(room)).content)
+
+    assert {key: event[3:] for key, event in events.items()} == {
+        uid(pending): ("TENTATIVE", 0),
+        uid(confirmed): ("CONFIRMED", 1),
+        uid(cancelled): ("CANCELLED", 1),
+        uid(recent_past): ("TENTATIVE", 0),
+    }
+    assert rejected.status == BookingStatus.REJECTED
+
+
+# --- token feeds --------------------------------------------------------------------------------------------
+
+def test_organisation_feed_shows_the_organisation_bookings_in_full(client, english_member, coordinator, centre,
+                                                                   room, organisation, other_organisation,
+                                                                   open_day):
+    mine = book(english_member, room, organisation, open_day, 10, title=POLISH_TITLE, purpose=POLISH_PURPOSE)
+    colleagues = book(coordinator, room, organisation, open_day, 12, title="Walne zgromadzenie")
+    book(other_organisation.members.get(), room, other_organisation, open_day, 14, title="Cudze spotkanie")
+    url = organisation_feed(english_member, organisation)
+
+    response = fetch(client, url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "private" in response["Cache-Control"]
+    assert webcal_url(url) == "webcal://" + url.split("://")[1]
+    events = events_of(response.content)
+    assert events == {
+        uid(mine): (POLISH_TITLE, mine.start, mine.end, "TENTATIVE", 0),
+        uid(colleagues): ("Walne zgromadzenie", colleagues.start, colleagues.end, "TENTATIVE", 0),
+    }
+    loose, strict = parse(response.content)
+    assert str(loose["X-WR-CALNAME"]) == "Stowarzyszenie Aktywni Seniorzy: bookings"
+    event = next(event for event in strict.events if event.uid == uid(colleagues))
+    assert client.get(path_of(event.url)).status_code == 200, "the link leads to a page"
+    assert event.description.splitlines() == [
+        "Organisation: Stowarzyszenie Aktywni Seniorzy",
+        "Booked by: Ewa Zielińska",
+        "Status: Awaiting approval",
+        f"Details: {settings.SITE_URL}/en/resources/{room.pk}/?date={open_day.isoformat()}",
+    ]
+
+
+def test_person_feed_shows_only_what_the_person_booked(client, member, coordinator, room, organisation,
+                                                       other_organisation, open_day):
+    Membership.objects.create(user=member, organisation=other_organisation)
+    own = book(member, room, organisation, open_day, 10)
+    own_elsewhere = book(member, room, other_organisation, open_day, 11)
+    book(coordinator, room, organisation, open_day, 12)
+    _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
+
+    events = events_of(fetch(client, token_feed_url(raw)).content)
+
+    assert set(events) == {uid(own), uid(own_elsewhere)}
+
+
+def test_centre_feed_shows_all_the_centre_bookings_to_its_staff(client, staff_user, member, centre, room,
+                                                                organisation, other_organisation, open_day):
+    other_centre = factories.make_centre("Centrum Pracy Socjalnej", staff=[factories.make_user("piotr")])
+    elsewhere = factories.make_resource(other_centre, name="Sala B")
+    ours = [book(member, room, organisation, open_day, 10),
+            book(other_organisation.members.get(), room, other_organisation, open_day, 12)]
+    book(member, elsewhere, organisation, open_day, 10)
+    _feed, raw = create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE, centre=centre)
+
+    events = events_of(fetch(client, token_feed_url(raw)).content)
+
+    assert set(events) == {uid(booking) for booking in ours}
+
+
+def test_member_removed_from_the_organisation_gets_an_empty_feed(client, member, coordinator, room, organisation,
+                                                                 open_day):
+    booking = book(member, room, organisation, open_day, 10)
+    organisation_url = organisation_feed(member, organisation)
+    _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
+    person_url = token_feed_url(raw)
+    assert set(events_of(fetch(client, organisation_url).content)) == {uid(booking)}
+    assert set(events_of(fetch(client, person_url).content)) == {uid(booking)}
+
+    remove_member(membership=Membership.objects.get(user=member, organisation=organisation), actor=coordinator)
+    book(coordinator, room, organisation, open_day, 12, title="Nowe spotkanie")
+
+    for url in (organisation_url, person_url):
+        response = fetch(client, url)
+        assert response.status_code == 200
+        assert events_of(response.content) == {}
+        assert b"Nowe spotkanie" not in response.content
+
+
+def test_staff_removed_from_the_centre_gets_an_empty_feed(client, staff_user, member, centre, room, organisation,
+                                                          open_day):
+    book(member, room, organisation, open_day, 10)
+    _feed, raw = create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE, centre=centre)
+    assert len(events_of(fetch(client, token_feed_url(raw)).content)) == 1
+
+    centre.staff.remove(staff_user)
+
+    assert events_of(fetch(client, token_feed_url(raw)).content) == {}
+
+
+def test_revoked_and_unknown_tokens_are_404_after_one_lookup(client, member, organisation):
+    feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=organisation)
+    url = token_feed_url(raw)
+    assert fetch(client, url).status_code == 200
+
+    revoke_feed_token(feed=feed, user=member)
+
+    for path in (path_of(url), "/feeds/" + "x" * 43 + ".ics"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 404
+        assert len(queries) == 1
+
+
+def test_unchanged_feed_answers_304_and_a_change_answers_200(client, member, room, organisation, open_day):
+    booking = book(member, room, organisation, open_day, 10)
+    url = organisation_feed(member, organisation)
+    first = fetch(client, url)
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    by_etag = fetch(client, url, HTTP_IF_NONE_MATCH=etag)
+    by_date = fetch(client, url, HTTP_IF_MODIFIED_SINCE=last_modified)
+
+    for response in (by_etag, by_date):
+        assert response.status_code == 304
+        assert response.content == b""
+        assert response["ETag"] == etag
+        assert "private" in response["Cache-Control"]
+
+    cancel_booking(booking=booking, user=member)
+    for headers in ({"HTTP_IF_NONE_MATCH": etag}, {"HTTP_IF_MODIFIED_SINCE": last_modified}):
+        changed = fetch(client, url, **headers)
+        assert changed.status_code == 200
+        assert changed["ETag"] != etag
+        assert events_of(changed.content)[uid(booking)][3:] == ("CANCELLED", 1)
+
+
+def test_feed_shrinking_is_not_mistaken_for_unchanged(client, member, room, organisation, other_organisation,
+                                                      coordinator, open_day):
+    """A booking leaving a feed does not touch its updated_at; the feed still counts as modified."""
+    Membership.objects.create(user=member, organisation=other_organisation)
+    stays = book(member, room, organisation, open_day, 10)
+    book(member, room, other_organisation, open_day, 12)
+    _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
+    first = fetch(client, token_feed_url(raw))
+
+    Membership.objects.filter(user=member, organisation=other_organisation).delete()
+    second = fetch(client, token_feed_url(raw), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert second.status_code == 200
+    assert set(events_of(second.content)) == {uid(stays)}
+
+
+def test_head_request(client, room):
+    response = client.head(path_of(resource_feed_url(room)))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["ETag"]
+
+
+# --- cost ---------------------------------------------------------------------------------------------------
+
+def add_bookings(resource, organisation, person, how_many, first_start):
+    """Test data straight into the table: consecutive, non-overlapping hours."""
+    Booking.objects.bulk_create(
+        Booking(resource=resource, organisation=organisation, created_by=person, title=f"Dyżur {number}",
+                purpose="Porady dla seniorów", start=first_start + timedelta(hours=number),
+                end=first_start + timedelta(hours=number + 1), status=BookingStatus.CONFIRMED,
+                exclusive=resource.is_single_unit)
+        for number in range(how_many)
+    )
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = fetch(client, url)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+@pytest.mark.parametrize("kind", ["resource", "organisation", "person", "centre"])
+def test_query_count_does_not_grow_with_bookings(client, django_assert_num_queries, kind, member, staff_user,
+                                                 centre, room, organisation, open_day):
+    url = {
+        "resource": lambda: resource_feed_url(room),
+        "organisation": lambda: organisation_feed(member, organisation),
+        "person": lambda: token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1]),
+        "centre": lambda: token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE,
+                                                           centre=centre)[1]),
+    }[kind]()
+    add_bookings(room, organisation, member, 1, at(open_day, 0))
+    with_one, response = queries_for(client, url)
+    assert len(events_of(response.content)) == 1
+
+    add_bookings(room, organisation, member, 499, at(open_day + timedelta(days=1), 0))
+    with django_assert_num_queries(with_one):
+        response = fetch(client, url)
+
+    assert len(events_of(response.content)) == 500
+    assert with_one == 3  # the token or resource, the fingerprint (ETag), the bookings with all they show
+
+
+def test_occupancy_of_a_multi_unit_resource(client, staff_user, centre, organisation, open_day):
+    dormitory = factories.make_resource(centre, kind=Resource.Kind.ACCOMMODATION, name="Pokój 3", units=4,
+                                        requires_approval=False)
+    stay = create_booking(user=staff_user, resource=dormitory, organisation=organisation, start=at(open_day, 15),
+                          end=at(open_day + timedelta(days=2), 10), title="Nocleg trenerów", quantity=3,
+                          override_reason="Check-out on a holiday is fine for this test")
+
+    events = events_of(fetch(client, resource_feed_url(dormitory), HTTP_ACCEPT_LANGUAGE="en").content)
+
+    assert events[uid(stay)] == ("Booked (3 of 4) (2 nights)", stay.start, stay.end, "CONFIRMED", 0)
