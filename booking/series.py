@@ -1,0 +1,317 @@
+"""Recurring bookings: each occurrence of a series' RRULE is an ordinary booking linked to the series.
+
+Every occurrence keeps the rules and the conflict check of `services.create_booking`, but a series checks
+them all against what it loads once, under the resource's write lock: the opening hours, the closures, the
+resource's active bookings and (with a weekly quota) the organisation's bookings over the whole span of the
+series. Its occurrences are then written with one bulk insert, so a weekly series for a year costs the same
+handful of queries whether the resource's calendar is empty or full.
+
+Modes: `all_or_nothing` refuses the whole series (and writes nothing) when any occurrence breaks a rule or
+conflicts; `skip_conflicts` books the others and reports each skipped date with its reason. Either way the
+rules about who books what (verified organisation, membership, quantity, an active resource) refuse the whole
+series, as does a series of which no occurrence can be booked.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .availability import overlapping_bookings, overlapping_closures
+from .exceptions import BookingConflict, RuleViolation
+from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, BookingStatus
+from .recurrence import expand, parse_rrule
+from .rules import check_interval, check_quantity, check_request_rules, check_time_rules, quota_bookings
+from .selectors import is_centre_staff, is_member
+from .services import EXCLUSION_VIOLATION, find_conflicts, lock_resource
+from .signals import booking_changed
+
+Mode = BookingSeries.Mode
+
+
+@dataclass(frozen=True)
+class SkippedOccurrence:
+    """An occurrence that is not booked, and why: a rule's code and message, or `conflict` and the bookings."""
+
+    start: datetime
+    end: datetime
+    code: str
+    message: str
+    conflicts: tuple = ()
+
+    def as_json(self):
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "code": self.code,
+                "detail": self.message}
+
+
+@dataclass
+class SeriesResult:
+    """What `create_series` booked and skipped. On a dry run nothing is saved: `series` and `bookings` have no pk."""
+
+    series: BookingSeries
+    bookings: list[Booking]
+    skipped: list[SkippedOccurrence] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def refused(self):
+        """Whether the series is refused as a whole (only a dry run returns such a result; otherwise it raises)."""
+        return bool(self.skipped) and (self.series.mode == Mode.ALL_OR_NOTHING or not self.bookings)
+
+
+class SeriesRuleViolation(RuleViolation):
+    """A series refused for broken rules; `occurrences` are the SkippedOccurrences that broke them."""
+
+    def __init__(self, code, message, field, occurrences):
+        super().__init__(code, message, field)
+        self.occurrences = list(occurrences)
+
+
+class SeriesConflict(BookingConflict):
+    """A series refused because the resource is taken; `occurrences` are the SkippedOccurrences in conflict."""
+
+    def __init__(self, conflicts, message, occurrences):
+        super().__init__(conflicts, message)
+        self.occurrences = list(occurrences)
+
+
+def _refusal(skipped, total):
+    first = skipped[0]
+    message = ngettext(
+        "%(count)d of the %(total)d meetings cannot be booked; the first on %(day)s: %(reason)s",
+        "%(count)d of the %(total)d meetings cannot be booked; the first on %(day)s: %(reason)s",
+        len(skipped),
+    ) % {"count": len(skipped), "total": total, "day": date_format(first.start.date()), "reason": first.message}
+    if len(skipped) < total:
+        message += " " + _("You can book the other dates and skip these.")
+    if all(occurrence.code == "conflict" for occurrence in skipped):
+        conflicts = {id(booking): booking for occurrence in skipped for booking in occurrence.conflicts}
+        return SeriesConflict(sorted(conflicts.values(), key=lambda b: b.start), message, skipped)
+    broken = next(occurrence for occurrence in skipped if occurrence.code != "conflict")
+    return SeriesRuleViolation(broken.code, message, "recurrence", skipped)
+
+
+def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.ALL_OR_NOTHING, title, purpose="",
+                  attendees=1, quantity=1, public=False, override_reason="", dry_run=False, now=None):
+    """Book every occurrence of `rrule` whose first meeting is [start, end), as one series.
+
+    Returns a SeriesResult. Raises RuleViolation (SeriesRuleViolation) or BookingConflict (SeriesConflict) and
+    writes nothing when the series is refused. `dry_run` checks everything, writes nothing and never raises
+    for single occurrences: `result.refused` tells whether the series would be refused.
+    Staff of the centre may pass `override_reason` to set the rules aside, as in `create_booking`; conflicts
+    are never overridden.
+    """
+    now = now or timezone.now()
+    check_interval(start, end)
+    if mode not in Mode.values:
+        raise RuleViolation("invalid_mode", _("Choose how to treat dates that cannot be booked."), "recurrence")
+    rule = parse_rrule(rrule)
+    with transaction.atomic():
+        resource = lock_resource(resource.pk)
+        centre = resource.centre
+        occurrences = expand(rule, start, end, centre.tz)
+        if override_reason:
+            if not is_centre_staff(user, centre):
+                raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
+            check_quantity(resource, quantity, attendees)
+        else:
+            check_request_rules(resource=resource, organisation=organisation, user=user, quantity=quantity,
+                                attendees=attendees)
+
+        span_start, span_end = occurrences[0][0], occurrences[-1][1]
+        hours = list(centre.opening_hours.all())
+        closures = list(overlapping_closures(resource, span_start, span_end))
+        taken = list(overlapping_bookings(resource, span_start - resource.buffer, span_end + resource.buffer))
+        quota_booked = None
+        if centre.weekly_hours_per_organisation is not None:
+            quota_booked = list(quota_bookings(resource, organisation, span_start - timedelta(days=7),
+                                               span_end + timedelta(days=7)))
+
+        first_start, first_end = occurrences[0]
+        series = BookingSeries(
+            resource=resource, organisation=organisation, created_by=user, rrule=rule.as_text(centre.tz),
+            local_start=first_start, duration=first_end.replace(tzinfo=None) - first_start.replace(tzinfo=None),
+            title=title, purpose=purpose, mode=mode,
+        )
+        status = BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED
+        accepted, skipped = [], []
+        for occurrence_start, occurrence_end in occurrences:
+            try:
+                if not override_reason:
+                    check_time_rules(
+                        resource=resource, organisation=organisation, start=occurrence_start, end=occurrence_end,
+                        now=now, hours=hours, closures=closures,
+                        booked=None if quota_booked is None else quota_booked + accepted,
+                    )
+            except RuleViolation as violation:
+                skipped.append(SkippedOccurrence(occurrence_start, occurrence_end, violation.code, violation.message))
+                continue
+            conflicts = find_conflicts(resource, occurrence_start, occurrence_end, quantity, bookings=taken + accepted)
+            if conflicts:
+                skipped.append(SkippedOccurrence(occurrence_start, occurrence_end, BookingConflict.code,
+                                                 _("This time is already booked."), tuple(conflicts)))
+                continue
+            accepted.append(Booking(
+                resource=resource, organisation=organisation, created_by=user, series=series, title=title,
+                purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=occurrence_start,
+                end=occurrence_end, status=status, exclusive=resource.is_single_unit, override_reason=override_reason,
+            ))
+        series.skipped = [occurrence.as_json() for occurrence in skipped]
+        result = SeriesResult(series, accepted, skipped, dry_run)
+        if dry_run:
+            return result
+        if result.refused:
+            raise _refusal(skipped, len(occurrences))
+
+        series.save()
+        try:
+            with transaction.atomic():
+                Booking.objects.bulk_create(accepted)
+        except IntegrityError as error:
+            # The lock makes this unreachable through the services; a raw insert elsewhere can still race us.
+            if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+                raise BookingConflict(list(overlapping_bookings(resource, span_start, span_end))) from error
+            raise
+        _record_all(accepted, actor=user, from_statuses=[""] * len(accepted), reason=override_reason)
+    return result
+
+
+def _record_all(bookings, *, actor, from_statuses, reason=""):
+    """The audit events of many bookings in one insert, then `booking_changed` for each, as `services._record`."""
+    BookingEvent.objects.bulk_create([
+        BookingEvent(booking=booking, actor=actor, from_status=from_status, to_status=booking.status, reason=reason)
+        for booking, from_status in zip(bookings, from_statuses)
+    ])
+    for booking, from_status in zip(bookings, from_statuses):
+        booking_changed.send(sender=Booking, booking=booking, from_status=from_status, actor=actor, reason=reason)
+
+
+def _fresh(series, *, lock=False):
+    queryset = BookingSeries.objects.select_related("resource__centre", "organisation")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.get(pk=series.pk)
+
+
+def _require_staff(user, series):
+    centre = series.resource.centre
+    if not is_centre_staff(user, centre):
+        raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
+
+
+def _transition_all(series, *, statuses, since=None, to, actor, reason, reason_field):
+    """Move the series' occurrences in `statuses` (starting at `since` or later) to `to`, in one update.
+
+    Returns the bookings moved, each with its audit event and `booking_changed` signal.
+    """
+    occurrences = series.bookings.select_for_update(of=("self",)).filter(status__in=statuses)
+    if since is not None:
+        occurrences = occurrences.filter(start__gte=since)
+    bookings = list(occurrences.select_related("resource__centre", "organisation").order_by("start"))
+    if not bookings:
+        return []
+    now = timezone.now()
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
+        status=to, sequence=F("sequence") + 1, updated_at=now, **{reason_field: reason},
+    )
+    from_statuses = [booking.status for booking in bookings]
+    for booking in bookings:
+        booking.status, booking.sequence, booking.updated_at = to, booking.sequence + 1, now
+        setattr(booking, reason_field, reason)
+    _record_all(bookings, actor=actor, from_statuses=from_statuses, reason=reason)
+    return bookings
+
+
+def approve_series(*, series, user, reason=""):
+    """Staff confirm every pending occurrence of the series at once; single ones go through `approve_booking`."""
+    with transaction.atomic():
+        series = _fresh(series)
+        _require_staff(user, series)
+        approved = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.CONFIRMED,
+                                   actor=user, reason=reason, reason_field="decision_reason")
+        if not approved:
+            raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
+    return approved
+
+
+def reject_series(*, series, user, reason):
+    """Staff reject every pending occurrence of the series at once, with a reason."""
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("Say why the request is rejected."), "reason")
+    with transaction.atomic():
+        series = _fresh(series)
+        _require_staff(user, series)
+        rejected = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.REJECTED,
+                                   actor=user, reason=reason, reason_field="decision_reason")
+        if not rejected:
+            raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
+    return rejected
+
+
+def _local_instant(moment, tz):
+    """`from` as an aware instant: a date means its local midnight, a naive date-time is local."""
+    if isinstance(moment, datetime):
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    if isinstance(moment, date):
+        return datetime.combine(moment, time(0), tzinfo=tz)
+    raise TypeError(moment)
+
+
+def cancel_series(*, series, user, reason="", from_date=None, now=None):
+    """Cancel the series' active occurrences that have not started, all of them or those from `from_date` on.
+
+    Members cancel their organisation's series; the centre's staff cancel any, with a reason. Meetings that have
+    started stay as they are (staff cancel a single one with `cancel_booking`).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        series = _fresh(series)
+        centre = series.resource.centre
+        if is_centre_staff(user, centre):
+            if not (reason or "").strip() and not is_member(user, series.organisation):
+                raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
+        elif not is_member(user, series.organisation):
+            raise PermissionDenied(_("You can cancel only your organisation's bookings."))
+        since = now + timedelta.resolution
+        if from_date is not None:
+            since = max(since, _local_instant(from_date, centre.tz))
+        cancelled = _transition_all(series, statuses=list(ACTIVE_STATUSES), since=since, to=BookingStatus.CANCELLED,
+                                    actor=user, reason=reason, reason_field="cancellation_reason")
+        if not cancelled:
+            raise RuleViolation("nothing_to_cancel", _("No future meeting of this series is left to cancel."), "from")
+    return cancelled
+
+
+def update_series_details(*, series, user, title=None, purpose=None, now=None):
+    """Change the title or purpose of the series and of its future active occurrences; returns how many changed.
+
+    Each changed booking's `sequence` rises, so subscribed calendars pick the change up.
+    """
+    now = now or timezone.now()
+    changes = {}
+    if title is not None:
+        title = title.strip()
+        if not title:
+            raise RuleViolation("title_required", _("Give the meetings a title."), "title")
+        if len(title) > BookingSeries._meta.get_field("title").max_length:
+            raise RuleViolation("title_too_long", _("The title is too long."), "title")
+        changes["title"] = title
+    if purpose is not None:
+        changes["purpose"] = purpose
+    with transaction.atomic():
+        series = _fresh(series, lock=True)
+        if not (is_member(user, series.organisation) or is_centre_staff(user, series.resource.centre)):
+            raise PermissionDenied(_("You can change only your organisation's bookings."))
+        if not changes:
+            return 0
+        for name, value in changes.items():
+            setattr(series, name, value)
+        series.save(update_fields=list(changes))
+        return series.bookings.filter(status__in=ACTIVE_STATUSES, start__gt=now).update(
+            sequence=F("sequence") + 1, updated_at=timezone.now(), **changes,
+        )
