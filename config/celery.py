@@ -1,10 +1,28 @@
-"""Celery application. Without REDIS_URL the settings make every task run eagerly."""
+"""Celery application. Without REDIS_URL the settings make every task run eagerly.
+
+Deployment runs a worker (`celery -A config worker`) and one beat (`celery -A config beat`) for the
+periodic tasks below.
+"""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Re-queue e-mails still unsent a minute after they were queued (Redis was down, a worker died).
+    "relay-outbox": {
+        "task": "notifications.tasks.relay_outbox", "schedule": 60.0,
+        "options": {"expires": 60},  # runs piled up while no worker listened are dropped, not replayed
+    },
+    # Reminders the day before, hourly in the daytime; each booking is reminded once.
+    "send-reminders": {
+        "task": "notifications.tasks.send_reminders", "schedule": crontab(minute=0, hour="8-20"),
+        "options": {"expires": 3600},
+    },
+}

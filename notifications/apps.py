@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from booking.signals import booking_changed
+        from ngo.signals import letter_received, organisation_status_changed
+
+        from . import receivers
+
+        booking_changed.connect(receivers.booking_changed, dispatch_uid="notifications.booking_changed")
+        organisation_status_changed.connect(receivers.organisation_status_changed,
+                                            dispatch_uid="notifications.organisation_status_changed")
+        letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")

@@ -1,0 +1,256 @@
+"""What each e-mail says and to whom. The functions return unsaved outbox rows, one per recipient, each
+rendered in the recipient's language (plain text and HTML) with the centre's address and opening hours.
+"""
+import re
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from booking.ical import booking_link, invitation
+from booking.models import BookingStatus, OpeningHours
+from ngo.models import Membership
+
+from .models import OutboxMessage
+
+Kind = OutboxMessage.Kind
+
+# Subject and first paragraph of the booking messages.
+BOOKING_TEXTS = {
+    Kind.BOOKING_REQUESTED: (
+        _("Booking request received: %(title)s, %(when)s"),
+        _("We have received a booking request for %(organisation)s. The centre's staff will look at it soon, "
+          "and we will let you know their decision in another e-mail."),
+    ),
+    Kind.REQUEST_TO_APPROVE: (
+        _("New booking request to approve: %(title)s, %(when)s"),
+        _("%(organisation)s asks to book %(resource)s. Please approve or reject the request."),
+    ),
+    Kind.BOOKING_CONFIRMED: (
+        _("Booking confirmed: %(title)s, %(when)s"),
+        _("The booking for %(organisation)s is confirmed. The attached invitation adds it to your calendar."),
+    ),
+    Kind.BOOKING_REJECTED: (
+        _("Booking request rejected: %(title)s, %(when)s"),
+        _("We are sorry: the centre's staff could not accept the booking request of %(organisation)s. "
+          "If you have any questions, please contact the centre."),
+    ),
+    Kind.BOOKING_CANCELLED: (
+        _("Booking cancelled: %(title)s, %(when)s"),
+        _("The booking for %(organisation)s has been cancelled. The attached cancellation removes it from your "
+          "calendar."),
+    ),
+    Kind.BOOKING_REMINDER: (
+        _("Reminder: %(title)s, %(when)s"),
+        _("This is a reminder of tomorrow's booking for %(organisation)s. If you no longer need it, please cancel "
+          "it so that others can use the place."),
+    ),
+}
+CANCELLING_KINDS = {Kind.BOOKING_REJECTED, Kind.BOOKING_CANCELLED}
+STATUS_KINDS = {
+    BookingStatus.CONFIRMED: Kind.BOOKING_CONFIRMED,
+    BookingStatus.REJECTED: Kind.BOOKING_REJECTED,
+    BookingStatus.CANCELLED: Kind.BOOKING_CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+def _people(users, fallback_email=""):
+    """Each active user with an address, in their language; else the fallback address, in the site's language."""
+    recipients, seen = [], set()
+    for user in users:
+        if user.is_active and user.email and user.email.lower() not in seen:
+            seen.add(user.email.lower())
+            recipients.append(Recipient(user.email, user.language))
+    if not recipients and fallback_email:
+        recipients.append(Recipient(fallback_email, settings.LANGUAGE_CODE))
+    return recipients
+
+
+def booker(booking):
+    """The person who booked; the organisation's address if they have gone."""
+    return _people([booking.created_by] if booking.created_by else [], booking.organisation.email)
+
+
+def centre_staff(centre, *, besides=None):
+    """The centre's staff (but not `besides`, who gets the member's message); the centre's address if none."""
+    return _people([user for user in centre.staff.all() if user != besides], centre.email)
+
+
+def coordinators(organisation):
+    users = get_user_model().objects.filter(memberships__organisation=organisation,
+                                            memberships__role=Membership.Role.COORDINATOR).order_by("pk")
+    return _people(users, organisation.email)
+
+
+# --- Formatting in the active language ---------------------------------------------------------------
+
+def _date(value):
+    return formats.date_format(value, "l, j E Y")
+
+
+def _time(value):
+    return formats.time_format(value, "G:i")
+
+
+def when_long(start, end):
+    """'Tuesday, 2 December 2025, 10:00–12:00'; whole days and stays over several days read naturally too."""
+    if start.date() == end.date():
+        return f"{_date(start)}, {_time(start)}–{_time(end)}"
+    if start.time() == end.time() == time(0):
+        last_day = end - timedelta(days=1)
+        if last_day.date() == start.date():
+            return _("%(date)s (whole day)") % {"date": _date(start)}
+        return f"{_date(start)} – {_date(last_day)}"
+    return f"{_date(start)}, {_time(start)} – {_date(end)}, {_time(end)}"
+
+
+def when_short(start):
+    date = formats.date_format(start, "j E Y")
+    return date if start.time() == time(0) else f"{date}, {_time(start)}"
+
+
+def opening_hours(rows):
+    """'Monday–Thursday: 7:00–18:00' lines from OpeningHours rows, consecutive weekdays with the same hours joined."""
+    days = {}
+    for hours in sorted(rows, key=lambda h: (h.weekday, h.opens)):
+        days.setdefault(hours.weekday, []).append(f"{_time(hours.opens)}–{_time(hours.closes)}")
+    runs = []
+    for weekday, intervals in sorted(days.items()):
+        if runs and runs[-1]["last"] == weekday - 1 and runs[-1]["intervals"] == intervals:
+            runs[-1]["last"] = weekday
+        else:
+            runs.append({"first": weekday, "last": weekday, "intervals": intervals})
+    lines = []
+    for run in runs:
+        label = OpeningHours.Weekday(run["first"]).label
+        if run["last"] != run["first"]:
+            label = f"{label}–{OpeningHours.Weekday(run['last']).label}"
+        lines.append(f"{label}: {', '.join(run['intervals'])}")
+    return lines
+
+
+def _centre_context(centre, hours):
+    if centre is None:
+        return None
+    return {"name": centre.name, "address": centre.address, "phone": centre.phone, "email": centre.email,
+            "hours": opening_hours(hours), "closed_on_public_holidays": centre.closed_on_public_holidays}
+
+
+def _render(kind, recipients, build, **fields):
+    """One outbox row per recipient. `build()`, run in the recipient's language, gives the template context
+    (subject, paragraphs, details, action, centre) and, for booking messages, the calendar and its method.
+    """
+    messages = []
+    for recipient in recipients:
+        with translation.override(recipient.language):
+            context = build()
+            calendar = {key: context.pop(key) for key in ("calendar", "calendar_method") if key in context}
+            context.update(language=recipient.language, site_url=settings.SITE_URL, reply_to=fields.get("reply_to"))
+            text = render_to_string("notifications/email.txt", context)
+            messages.append(OutboxMessage(
+                kind=kind, recipient=recipient.email, language=recipient.language,
+                subject=" ".join(str(context["subject"]).split()),
+                body_text=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
+                body_html=render_to_string("notifications/email.html", context), **calendar, **fields,
+            ))
+    return messages
+
+
+# --- The messages ------------------------------------------------------------------------------------
+
+def _booking_messages(booking, kind, recipients, *, reason=""):
+    resource, organisation = booking.resource, booking.organisation
+    centre = resource.centre
+    start, end = booking.start.astimezone(centre.tz), booking.end.astimezone(centre.tz)
+    hours = list(centre.opening_hours.all())
+
+    def build():
+        subject, paragraph = BOOKING_TEXTS[kind]
+        params = {"title": booking.title, "when": when_short(start), "organisation": organisation.name,
+                  "resource": resource.name}
+        details = [(_("What"), booking.title), (_("Where"), f"{resource.name}, {centre.name}"),
+                   (_("When"), when_long(start, end)), (_("Organisation"), organisation.name)]
+        context = {"subject": subject % params, "paragraphs": [paragraph % params], "details": details,
+                   "action": {"label": _("See the booking in the calendar"), "url": booking_link(booking)},
+                   "centre": _centre_context(centre, hours)}
+        if kind == Kind.REQUEST_TO_APPROVE:
+            if booking.created_by:
+                person = booking.created_by
+                details.append((_("Booked by"), f"{person.get_full_name() or person.username} <{person.email}>"))
+            details.append((_("Attendees"), str(booking.attendees)))
+            if booking.purpose:
+                details.append((_("Purpose"), booking.purpose))
+            context["action"] = {"label": _("Approve or reject the request"), "url": settings.SITE_URL.rstrip("/")
+                                 + reverse("admin:booking_booking_change", args=[booking.pk])}
+        else:  # the member's messages carry the event; its description follows the recipient's language
+            cancel = kind in CANCELLING_KINDS
+            context.update(calendar=invitation(booking, cancel=cancel).decode(),
+                           calendar_method="CANCEL" if cancel else "REQUEST")
+        if reason and kind in CANCELLING_KINDS:
+            details.append((_("Reason"), reason))
+        return context
+
+    return _render(kind, recipients, build, booking=booking, reply_to=centre.email)
+
+
+def booking_change(booking, *, from_status, reason=""):
+    """The messages a booking's change of state causes (booking_changed signal)."""
+    if booking.status == BookingStatus.PENDING and not from_status:
+        return [*_booking_messages(booking, Kind.BOOKING_REQUESTED, booker(booking)),
+                *_booking_messages(booking, Kind.REQUEST_TO_APPROVE,
+                                   centre_staff(booking.resource.centre, besides=booking.created_by))]
+    kind = STATUS_KINDS.get(booking.status)
+    return _booking_messages(booking, kind, booker(booking), reason=reason) if kind else []
+
+
+def reminder(booking):
+    return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+
+
+def _staffed_centre(user):
+    """The centre whose details an organisation's message carries (the acting staff member's) and its hours."""
+    centre = user.staffed_centres.first() if user else None
+    return centre, list(centre.opening_hours.all()) if centre else []
+
+
+def organisation_verified(organisation, *, actor):
+    centre, hours = _staffed_centre(actor)
+
+    def build():
+        params = {"organisation": organisation.name}
+        return {"subject": _("%(organisation)s is verified: you can book now") % params,
+                "paragraphs": [_("The centre's staff have verified %(organisation)s. Its members can now book "
+                                 "rooms, desks, lockers and beds at the centre.") % params],
+                "details": [], "action": None, "centre": _centre_context(centre, hours)}
+
+    return _render(Kind.ORGANISATION_VERIFIED, coordinators(organisation), build,
+                   reply_to=centre.email if centre else "")
+
+
+def letter_received(letter):
+    centre, hours = _staffed_centre(letter.logged_by)
+    organisation = letter.organisation
+
+    def build():
+        received = timezone.localtime(letter.received_at, centre.tz if centre else None)
+        details = [(_("Sender"), letter.sender), (_("Received on"), f"{_date(received)}, {_time(received)}")]
+        if letter.description:
+            details.append((_("Description"), letter.description))
+        params = {"organisation": organisation.name}
+        return {"subject": _("A letter for %(organisation)s has arrived") % params,
+                "paragraphs": [_("A letter for %(organisation)s has arrived at the centre. You can collect it "
+                                 "during the opening hours.") % params],
+                "details": details, "action": None, "centre": _centre_context(centre, hours)}
+
+    return _render(Kind.LETTER_RECEIVED, coordinators(organisation), build, reply_to=centre.email if centre else "")

@@ -1,0 +1,81 @@
+from email.mime.text import MIMEText
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one recipient, rendered when the change that causes it is saved, in the same transaction.
+
+    A Celery task sends it once the transaction commits; the relay task re-queues what is still unsent.
+    """
+
+    class Kind(models.TextChoices):
+        BOOKING_REQUESTED = "booking_requested", _("Booking request received")
+        REQUEST_TO_APPROVE = "request_to_approve", _("Booking request to approve (staff)")
+        BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+        BOOKING_REJECTED = "booking_rejected", _("Booking request rejected")
+        BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+        BOOKING_REMINDER = "booking_reminder", _("Reminder the day before")
+        ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
+        LETTER_RECEIVED = "letter_received", _("Letter received")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Given up")
+
+    recipient = models.EmailField(_("recipient"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=400)
+    body_text = models.TextField(_("plain text"))
+    body_html = models.TextField(_("HTML"))
+    calendar = models.TextField(_("calendar attachment (.ics)"), blank=True)
+    calendar_method = models.CharField(_("calendar method"), max_length=8, blank=True,
+                                       help_text=_("REQUEST adds or updates the event, CANCEL removes it."))
+    booking = models.ForeignKey("booking.Booking", verbose_name=_("booking"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("sending attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    queued_at = models.DateTimeField(_("last queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="outbox_status_queued")]
+        constraints = [
+            # The reminder of a booking goes out once, however often the periodic task runs.
+            models.UniqueConstraint(fields=["booking"], condition=Q(kind="booking_reminder"),
+                                    name="outbox_one_reminder_per_booking"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+    def as_email(self):
+        """The message as Django sends it: plain text, an HTML alternative and the invitation, if any."""
+        domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
+        email = EmailMultiAlternatives(
+            self.subject, self.body_text, to=[self.recipient], reply_to=[self.reply_to] if self.reply_to else None,
+            # A stable Message-ID lets mail servers recognise a message sent again after a crash.
+            headers={"Message-ID": f"<outbox-{self.pk}.{self.created_at:%Y%m%d%H%M%S}@{domain}>",
+                     "Content-Language": self.language},
+        )
+        email.attach_alternative(self.body_html, "text/html")
+        if self.calendar:
+            part = MIMEText(self.calendar, "calendar", "utf-8")
+            part.set_param("method", self.calendar_method)
+            part.add_header("Content-Disposition", "attachment",
+                            filename="cancel.ics" if self.calendar_method == "CANCEL" else "invite.ics")
+            email.attach(part)
+        return email

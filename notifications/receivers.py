@@ -1,0 +1,18 @@
+"""Signal receivers: each writes the outbox rows of a change inside the transaction that makes it."""
+from ngo.models import Organisation
+
+from . import emails
+from .tasks import enqueue
+
+
+def booking_changed(sender, booking, from_status, actor, reason, **kwargs):
+    enqueue(emails.booking_change(booking, from_status=from_status, reason=reason))
+
+
+def organisation_status_changed(sender, organisation, actor, **kwargs):
+    if organisation.status == Organisation.Status.VERIFIED:
+        enqueue(emails.organisation_verified(organisation, actor=actor))
+
+
+def letter_received(sender, letter, **kwargs):
+    enqueue(emails.letter_received(letter))

@@ -1,0 +1,122 @@
+"""The outbox: messages are saved with the change that causes them, queued when it commits, sent once.
+
+- `enqueue()` saves outbox rows in the caller's transaction and publishes one `send_message` task per row
+  on commit. A broker that cannot be reached costs the request at most the bounded publish timeout
+  (settings) and is only logged: the rows stay pending.
+- `send_message` sends a row under its row lock (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every
+  transaction is BEGIN IMMEDIATE) and marks it sent in the same transaction, so a duplicated or redelivered
+  task waits, then finds it sent and does nothing.
+- `relay_outbox` (Celery beat, every minute) re-queues rows still pending a minute after they were last
+  queued; after NOTIFICATIONS_MAX_ATTEMPTS failed sends a row is given up and left for staff in the admin.
+- `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
+"""
+import logging
+from datetime import timedelta
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from booking.models import Booking, BookingStatus
+
+from . import emails
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RELAY_AFTER = timedelta(minutes=1)
+RELAY_BATCH = 500
+
+
+def enqueue(messages):
+    """Save `messages` (unsaved OutboxMessage rows) in the current transaction; queue them when it commits."""
+    if not messages:
+        return []
+    saved = OutboxMessage.objects.bulk_create(messages)
+    transaction.on_commit(partial(publish, [message.pk for message in saved]))
+    return saved
+
+
+def publish(message_ids):
+    """Queue one send task per message. Never raises: whatever is not queued now, the relay queues later."""
+    for message_id in message_ids:
+        try:
+            send_message.delay(message_id)
+        except Exception:  # an unreachable broker (kombu OperationalError) or, run eagerly, a failing send
+            logger.warning("E-mails %s not queued; the outbox relay will retry", message_ids, exc_info=True)
+            return
+
+
+@shared_task(ignore_result=True)
+def send_message(message_id):
+    deliver(message_id)
+
+
+def deliver(message_id):
+    """Send one outbox message unless it was sent or given up already. Returns whether it went out now."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(
+            pk=message_id, status=OutboxMessage.Status.PENDING).first()
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            message.as_email().send()
+        except Exception as error:  # SMTP refusals, timeouts, DNS: recorded on the row for staff to see
+            message.last_error = f"{type(error).__name__}: {error}"
+            if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+                message.status = OutboxMessage.Status.FAILED
+            logger.warning("E-mail %s to %s failed (attempt %d): %s", message.pk, message.recipient,
+                           message.attempts, message.last_error)
+        else:
+            message.status = OutboxMessage.Status.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        return message.status == OutboxMessage.Status.SENT
+
+
+@shared_task(ignore_result=True)
+def relay_outbox():
+    relay()
+
+
+def relay(now=None):
+    """Re-queue the messages still pending a minute after they were last queued. Returns their ids."""
+    now = now or timezone.now()
+    due = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, queued_at__lte=now - RELAY_AFTER)
+               .order_by("queued_at").values_list("pk", flat=True)[:RELAY_BATCH])
+    if due:
+        OutboxMessage.objects.filter(pk__in=due).update(queued_at=now)
+        publish(due)
+    return due
+
+
+@shared_task(ignore_result=True)
+def send_reminders():
+    remind()
+
+
+def remind(now=None):
+    """Write the reminder of every confirmed booking that starts tomorrow (centre's local day), once each."""
+    now = now or timezone.now()
+    reminded = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.BOOKING_REMINDER, booking=OuterRef("pk"))
+    bookings = (Booking.objects.filter(status=BookingStatus.CONFIRMED, start__gt=now,
+                                       start__lt=now + timedelta(days=2))
+                .exclude(Exists(reminded))
+                .select_related("resource__centre", "organisation", "created_by"))
+    count = 0
+    for booking in bookings:
+        tz = booking.resource.centre.tz
+        if booking.start.astimezone(tz).date() != now.astimezone(tz).date() + timedelta(days=1):
+            continue
+        try:
+            with transaction.atomic():
+                enqueue(emails.reminder(booking))
+        except IntegrityError:  # another run wrote this reminder meanwhile
+            continue
+        count += 1
+    return count
