@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .exceptions import RuleViolation
@@ -81,7 +82,10 @@ def _state_action(service, description, *, reason_required=False):
             except (RuleViolation, PermissionDenied) as error:
                 modeladmin.message_user(request, f"{booking}: {getattr(error, 'message', error)}", messages.ERROR)
         if done:
-            modeladmin.message_user(request, _("%(n)d bookings changed.") % {"n": done}, messages.SUCCESS)
+            modeladmin.message_user(
+                request, ngettext("%(n)d booking changed.", "%(n)d bookings changed.", done) % {"n": done},
+                messages.SUCCESS,
+            )
 
     action.short_description = description
     action.__name__ = service.__name__

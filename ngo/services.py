@@ -15,6 +15,9 @@ def _clean_krs(kind, krs):
         raise ValidationError({"krs": ValidationError(_("A registered NGO gives its KRS number."), code="krs_required")})
     if kind == Organisation.Kind.INFORMAL_GROUP and krs:
         raise ValidationError({"krs": ValidationError(_("An informal group has no KRS number."), code="krs_not_allowed")})
+    if krs and Organisation.objects.filter(krs=krs).exists():
+        raise ValidationError({"krs": ValidationError(_("An organisation with this KRS number is already registered."),
+                                                      code="krs_taken")})
     return krs
 
 
@@ -53,12 +56,31 @@ def _require_coordinator(actor, organisation):
         raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
 
 
+def _keep_a_coordinator(membership):
+    """Refuse to remove or demote the organisation's last coordinator."""
+    others = Membership.objects.filter(organisation_id=membership.organisation_id, role=Membership.Role.COORDINATOR) \
+        .exclude(pk=membership.pk)
+    if membership.role == Membership.Role.COORDINATOR and not others.exists():
+        raise ValidationError({"user": ValidationError(_("An organisation keeps at least one coordinator."),
+                                                       code="last_coordinator")})
+
+
 @transaction.atomic
 def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
+    """Add a person to the organisation, or change their role."""
     _require_coordinator(actor, organisation)
-    membership, _created = Membership.objects.update_or_create(
-        user=user, organisation=organisation, defaults={"role": role},
-    )
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_choice")})
+    # Lock the organisation, so that two coordinators demoting each other cannot leave it with none.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    if membership is None:
+        return Membership.objects.create(user=user, organisation=organisation, role=role)
+    if membership.role != role:
+        if role == Membership.Role.MEMBER:
+            _keep_a_coordinator(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
     return membership
 
 
@@ -66,11 +88,9 @@ def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
 def remove_member(*, membership, actor):
     """Removing a member also ends what their membership gave them: bookings stay, feeds stop showing them."""
     _require_coordinator(actor, membership.organisation)
-    remaining = Membership.objects.filter(organisation=membership.organisation, role=Membership.Role.COORDINATOR) \
-        .exclude(pk=membership.pk)
-    if membership.role == Membership.Role.COORDINATOR and not remaining.exists():
-        raise ValidationError({"user": ValidationError(_("An organisation keeps at least one coordinator."),
-                                                       code="last_coordinator")})
+    Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    membership = Membership.objects.get(pk=membership.pk)
+    _keep_a_coordinator(membership)
     membership.delete()
 
 

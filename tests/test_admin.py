@@ -1,0 +1,159 @@
+"""Django admin as centre staff use it: only their centres' data, state changes through the services."""
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from booking import services
+from booking.models import BookingEvent, BookingStatus
+from tests import factories
+from tests.factories import at
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:booking_booking_changelist")
+
+
+def make_staff(username, centre):
+    user = factories.make_user(username, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["booking", "ngo"]))
+    centre.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def other_centre():
+    return factories.make_centre("Centrum Pracy Socjalnej")
+
+
+@pytest.fixture
+def cas_staff(centre):
+    return make_staff("kasia", centre)
+
+
+@pytest.fixture
+def cps_staff(other_centre):
+    return make_staff("piotr", other_centre)
+
+
+@pytest.fixture
+def bookings(room, other_centre, organisation, member, open_day):
+    """One pending request in each centre."""
+    cps_room = factories.make_resource(other_centre, name="Sala warsztatowa")
+    ours = services.create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
+                                   end=at(open_day, 11), title="Próba teatru seniorów")
+    theirs = services.create_booking(user=member, resource=cps_room, organisation=organisation,
+                                     start=at(open_day, 10), end=at(open_day, 11), title="Kurs komputerowy")
+    return ours, theirs
+
+
+def run_action(client, action, bookings, reason=""):
+    response = client.post(CHANGELIST, {"action": action, "_selected_action": [b.pk for b in bookings],
+                                        "reason": reason, "index": 0}, follow=True, headers={"accept-language": "en"})
+    assert response.status_code == 200
+    return [str(m) for m in get_messages(response.wsgi_request)], [m.level_tag for m in response.context["messages"]]
+
+
+def test_staff_see_only_their_centres_bookings(client, cas_staff, bookings):
+    client.force_login(cas_staff)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert "Próba teatru seniorów" in response.text
+    assert "Kurs komputerowy" not in response.text
+    assert client.get(reverse("admin:booking_booking_change", args=[bookings[1].pk])).status_code == 302
+    assert client.get(reverse("admin:booking_booking_change", args=[bookings[0].pk])).status_code == 200
+
+
+def test_staff_see_only_their_centres_resources(client, cps_staff, room, other_centre):
+    factories.make_resource(other_centre, name="Pokój rozmów")
+    client.force_login(cps_staff)
+    response = client.get(reverse("admin:booking_resource_changelist"))
+    assert "Pokój rozmów" in response.text
+    assert "Sala spotkań" not in response.text
+
+
+def test_superuser_sees_every_centre(client, bookings):
+    client.force_login(factories.make_user("admin", is_staff=True, is_superuser=True))
+    response = client.get(CHANGELIST)
+    assert "Próba teatru seniorów" in response.text and "Kurs komputerowy" in response.text
+
+
+def test_approve_action_goes_through_the_service(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    texts, _levels = run_action(client, "approve_booking", [ours], reason="Sala przygotowana")
+    assert texts == ["1 booking changed."]
+    ours.refresh_from_db()
+    assert (ours.status, ours.sequence, ours.decision_reason) == (BookingStatus.CONFIRMED, 1, "Sala przygotowana")
+    event = ours.events.last()
+    assert (event.actor, event.from_status, event.to_status) == (cas_staff, BookingStatus.PENDING,
+                                                                  BookingStatus.CONFIRMED)
+
+
+def test_reject_action_without_reason_shows_an_error_and_changes_nothing(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    events_before = BookingEvent.objects.count()
+    texts, levels = run_action(client, "reject_booking", [ours])
+    assert levels == ["error"]
+    assert "Say why the request is rejected." in texts[0]
+    ours.refresh_from_db()
+    assert (ours.status, ours.sequence) == (BookingStatus.PENDING, 0)
+    assert BookingEvent.objects.count() == events_before
+
+
+def test_reject_action_with_reason(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    run_action(client, "reject_booking", [ours], reason="Sala w remoncie")
+    ours.refresh_from_db()
+    assert (ours.status, ours.decision_reason) == (BookingStatus.REJECTED, "Sala w remoncie")
+    assert ours.events.last().reason == "Sala w remoncie"
+
+
+def test_cancel_action_needs_a_reason_from_staff(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    _texts, levels = run_action(client, "cancel_booking", [ours])
+    assert levels == ["error"]
+    ours.refresh_from_db()
+    assert ours.status == BookingStatus.PENDING
+    run_action(client, "cancel_booking", [ours], reason="Awaria ogrzewania")
+    ours.refresh_from_db()
+    assert (ours.status, ours.cancellation_reason) == (BookingStatus.CANCELLED, "Awaria ogrzewania")
+    assert ours.events.last().actor == cas_staff
+
+
+def test_invalid_transition_in_the_admin_is_an_error(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    run_action(client, "reject_booking", [ours], reason="Brak miejsc")
+    _texts, levels = run_action(client, "approve_booking", [ours])
+    assert levels == ["error"]
+    ours.refresh_from_db()
+    assert ours.status == BookingStatus.REJECTED
+
+
+def test_staff_cannot_act_on_another_centres_booking(client, cps_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cps_staff)
+    run_action(client, "approve_booking", [ours])
+    ours.refresh_from_db()
+    assert (ours.status, ours.events.count()) == (BookingStatus.PENDING, 1)
+
+
+def test_a_mixed_selection_changes_what_it_may(client, cas_staff, bookings, room, organisation, member, open_day):
+    ours, _theirs = bookings
+    confirmed = services.create_booking(user=member, resource=room, organisation=organisation,
+                                        start=at(open_day, 12), end=at(open_day, 13), title="Spotkanie")
+    services.approve_booking(booking=confirmed, user=cas_staff)
+    client.force_login(cas_staff)
+    texts, levels = run_action(client, "approve_booking", [ours, confirmed])
+    assert sorted(levels) == ["error", "success"]
+    ours.refresh_from_db()
+    assert ours.status == BookingStatus.CONFIRMED
+
+
+def test_bookings_are_not_added_in_the_admin(client, cas_staff):
+    client.force_login(cas_staff)
+    assert client.get(reverse("admin:booking_booking_add")).status_code == 403

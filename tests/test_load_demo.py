@@ -1,0 +1,110 @@
+"""`manage.py load_demo`: the two Chorzów centres, their resources, organisations and three logins."""
+from datetime import time
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from booking import services
+from booking.models import Booking, Centre, OpeningHours, Resource
+from ngo.models import Membership, Organisation
+from tests.factories import at, next_open_weekday
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership]
+
+
+def load_demo():
+    out = StringIO()
+    with override_settings(DEBUG=True):
+        call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_refuses_when_debug_is_off():
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo", stdout=StringIO())
+    assert set(counts().values()) == {0}
+
+
+def test_runs_twice_without_duplicates():
+    assert "staff/staff" in load_demo()
+    first = counts()
+    load_demo()
+    assert counts() == first
+    assert first["Centre"] == 2 and first["Resource"] > 10
+
+
+@pytest.mark.parametrize("username, is_staff, is_superuser", [
+    ("staff", True, False), ("member", False, False), ("admin", True, True),
+])
+def test_logins_work(client, username, is_staff, is_superuser):
+    load_demo()
+    load_demo()  # a second run keeps the passwords working
+    user = get_user_model().objects.get(username=username)
+    assert (user.is_staff, user.is_superuser) == (is_staff, is_superuser)
+    assert client.login(username=username, password=username)
+    response = client.get("/admin/")
+    assert response.status_code == (200 if is_staff else 302)
+
+
+def test_staff_work_in_the_admin_of_both_centres(client):
+    load_demo()
+    staff = get_user_model().objects.get(username="staff")
+    assert set(staff.staffed_centres.values_list("short_name", flat=True)) == {"CAS", "CPS"}
+    client.login(username="staff", password="staff")
+    for page in ("booking/booking", "booking/resource", "booking/closure", "ngo/organisation"):
+        assert client.get(f"/admin/{page}/").status_code == 200, page
+    response = client.get("/admin/booking/resource/")
+    assert "Sala szkoleniowa" in response.text and "Sala warsztatowa" in response.text
+
+
+def test_centres_addresses_and_hours():
+    load_demo()
+    cas = Centre.objects.get(name="Centrum Aktywizacji Społecznej")
+    cps = Centre.objects.get(name="Centrum Pracy Socjalnej")
+    assert cas.address == "ul. Powstańców 70/3, 41-500 Chorzów"
+    assert cps.street == "ul. Kasprowicza 2" and cps.city == "Chorzów"
+    hours = {(h.weekday, h.opens, h.closes) for h in cas.opening_hours.all()}
+    assert hours == {*((day, time(7), time(18)) for day in range(4)), (4, time(7), time(14))}
+    assert cas.closed_on_public_holidays
+
+
+def test_resources_of_every_kind():
+    load_demo()
+    cas = Centre.objects.get(short_name="CAS")
+    kinds = set(cas.resources.values_list("kind", flat=True))
+    assert {"room", "desk", "locker", "accommodation"} <= kinds
+    beds = cas.resources.filter(kind="accommodation")
+    assert beds.exists() and all(b.units > 1 and b.booking_mode == "nights" for b in beds)
+    cps_kinds = set(Centre.objects.get(short_name="CPS").resources.values_list("kind", flat=True))
+    assert {"room", "desk", "locker"} <= cps_kinds
+
+
+def test_organisations_and_the_members_organisation():
+    load_demo()
+    assert Organisation.objects.filter(status="verified").count() >= 2
+    assert Organisation.objects.filter(kind="informal", krs="").exists()
+    member = get_user_model().objects.get(username="member")
+    assert Organisation.objects.filter(memberships__user=member, status="verified").exists()
+
+
+def test_the_member_can_book_a_room_right_away():
+    load_demo()
+    member = get_user_model().objects.get(username="member")
+    organisation = Organisation.objects.get(memberships__user=member, memberships__role="coordinator")
+    room = Resource.objects.get(name="Sala spotkań")
+    day = next_open_weekday(1, centre=room.centre)
+    booking = services.create_booking(user=member, resource=room, organisation=organisation,
+                                      start=at(day, 10), end=at(day, 12), title="Zebranie zarządu", attendees=8)
+    assert booking.status == "pending"
+    staff = get_user_model().objects.get(username="staff")
+    assert services.approve_booking(booking=booking, user=staff).status == "confirmed"
+    assert Booking.objects.count() == 1

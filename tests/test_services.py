@@ -1,0 +1,427 @@
+"""Booking modes, daylight saving, conflicts, buffers, multi-unit resources and the state machine.
+
+NOW is Monday 5 January 2026, 08:00 in Warsaw, passed to the services so the calendar is fixed.
+"""
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from booking import services
+from booking.exceptions import BookingConflict, RuleViolation
+from booking.models import Booking, BookingEvent, BookingStatus, Closure, OpeningHours, Resource
+from booking.signals import booking_changed
+from ngo.models import Membership
+from tests import factories
+from tests.factories import WARSAW, at
+
+NOW = datetime(2026, 1, 5, 8, 0, tzinfo=WARSAW)
+TUESDAY = date(2026, 1, 13)
+WEDNESDAY = date(2026, 1, 14)
+THURSDAY = date(2026, 1, 15)
+FRIDAY = date(2026, 1, 16)
+SATURDAY = date(2026, 1, 17)
+MONDAY = date(2026, 1, 19)
+SPRING_FORWARD = date(2026, 3, 29)  # last Sunday of March: 02:00 -> 03:00, a 23-hour day
+FALL_BACK = date(2026, 10, 25)  # last Sunday of October: 03:00 -> 02:00, a 25-hour day
+
+pytestmark = pytest.mark.django_db
+
+
+def book(resource, organisation, user, start, end, *, now=NOW, **fields):
+    fields.setdefault("title", "Warsztaty")
+    return services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
+                                   now=now, **fields)
+
+
+def tables():
+    return (
+        list(Booking.objects.order_by("pk").values_list("pk", "status", "sequence")),
+        list(BookingEvent.objects.order_by("pk").values_list("pk", "booking_id", "to_status")),
+    )
+
+
+@pytest.fixture
+def locker(centre):
+    return factories.make_resource(centre, Resource.Kind.LOCKER, name="Szafki (rząd A)", units=8,
+                                   requires_approval=False)
+
+
+@pytest.fixture
+def beds(centre):
+    return factories.make_resource(centre, Resource.Kind.ACCOMMODATION, name="Pokój 4-osobowy", units=4, capacity=4)
+
+
+# --- booking modes --------------------------------------------------------------------------
+
+def test_slots_mode_books_a_room_within_the_day(room, organisation, member):
+    assert room.booking_mode == Resource.BookingMode.SLOTS
+    booking = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 12, 30), attendees=10,
+                   purpose="Walne zebranie członków")
+    booking.refresh_from_db()
+    assert (booking.start, booking.end, booking.attendees) == (at(TUESDAY, 9), at(TUESDAY, 12, 30), 10)
+
+
+def test_days_mode_ignores_weekends_holidays_and_closures(centre, locker, organisation, member):
+    """A locker keeps its contents while the centre is closed: closed days inside the booking do not matter."""
+    Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(FRIDAY, 0), reason="Remont")
+    Closure.objects.create(centre=centre, resource=locker, start=at(MONDAY, 0), end=at(MONDAY, 12),
+                           reason="Przegląd szafek")
+    booking = book(locker, organisation, member, at(TUESDAY, 0), at(MONDAY + timedelta(days=1), 0))
+    assert booking.status == BookingStatus.CONFIRMED
+    # Starting on a Saturday or on a public holiday is fine too.
+    assert book(locker, organisation, member, at(SATURDAY, 0), at(MONDAY, 0)).pk
+    assert book(locker, organisation, member, at(date(2026, 11, 11), 0), at(date(2026, 11, 12), 0)).pk
+
+
+def test_nights_mode_needs_open_check_in_and_check_out_days(centre, beds, organisation, member):
+    assert book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10)).pk
+    # Friday is an open day (07:00-14:00); Saturday is not.
+    error = pytest.raises(RuleViolation, book, beds, organisation, member, at(FRIDAY, 15), at(SATURDAY, 10)).value
+    assert (error.code, error.field) == ("closed", "end")
+    # A weekend in the middle of a stay is fine.
+    assert book(beds, organisation, member, at(FRIDAY, 15), at(MONDAY, 10)).pk
+    # Check-in on a public holiday is not.
+    error = pytest.raises(RuleViolation, book, beds, organisation, member,
+                          at(date(2026, 11, 11), 15), at(date(2026, 11, 12), 10)).value
+    assert (error.code, error.field) == ("closed", "start")
+    # Nor on a day the centre is closed for the whole of its hours.
+    Closure.objects.create(centre=centre, start=at(date(2026, 1, 27), 0), end=at(date(2026, 1, 28), 0),
+                           reason="Dezynsekcja")
+    error = pytest.raises(RuleViolation, book, beds, organisation, member,
+                          at(date(2026, 1, 26), 15), at(date(2026, 1, 27), 10)).value
+    assert (error.code, error.field) == ("closed", "end")
+
+
+def test_check_in_and_check_out_follow_the_centre(centre, beds, organisation, member):
+    centre.check_in_time, centre.check_out_time = time(14), time(11)
+    centre.save()
+    with pytest.raises(RuleViolation) as info:
+        book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10))
+    assert info.value.code == "misaligned"
+    assert "14:00" in info.value.message
+    assert book(beds, organisation, member, at(TUESDAY, 14), at(THURSDAY, 11)).pk
+
+
+# --- daylight saving ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day, hours", [(SPRING_FORWARD, 23), (FALL_BACK, 25)])
+def test_a_daylight_saving_day_is_still_one_day(locker, organisation, member, day, hours):
+    locker.min_duration = locker.max_duration = timedelta(days=1)
+    locker.save()
+    booking = book(locker, organisation, member, at(day, 0), at(day + timedelta(days=1), 0))
+    assert booking.end - booking.start == timedelta(hours=hours)
+    # The week around it is still seven days long.
+    locker.max_duration = timedelta(days=7)
+    locker.save()
+    week = book(locker, organisation, member, at(day - timedelta(days=3), 0), at(day + timedelta(days=4), 0))
+    assert week.end - week.start == timedelta(days=7, hours=hours - 24)
+
+
+def test_a_stay_across_daylight_saving_keeps_local_check_in_and_check_out(beds, organisation, member):
+    booking = book(beds, organisation, member, at(date(2026, 10, 23), 15), at(date(2026, 10, 26), 10))
+    assert booking.start.astimezone(WARSAW).time() == time(15)
+    assert booking.end.astimezone(WARSAW).time() == time(10)
+    assert booking.end - booking.start == timedelta(days=2, hours=20)
+
+
+def test_slot_times_stay_local_across_daylight_saving(centre, room, organisation, member):
+    OpeningHours.objects.create(centre=centre, weekday=6, opens=time(7), closes=time(18))
+    before = book(room, organisation, member, at(date(2026, 3, 22), 10), at(date(2026, 3, 22), 11))
+    on_the_day = book(room, organisation, member, at(SPRING_FORWARD, 10), at(SPRING_FORWARD, 11))
+    after = book(room, organisation, member, at(date(2026, 3, 30), 10), at(date(2026, 3, 30), 11))
+    assert before.start.astimezone(WARSAW).hour == on_the_day.start.astimezone(WARSAW).hour == 10
+    assert (before.start.astimezone(WARSAW).utcoffset(), on_the_day.start.astimezone(WARSAW).utcoffset()) == \
+           (timedelta(hours=1), timedelta(hours=2))
+    assert (before.start.hour, on_the_day.start.hour) == (9, 8)  # in UTC
+    assert after.start.astimezone(WARSAW).time() == time(10)
+    # The whole opening day, 07:00-18:00 local, is 11 hours even on the 23-hour day.
+    kitchen = factories.make_resource(centre, name="Kuchnia warsztatowa", max_duration=timedelta(hours=11))
+    full = book(kitchen, organisation, member, at(SPRING_FORWARD, 7), at(SPRING_FORWARD, 18), title="Cały dzień")
+    assert full.end - full.start == timedelta(hours=11)
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+def test_back_to_back_bookings_do_not_conflict(room, organisation, member):
+    first = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    second = book(room, organisation, member, at(TUESDAY, 11), at(TUESDAY, 12))
+    third = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 10))
+    assert {b.status for b in (first, second, third)} == {BookingStatus.PENDING}
+
+
+def test_conflict_carries_the_bookings_in_the_way(room, organisation, member):
+    morning = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11), title="Zebranie")
+    noon = book(room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13), title="Próba chóru")
+    book(room, organisation, member, at(TUESDAY, 15), at(TUESDAY, 16))
+    before = tables()
+    with pytest.raises(BookingConflict) as info:
+        book(room, organisation, member, at(TUESDAY, 10, 30), at(TUESDAY, 12, 30))
+    assert info.value.code == "conflict"
+    assert info.value.conflicts == [morning, noon]
+    assert [c.title for c in info.value.conflicts] == ["Zebranie", "Próba chóru"]
+    assert tables() == before
+
+
+def test_a_pending_request_already_holds_the_slot(room, organisation, member):
+    pending = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    assert pending.status == BookingStatus.PENDING
+    with pytest.raises(BookingConflict):
+        book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+
+
+@pytest.mark.parametrize("end_the_first", ["cancel", "reject"])
+def test_cancelled_and_rejected_bookings_free_the_slot(room, organisation, member, staff_user, end_the_first):
+    first = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    if end_the_first == "cancel":
+        services.cancel_booking(booking=first, user=member, now=NOW)
+    else:
+        services.reject_booking(booking=first, user=staff_user, reason="Sala zajęta przez OPS")
+    assert book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).status == BookingStatus.PENDING
+
+
+def test_bookings_of_another_resource_do_not_conflict(centre, room, organisation, member):
+    other = factories.make_resource(centre, name="Kuchnia warsztatowa")
+    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    assert book(other, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).pk
+
+
+def test_buffer_between_bookings(room, organisation, member):
+    room.buffer = timedelta(minutes=30)
+    room.save()
+    taken = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    for start, end in [(at(TUESDAY, 11), at(TUESDAY, 12)), (at(TUESDAY, 9), at(TUESDAY, 10))]:
+        with pytest.raises(BookingConflict) as info:
+            book(room, organisation, member, start, end)
+        assert info.value.conflicts == [taken]
+    assert book(room, organisation, member, at(TUESDAY, 11, 30), at(TUESDAY, 12, 30)).pk
+    assert book(room, organisation, member, at(TUESDAY, 8, 30), at(TUESDAY, 9, 30)).pk
+
+
+def test_three_of_four_beds_taken(beds, organisation, member):
+    taken = [book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10)) for _ in range(3)]
+    before = tables()
+    with pytest.raises(BookingConflict) as info:
+        book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10), quantity=2)
+    assert sorted(b.pk for b in info.value.conflicts) == sorted(b.pk for b in taken)
+    assert tables() == before
+    last_bed = book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10), quantity=1)
+    assert last_bed.quantity == 1
+    with pytest.raises(BookingConflict):
+        book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10))
+    # The first night still has a bed.
+    assert book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10)).pk
+
+
+def test_beds_count_at_the_busiest_instant_not_in_total(beds, organisation, member):
+    """Two beds Tuesday-Wednesday and two Wednesday-Friday never overlap: four more fit nowhere, two do."""
+    book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10), quantity=2)
+    book(beds, organisation, member, at(WEDNESDAY, 15), at(FRIDAY, 10), quantity=2)
+    with pytest.raises(BookingConflict):
+        book(beds, organisation, member, at(TUESDAY, 15), at(FRIDAY, 10), quantity=3)
+    assert book(beds, organisation, member, at(TUESDAY, 15), at(FRIDAY, 10), quantity=2).pk
+
+
+# --- state machine and audit ----------------------------------------------------------------
+
+def events(booking):
+    return [(e.actor, e.from_status, e.to_status, e.reason) for e in booking.events.order_by("pk")]
+
+
+def test_pending_confirmed_cancelled(room, organisation, member, staff_user):
+    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    assert (booking.status, booking.sequence) == (BookingStatus.PENDING, 0)
+    booking = services.approve_booking(booking=booking, user=staff_user, reason="Zapraszamy")
+    assert (booking.status, booking.sequence, booking.decision_reason) == (BookingStatus.CONFIRMED, 1, "Zapraszamy")
+    booking = services.cancel_booking(booking=booking, user=member, reason="Choroba prowadzącego", now=NOW)
+    booking.refresh_from_db()
+    assert (booking.status, booking.sequence) == (BookingStatus.CANCELLED, 2)
+    assert booking.cancellation_reason == "Choroba prowadzącego"
+    assert events(booking) == [
+        (member, "", BookingStatus.PENDING, ""),
+        (staff_user, BookingStatus.PENDING, BookingStatus.CONFIRMED, "Zapraszamy"),
+        (member, BookingStatus.CONFIRMED, BookingStatus.CANCELLED, "Choroba prowadzącego"),
+    ]
+
+
+def test_pending_rejected_needs_a_reason(room, organisation, member, staff_user):
+    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    before = tables()
+    for reason in ("", "   "):
+        with pytest.raises(RuleViolation) as info:
+            services.reject_booking(booking=booking, user=staff_user, reason=reason)
+        assert (info.value.code, info.value.field) == ("reason_required", "reason")
+    assert tables() == before
+    booking = services.reject_booking(booking=booking, user=staff_user, reason="Remont sali")
+    booking.refresh_from_db()
+    assert (booking.status, booking.sequence, booking.decision_reason) == (BookingStatus.REJECTED, 1, "Remont sali")
+    assert events(booking)[-1] == (staff_user, BookingStatus.PENDING, BookingStatus.REJECTED, "Remont sali")
+
+
+def test_pending_cancelled_by_the_member(room, organisation, member):
+    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = services.cancel_booking(booking=booking, user=member, now=NOW)
+    assert (booking.status, booking.sequence) == (BookingStatus.CANCELLED, 1)
+    assert events(booking)[-1] == (member, BookingStatus.PENDING, BookingStatus.CANCELLED, "")
+
+
+def test_resource_without_approval_creates_confirmed_bookings(centre, organisation, member):
+    desk = factories.make_resource(centre, Resource.Kind.DESK, requires_approval=False)
+    booking = book(desk, organisation, member, at(TUESDAY, 8), at(TUESDAY, 16))
+    assert booking.status == BookingStatus.CONFIRMED
+    assert events(booking) == [(member, "", BookingStatus.CONFIRMED, "")]
+
+
+@pytest.fixture
+def staff_and_booking(room, organisation, member, staff_user):
+    return staff_user, book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+
+
+def _refused_transition(call, code=None):
+    before = tables()
+    if code:
+        with pytest.raises(RuleViolation) as info:
+            call()
+        assert info.value.code == code
+    else:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert tables() == before
+
+
+def test_invalid_transitions_are_refused(staff_and_booking, member):
+    staff, booking = staff_and_booking
+    services.approve_booking(booking=booking, user=staff)
+    _refused_transition(lambda: services.approve_booking(booking=booking, user=staff), "invalid_transition")
+    _refused_transition(lambda: services.reject_booking(booking=booking, user=staff, reason="Nie"),
+                        "invalid_transition")
+    services.cancel_booking(booking=booking, user=member, now=NOW)
+    for call in (lambda: services.approve_booking(booking=booking, user=staff),
+                 lambda: services.cancel_booking(booking=booking, user=member, now=NOW),
+                 lambda: services.cancel_booking(booking=booking, user=staff, reason="Jeszcze raz")):
+        _refused_transition(call, "invalid_transition")
+
+
+def test_rejected_is_final(staff_and_booking, member):
+    staff, booking = staff_and_booking
+    services.reject_booking(booking=booking, user=staff, reason="Brak miejsc")
+    _refused_transition(lambda: services.approve_booking(booking=booking, user=staff), "invalid_transition")
+    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=NOW), "invalid_transition")
+
+
+def test_the_message_names_the_current_state(staff_and_booking):
+    staff, booking = staff_and_booking
+    services.reject_booking(booking=booking, user=staff, reason="Brak miejsc")
+    with pytest.raises(RuleViolation) as info:
+        services.approve_booking(booking=booking, user=staff)
+    assert str(BookingStatus.REJECTED.label).lower() in info.value.message
+
+
+def test_members_cancel_only_their_organisations_bookings(staff_and_booking):
+    _staff, booking = staff_and_booking
+    stranger = factories.make_user("obcy")
+    factories.make_organisation(members=[stranger])
+    _refused_transition(lambda: services.cancel_booking(booking=booking, user=stranger, now=NOW))
+
+
+def test_members_cancel_only_future_bookings(staff_and_booking, member):
+    staff, booking = staff_and_booking
+    started = at(TUESDAY, 10, 30)
+    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=started), "already_started")
+    # Staff may still cancel it, saying why.
+    _refused_transition(lambda: services.cancel_booking(booking=booking, user=staff, now=started), "reason_required")
+    booking = services.cancel_booking(booking=booking, user=staff, reason="Awaria ogrzewania", now=started)
+    assert events(booking)[-1] == (staff, BookingStatus.PENDING, BookingStatus.CANCELLED, "Awaria ogrzewania")
+
+
+def test_a_member_who_left_cannot_cancel(staff_and_booking, member, organisation):
+    _staff, booking = staff_and_booking
+    Membership.objects.filter(user=member, organisation=organisation).delete()
+    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=NOW))
+
+
+def test_only_staff_of_the_resources_centre_approve_or_reject(staff_and_booking, member):
+    _staff, booking = staff_and_booking
+    elsewhere = factories.make_user("ewa")
+    factories.make_centre("Centrum Pracy Socjalnej", staff=[elsewhere])
+    for user in (elsewhere, member):
+        _refused_transition(lambda: services.approve_booking(booking=booking, user=user))
+        _refused_transition(lambda: services.reject_booking(booking=booking, user=user, reason="Nie"))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING
+
+
+def test_a_superuser_may_approve_anywhere(staff_and_booking):
+    _staff, booking = staff_and_booking
+    admin = factories.make_user("admin", is_superuser=True, is_staff=True)
+    assert services.approve_booking(booking=booking, user=admin).status == BookingStatus.CONFIRMED
+
+
+def test_each_transition_announces_itself(staff_and_booking, member):
+    staff, booking = staff_and_booking
+    heard = []
+
+    def listener(sender, booking, from_status, actor, reason, **kwargs):
+        heard.append((booking.status, from_status, actor, reason))
+
+    booking_changed.connect(listener)
+    try:
+        services.approve_booking(booking=booking, user=staff, reason="OK")
+        services.cancel_booking(booking=booking, user=member, now=NOW)
+    finally:
+        booking_changed.disconnect(listener)
+    assert heard == [
+        (BookingStatus.CONFIRMED, BookingStatus.PENDING, staff, "OK"),
+        (BookingStatus.CANCELLED, BookingStatus.CONFIRMED, member, ""),
+    ]
+
+
+# --- refused calls write nothing, even when the transaction is real -------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_refusals_leave_the_tables_as_they_were(room, organisation, member, staff_user, centre):
+    """Run outside a test transaction, so that the service's own transaction is the one rolled back."""
+    existing = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    unverified = factories.make_organisation(members=[member], status="unverified")
+    Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(THURSDAY, 0), reason="Inwentaryzacja")
+    attempts = [
+        (BookingConflict, dict(start=at(TUESDAY, 10), end=at(TUESDAY, 11))),
+        (RuleViolation, dict(start=at(SATURDAY, 10), end=at(SATURDAY, 11))),
+        (RuleViolation, dict(start=at(WEDNESDAY, 10), end=at(WEDNESDAY, 11))),
+        (RuleViolation, dict(start=at(TUESDAY, 12), end=at(TUESDAY, 13), attendees=40)),
+        (RuleViolation, dict(start=at(TUESDAY, 12), end=at(TUESDAY, 13), organisation=unverified)),
+        (RuleViolation, dict(start=at(TUESDAY, 13), end=at(TUESDAY, 12))),
+        (PermissionDenied, dict(start=at(SATURDAY, 10), end=at(SATURDAY, 11), override_reason="Proszę")),
+    ]
+    before = tables()
+    for error, fields in attempts:
+        fields.setdefault("organisation", organisation)
+        with pytest.raises(error):
+            book(room, user=member, **fields)
+    with pytest.raises(RuleViolation):
+        services.reject_booking(booking=existing, user=staff_user, reason="")
+    with pytest.raises(PermissionDenied):
+        services.approve_booking(booking=existing, user=member)
+    assert tables() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, staff_user):
+    """If a listener (the e-mail outbox) fails, neither the booking nor its audit event is left behind."""
+    existing = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    before = tables()
+
+    def broken_outbox(**kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    booking_changed.connect(broken_outbox)
+    try:
+        with pytest.raises(RuntimeError):
+            book(room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13))
+        with pytest.raises(RuntimeError):
+            services.approve_booking(booking=existing, user=staff_user)
+    finally:
+        booking_changed.disconnect(broken_outbox)
+    assert tables() == before
+    existing.refresh_from_db()
+    assert (existing.status, existing.sequence) == (BookingStatus.PENDING, 0)
