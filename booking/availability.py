@@ -11,7 +11,7 @@ from functools import lru_cache
 import holidays
 from django.db.models import Q
 
-from .models import ACTIVE_STATUSES, Booking, Closure, Resource
+from .models import ACTIVE_STATUSES, Booking, Closure, OpeningHours, Resource
 
 
 @dataclass(frozen=True)
@@ -173,3 +173,44 @@ def resource_availability(resource, start, end, *, title_visible=lambda booking:
         if booking.start < end and booking.end > start
     ]
     return Availability(resource, start, end, free, busy)
+
+
+def free_throughout(free, start, end):
+    """Whether `free` (sorted, as `free_intervals` gives them) leaves a unit free over the whole of [start, end)."""
+    reached = start
+    for interval in free:
+        if interval.start > reached:
+            break
+        reached = max(reached, interval.end)
+    return reached >= end
+
+
+def resources_free_throughout(resources, start, end):
+    """The ids of `resources` with a unit free for the whole of [start, end): hours, closures, buffers counted.
+
+    The same arithmetic as `resource_availability`, in four queries however many resources there are.
+    """
+    resources = list(resources.select_related("centre"))
+    if not resources:
+        return set()
+    centre_ids = {resource.centre_id for resource in resources}
+    hours = defaultdict(list)
+    for interval in OpeningHours.objects.filter(centre_id__in=centre_ids):
+        hours[interval.centre_id].append(interval)
+    closures = list(Closure.objects.filter(centre_id__in=centre_ids, start__lt=end, end__gt=start))
+    widest_buffer = max(resource.buffer for resource in resources)
+    bookings = defaultdict(list)
+    for booking in Booking.objects.filter(resource__in=resources, status__in=ACTIVE_STATUSES,
+                                          start__lt=end + widest_buffer, end__gt=start - widest_buffer):
+        bookings[booking.resource_id].append(booking)
+    free_ids = set()
+    for resource in resources:
+        own_bookings = [b for b in bookings[resource.pk]
+                        if b.start < end + resource.buffer and b.end > start - resource.buffer]
+        own_closures = [c for c in closures
+                        if c.centre_id == resource.centre_id and c.resource_id in (None, resource.pk)]
+        bookable = bookable_intervals(resource, start, end, hours[resource.centre_id], own_closures)
+        free = free_intervals(bookable, Usage(own_bookings, resource.buffer), resource.units)
+        if free_throughout(free, start, end):
+            free_ids.add(resource.pk)
+    return free_ids

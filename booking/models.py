@@ -181,6 +181,10 @@ ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 class BookingSeries(models.Model):
     """A recurring booking: an RFC 5545 RRULE whose occurrences are ordinary bookings linked here."""
 
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All meetings or none")
+        SKIP_CONFLICTS = "skip_conflicts", _("Book the free dates, skip the others")
+
     resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.PROTECT, related_name="series")
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
                                      related_name="booking_series")
@@ -188,9 +192,14 @@ class BookingSeries(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     rrule = models.CharField(_("recurrence rule"), max_length=500)
     local_start = models.DateTimeField(_("first occurrence"))
-    duration = models.DurationField(_("duration"))
+    duration = models.DurationField(_("duration"), help_text=_("Local wall-clock length of each occurrence."))
     title = models.CharField(_("title"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    skipped = models.JSONField(
+        _("skipped dates"), default=list, blank=True,
+        help_text=_("Occurrences not booked when the series was created, each with the reason (code and message)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -56,12 +56,20 @@ def check_organisation(organisation, user, centre):
         raise RuleViolation("not_a_member", _("You can book only for an organisation you belong to."), "organisation")
 
 
-def _open_day(resource, day, hours):
+def _closures_within(resource, start, end, closures=None):
+    """Closures of the resource overlapping [start, end): filtered from `closures` when they are preloaded
+    (a series checks many occurrences against one query), else queried."""
+    if closures is None:
+        return list(overlapping_closures(resource, start, end))
+    return [closure for closure in closures if closure.start < end and closure.end > start]
+
+
+def _open_day(resource, day, hours, closures=None):
     """A day with opening hours left after holidays and closures."""
     tz = resource.centre.tz
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    closures = [(c.start, c.end) for c in overlapping_closures(resource, start, end)]
+    closures = [(c.start, c.end) for c in _closures_within(resource, start, end, closures)]
     return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
 
 
@@ -80,7 +88,7 @@ def _within_one_interval(resource, day, hours, start, end):
     return any(opens <= start and end <= closes for opens, closes in intervals)
 
 
-def check_slots_shape(resource, start, end, hours):
+def check_slots_shape(resource, start, end, hours, closures=None):
     tz = resource.centre.tz
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     slot_minutes = max(int(resource.slot_length.total_seconds() // 60), 1)
@@ -98,7 +106,7 @@ def check_slots_shape(resource, start, end, hours):
         raise RuleViolation("closed", _closed_message(resource, day), "start")
     if not _within_one_interval(resource, day, hours, start, end):
         raise RuleViolation("outside_opening_hours", _("The centre is not open for the whole of this time."), "start")
-    if overlapping_closures(resource, start, end).exists():
+    if _closures_within(resource, start, end, closures):
         raise RuleViolation("closed", _closed_message(resource, day), "start")
 
 
@@ -109,7 +117,7 @@ def check_days_shape(resource, start, end):
             raise RuleViolation("misaligned", _("Book whole days: from midnight to midnight."), field)
 
 
-def check_nights_shape(resource, start, end, hours):
+def check_nights_shape(resource, start, end, hours, closures=None):
     centre = resource.centre
     local_start, local_end = start.astimezone(centre.tz), end.astimezone(centre.tz)
     if local_start.time() != centre.check_in_time or local_end.time() != centre.check_out_time \
@@ -121,19 +129,19 @@ def check_nights_shape(resource, start, end, hours):
             "start",
         )
     for day, field in ((local_start.date(), "start"), (local_end.date(), "end")):
-        if not _open_day(resource, day, hours):
+        if not _open_day(resource, day, hours, closures):
             raise RuleViolation("closed", _closed_message(resource, day), field)
 
 
-def check_shape(resource, start, end, hours):
+def check_shape(resource, start, end, hours, closures=None):
     """Start and end fit the resource's booking mode: slots, whole days or nights."""
     mode = resource.booking_mode
     if mode == Resource.BookingMode.SLOTS:
-        check_slots_shape(resource, start, end, hours)
+        check_slots_shape(resource, start, end, hours, closures)
     elif mode == Resource.BookingMode.DAYS:
         check_days_shape(resource, start, end)
     else:
-        check_nights_shape(resource, start, end, hours)
+        check_nights_shape(resource, start, end, hours, closures)
 
 
 def _human_duration(duration):
@@ -145,8 +153,20 @@ def _human_duration(duration):
     return _("%(n)d min") % {"n": minutes}
 
 
+def booked_duration(resource, start, end):
+    """How long a booking lasts as people count it.
+
+    Whole days and nights are counted on the wall clock, so a day stays a day when daylight saving makes
+    it 23 or 25 hours long; time slots are counted in elapsed time.
+    """
+    if resource.booking_mode == Resource.BookingMode.SLOTS:
+        return end - start
+    tz = resource.centre.tz
+    return end.astimezone(tz).replace(tzinfo=None) - start.astimezone(tz).replace(tzinfo=None)
+
+
 def check_duration(resource, start, end):
-    duration = end - start
+    duration = booked_duration(resource, start, end)
     if resource.min_duration and duration < resource.min_duration:
         raise RuleViolation("too_short", _("A booking lasts at least %(d)s.") % {"d": _human_duration(resource.min_duration)}, "end")
     if resource.max_duration and duration > resource.max_duration:
@@ -168,22 +188,33 @@ def check_timing(resource, start, now):
         )
 
 
-def check_weekly_quota(resource, organisation, start, end, exclude_pk=None):
-    """The organisation's booked hours at the centre in the local week of `start` stay within the quota."""
+def quota_bookings(resource, organisation, start, end):
+    """The organisation's active bookings at the resource's centre over [start, end) that count towards its quota."""
+    return Booking.objects.filter(
+        organisation=organisation, resource__centre_id=resource.centre_id,
+        resource__booking_mode=Resource.BookingMode.SLOTS, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start,
+    ).only("start", "end")
+
+
+def check_weekly_quota(resource, organisation, start, end, exclude_pk=None, booked=None):
+    """The organisation's booked hours at the centre in the local week of `start` stay within the quota.
+
+    Only time-slot bookings (rooms, desks, equipment) count: a locker kept for a week or a night's stay
+    is not hours of use, and would otherwise exhaust any quota at once.
+    `booked` may carry what `quota_bookings` gives over a longer span, preloaded once (a series adds its
+    occurrences accepted so far); otherwise the week is queried.
+    """
     quota = resource.centre.weekly_hours_per_organisation
-    if quota is None:
+    if quota is None or resource.booking_mode != Resource.BookingMode.SLOTS:
         return
     tz = resource.centre.tz
     local_start = start.astimezone(tz)
     week_start = datetime.combine(local_start.date() - timedelta(days=local_start.weekday()), time(0), tzinfo=tz)
     week_end = datetime.combine(week_start.date() + timedelta(days=7), time(0), tzinfo=tz)
-    booked = (
-        Booking.objects.filter(organisation=organisation, resource__centre_id=resource.centre_id,
-                               status__in=ACTIVE_STATUSES, start__lt=week_end, end__gt=week_start)
-        .exclude(pk=exclude_pk)
-        .only("start", "end")
-    )
-    used = sum(((min(b.end, week_end) - max(b.start, week_start)) for b in booked), timedelta(0))
+    if booked is None:
+        booked = quota_bookings(resource, organisation, week_start, week_end).exclude(pk=exclude_pk)
+    used = sum(((min(b.end, week_end) - max(b.start, week_start)) for b in booked
+                if b.start < week_end and b.end > week_start), timedelta(0))
     wanted = min(end, week_end) - max(start, week_start)
     if used + wanted > timedelta(hours=quota):
         raise RuleViolation(
@@ -194,12 +225,27 @@ def check_weekly_quota(resource, organisation, start, end, exclude_pk=None):
         )
 
 
-def check_booking_rules(*, resource, organisation, user, start, end, quantity, attendees, now, hours):
-    """Every rule a member's booking must keep, in the order a person would want to hear about them."""
+def check_request_rules(*, resource, organisation, user, quantity, attendees):
+    """The rules about what is booked and by whom, the same for every occurrence of a series."""
     check_resource_active(resource)
     check_quantity(resource, quantity, attendees)
     check_organisation(organisation, user, resource.centre)
-    check_shape(resource, start, end, hours)
+
+
+def check_time_rules(*, resource, organisation, start, end, now, hours, closures=None, booked=None):
+    """The rules about when: shape, duration, notice and advance window, weekly quota.
+
+    With `closures` (`overlapping_closures`) and `booked` (`quota_bookings`) preloaded over a longer span,
+    as a series does, these checks run no query.
+    """
+    check_shape(resource, start, end, hours, closures)
     check_duration(resource, start, end)
     check_timing(resource, start, now)
-    check_weekly_quota(resource, organisation, start, end)
+    check_weekly_quota(resource, organisation, start, end, booked=booked)
+
+
+def check_booking_rules(*, resource, organisation, user, start, end, quantity, attendees, now, hours):
+    """Every rule a member's booking must keep, in the order a person would want to hear about them."""
+    check_request_rules(resource=resource, organisation=organisation, user=user, quantity=quantity,
+                        attendees=attendees)
+    check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now, hours=hours)

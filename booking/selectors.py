@@ -4,7 +4,7 @@ from django.db.models import Q
 from ngo.models import Membership, Organisation
 from ngo.selectors import can_manage_organisations, is_coordinator, is_member  # noqa: F401 (re-exported)
 
-from .models import Booking, Centre
+from .models import Booking, BookingSeries, Centre, Resource
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -23,6 +23,13 @@ def staffed_centres(user):
     return Centre.objects.filter(staff=user)
 
 
+def visible_resources(user):
+    """Active resources for everyone; inactive ones also for their centre's staff."""
+    if user.is_authenticated and user.is_superuser:
+        return Resource.objects.all()
+    return Resource.objects.filter(Q(is_active=True) | Q(centre__in=staffed_centres(user)))
+
+
 def member_organisation_ids(user):
     return Membership.objects.filter(user=user).values("organisation_id")
 
@@ -34,6 +41,18 @@ def visible_bookings(user):
     if user.is_superuser:
         return Booking.objects.all()
     return Booking.objects.filter(
+        Q(organisation_id__in=member_organisation_ids(user))
+        | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
+    )
+
+
+def visible_series(user):
+    """Booking series, seen by the same people as their bookings."""
+    if not user.is_authenticated:
+        return BookingSeries.objects.none()
+    if user.is_superuser:
+        return BookingSeries.objects.all()
+    return BookingSeries.objects.filter(
         Q(organisation_id__in=member_organisation_ids(user))
         | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
     )

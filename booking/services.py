@@ -4,6 +4,8 @@ Writers of one resource are serialised in the database: a row lock on the resour
 `BEGIN IMMEDIATE` (settings) on SQLite. On PostgreSQL an exclusion constraint backs this up for
 single-unit resources, so even a raw insert cannot double-book them.
 """
+from datetime import timezone as dt_timezone
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from .availability import Usage, overlapping_bookings
 from .exceptions import BookingConflict, RuleViolation
-from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
 from .rules import check_booking_rules, check_interval, check_quantity
 from .selectors import is_centre_staff, is_member
 from .signals import booking_changed
@@ -24,10 +26,17 @@ def lock_resource(resource_id):
     return Resource.objects.select_for_update(of=("self",)).select_related("centre").get(pk=resource_id)
 
 
-def find_conflicts(resource, start, end, quantity, exclude_pk=None):
-    """The active bookings in the way of `quantity` units over [start, end), buffers included; [] if it fits."""
-    bookings = [b for b in overlapping_bookings(resource, start - resource.buffer, end + resource.buffer)
-                if b.pk != exclude_pk]
+def find_conflicts(resource, start, end, quantity, exclude_pk=None, bookings=None):
+    """The active bookings in the way of `quantity` units over [start, end), buffers included; [] if it fits.
+
+    `bookings` may carry the resource's active bookings preloaded over a longer span (a series checks all its
+    occurrences against one query, plus its occurrences accepted so far, which have no pk yet).
+    """
+    if bookings is None:
+        bookings = overlapping_bookings(resource, start - resource.buffer, end + resource.buffer)
+    bookings = [b for b in bookings
+                if b.start < end + resource.buffer and b.end > start - resource.buffer
+                and (exclude_pk is None or b.pk != exclude_pk)]
     if Usage(bookings, resource.buffer).peak(start, end) + quantity <= resource.units:
         return []
     return bookings
@@ -46,7 +55,10 @@ def create_booking(*, user, resource, organisation, start, end, title, purpose="
     Staff of the centre may pass `override_reason` to set the rules aside; conflicts are never overridden.
     """
     now = now or timezone.now()
+    override_reason = (override_reason or "").strip()
     check_interval(start, end)
+    # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
+    start, end = start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
     with transaction.atomic():
         resource = lock_resource(resource.pk)
         if override_reason:
@@ -133,3 +145,21 @@ def cancel_booking(*, booking, user, reason="", now=None):
 
     return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=user,
                        reason=reason, reason_field="cancellation_reason", authorise=authorise)
+
+
+def create_closure(*, user, centre, start, end, reason, resource=None):
+    """Staff close their centre, or one of its resources, for [start, end). Bookings inside stay as they are."""
+    if not is_centre_staff(user, centre):
+        raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
+    check_interval(start, end)
+    if resource is not None and resource.centre_id != centre.pk:
+        raise RuleViolation("wrong_centre", _("This resource belongs to another centre."), "resource")
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("Say why it is closed."), "reason")
+    return Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
+
+
+def delete_closure(*, user, closure):
+    if not is_centre_staff(user, closure.centre):
+        raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": closure.centre})
+    closure.delete()
