@@ -23,6 +23,8 @@ run: install
 # with a message, unless REQUIRE_SERVICES=1 (CI), where it fails.
 test: test-sqlite test-postgres
 
+test-sqlite test-postgres: export FAST_PASSWORD_HASHING = 1
+
 test-sqlite: install
 	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 

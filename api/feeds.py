@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -121,7 +121,9 @@ def token_feed(request, token):
     """
     feed = active_feed_token(token)
     if feed is None:
-        raise Http404(_("No such calendar feed."))
+        # Plain text, not the site's 404 page: a calendar app reads no HTML, and the page's own queries
+        # would make an unknown token cheaper or dearer to ask about than a known one.
+        return HttpResponseNotFound(_("No such calendar feed."), content_type="text/plain; charset=utf-8")
     now = timezone.now()
     time_zone = feed.centre.time_zone if feed.scope == FeedToken.Scope.CENTRE else settings.TIME_ZONE
     with translation.override(feed.owner.language):

@@ -4,3 +4,6 @@ from django.dispatch import Signal
 organisation_status_changed = Signal()
 # Sent inside the transaction that logs a letter: letter.
 letter_received = Signal()
+# Sent inside the transaction that purges personal data (ngo.gdpr): organisation_ids, user_ids. Apps that
+# keep personal data about those organisations or people scrub it in their receivers.
+organisations_purged = Signal()
