@@ -161,12 +161,9 @@ def feed_calendar(bookings, *, name, time_zone, window=None, public=False, stamp
     return calendar
 
 
-def invitation(booking, *, cancel=False) -> bytes:
-    """The .ics attached to a booking e-mail: METHOD:REQUEST, or METHOD:CANCEL when it is called off.
-
-    RFC 5546 wants an ORGANIZER in both: the centre, by its e-mail address.
-    """
-    event = booking_event(booking)
+def _scheduling_event(booking, *, cancel, stamp=None) -> Event:
+    """`booking_event` as an invitation carries it. RFC 5546 wants an ORGANIZER: the centre, by its e-mail."""
+    event = booking_event(booking, stamp=stamp)
     if cancel:
         event.status = "CANCELLED"
     centre = booking.resource.centre
@@ -178,6 +175,20 @@ def invitation(booking, *, cancel=False) -> bytes:
         attendee = vCalAddress(f"mailto:{booking.created_by.email}")
         attendee.params["CN"] = booking.created_by.get_full_name() or booking.created_by.get_username()
         event.add("ATTENDEE", attendee)
+    return event
+
+
+def invitation(booking, *, cancel=False) -> bytes:
+    """The .ics attached to a booking e-mail: METHOD:REQUEST, or METHOD:CANCEL when it is called off."""
+    return invitations([booking], cancel=cancel)
+
+
+def invitations(bookings, *, cancel=False) -> bytes:
+    """One .ics for several bookings of one centre (the meetings of a series): a VEVENT each, with its own UID
+    and SEQUENCE, as in the feeds; METHOD:REQUEST, or METHOD:CANCEL when they are called off (RFC 6047 §4.4)."""
+    bookings = list(bookings)
+    stamp = timezone.now()
     return bookings_calendar(
-        [event], name=centre.name, method="CANCEL" if cancel else "REQUEST",
+        [_scheduling_event(booking, cancel=cancel, stamp=stamp) for booking in bookings],
+        name=bookings[0].resource.centre.name, method="CANCEL" if cancel else "REQUEST",
     ).to_ical()

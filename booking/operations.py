@@ -26,6 +26,8 @@ STAFF_PERMISSIONS = [
     ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent"]),
     ("ngo", ["organisation", "membership", "letter"]),
 ]
+# ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why).
+STAFF_VIEW_PERMISSIONS = [("notifications", "view_outboxmessage")]
 
 
 def find_centre(reference):
@@ -48,6 +50,8 @@ def centre_staff_group():
     for app_label, models in STAFF_PERMISSIONS:
         group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
                                                           content_type__model__in=models))
+    for app_label, codename in STAFF_VIEW_PERMISSIONS:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
     return group
 
 

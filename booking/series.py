@@ -6,6 +6,10 @@ resource's active bookings and (with a weekly quota) the organisation's bookings
 series. Its occurrences are then written with one bulk insert, so a weekly series for a year costs the same
 handful of queries whether the resource's calendar is empty or full.
 
+Each operation on a series (creation, approval, rejection, cancellation, new title or purpose) writes an audit
+event per meeting and sends `signals.series_changed` once, so that its listeners (the e-mails) speak of the series
+as one thing; `booking_changed` stays for operations on a single booking.
+
 Modes: `all_or_nothing` refuses the whole series (and writes nothing) when any occurrence breaks a rule or
 conflicts; `skip_conflicts` books the others and reports each skipped date with its reason. Either way the
 rules about who books what (verified organisation, membership, quantity, an active resource) refuse the whole
@@ -29,7 +33,7 @@ from .recurrence import expand, parse_rrule
 from .rules import check_interval, check_quantity, check_request_rules, check_time_rules, quota_bookings
 from .selectors import is_centre_staff, is_member
 from .services import EXCLUSION_VIOLATION, find_conflicts, lock_resource
-from .signals import booking_changed
+from .signals import SeriesAction, series_changed
 
 Mode = BookingSeries.Mode
 
@@ -177,22 +181,24 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
             if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
                 raise BookingConflict(list(overlapping_bookings(resource, span_start, span_end))) from error
             raise
-        _record_all(accepted, actor=user, from_statuses=[""] * len(accepted), reason=override_reason)
+        _record_all(series, accepted, action=SeriesAction.CREATED, actor=user, from_statuses=[""] * len(accepted),
+                    reason=override_reason, skipped=skipped)
     return result
 
 
-def _record_all(bookings, *, actor, from_statuses, reason=""):
-    """The audit events of many bookings in one insert, then `booking_changed` for each, as `services._record`."""
+def _record_all(series, bookings, *, action, actor, from_statuses, reason="", skipped=(), from_date=None):
+    """The audit events of the series' changed meetings in one insert, then one `series_changed` signal."""
     BookingEvent.objects.bulk_create([
         BookingEvent(booking=booking, actor=actor, from_status=from_status, to_status=booking.status, reason=reason)
         for booking, from_status in zip(bookings, from_statuses)
     ])
-    for booking, from_status in zip(bookings, from_statuses):
-        booking_changed.send(sender=Booking, booking=booking, from_status=from_status, actor=actor, reason=reason)
+    series_changed.send(sender=BookingSeries, series=series, action=action, bookings=bookings,
+                        from_statuses=from_statuses, actor=actor, reason=reason, skipped=list(skipped),
+                        from_date=from_date)
 
 
 def _fresh(series, *, lock=False):
-    queryset = BookingSeries.objects.select_related("resource__centre", "organisation")
+    queryset = BookingSeries.objects.select_related("resource__centre", "organisation", "created_by")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     return queryset.get(pk=series.pk)
@@ -204,15 +210,15 @@ def _require_staff(user, series):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
 
 
-def _transition_all(series, *, statuses, since=None, to, actor, reason, reason_field):
+def _transition_all(series, *, statuses, since=None, to, action, actor, reason, reason_field, from_date=None):
     """Move the series' occurrences in `statuses` (starting at `since` or later) to `to`, in one update.
 
-    Returns the bookings moved, each with its audit event and `booking_changed` signal.
+    Returns the bookings moved, each with its audit event; `series_changed` announces them (if any) at once.
     """
     occurrences = series.bookings.select_for_update(of=("self",)).filter(status__in=statuses)
     if since is not None:
         occurrences = occurrences.filter(start__gte=since)
-    bookings = list(occurrences.select_related("resource__centre", "organisation").order_by("start"))
+    bookings = list(occurrences.select_related("resource__centre", "organisation", "created_by").order_by("start"))
     if not bookings:
         return []
     now = timezone.now()
@@ -223,7 +229,8 @@ def _transition_all(series, *, statuses, since=None, to, actor, reason, reason_f
     for booking in bookings:
         booking.status, booking.sequence, booking.updated_at = to, booking.sequence + 1, now
         setattr(booking, reason_field, reason)
-    _record_all(bookings, actor=actor, from_statuses=from_statuses, reason=reason)
+    _record_all(series, bookings, action=action, actor=actor, from_statuses=from_statuses, reason=reason,
+                from_date=from_date)
     return bookings
 
 
@@ -233,7 +240,8 @@ def approve_series(*, series, user, reason=""):
         series = _fresh(series)
         _require_staff(user, series)
         approved = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.CONFIRMED,
-                                   actor=user, reason=reason, reason_field="decision_reason")
+                                   action=SeriesAction.APPROVED, actor=user, reason=reason,
+                                   reason_field="decision_reason")
         if not approved:
             raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
     return approved
@@ -247,7 +255,8 @@ def reject_series(*, series, user, reason):
         series = _fresh(series)
         _require_staff(user, series)
         rejected = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.REJECTED,
-                                   actor=user, reason=reason, reason_field="decision_reason")
+                                   action=SeriesAction.REJECTED, actor=user, reason=reason,
+                                   reason_field="decision_reason")
         if not rejected:
             raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
     return rejected
@@ -281,7 +290,8 @@ def cancel_series(*, series, user, reason="", from_date=None, now=None):
         if from_date is not None:
             since = max(since, _local_instant(from_date, centre.tz))
         cancelled = _transition_all(series, statuses=list(ACTIVE_STATUSES), since=since, to=BookingStatus.CANCELLED,
-                                    actor=user, reason=reason, reason_field="cancellation_reason")
+                                    action=SeriesAction.CANCELLED, actor=user, reason=reason,
+                                    reason_field="cancellation_reason", from_date=from_date)
         if not cancelled:
             raise RuleViolation("nothing_to_cancel", _("No future meeting of this series is left to cancel."), "from")
     return cancelled
@@ -290,7 +300,8 @@ def cancel_series(*, series, user, reason="", from_date=None, now=None):
 def update_series_details(*, series, user, title=None, purpose=None, now=None):
     """Change the title or purpose of the series and of its future active occurrences; returns how many changed.
 
-    Each changed booking's `sequence` rises, so subscribed calendars pick the change up.
+    Each changed booking's `sequence` rises, so subscribed calendars pick the change up; `series_changed` tells
+    the listeners (the e-mail updates the invitations) which meetings changed.
     """
     now = now or timezone.now()
     changes = {}
@@ -312,6 +323,19 @@ def update_series_details(*, series, user, title=None, purpose=None, now=None):
         for name, value in changes.items():
             setattr(series, name, value)
         series.save(update_fields=list(changes))
-        return series.bookings.filter(status__in=ACTIVE_STATUSES, start__gt=now).update(
-            sequence=F("sequence") + 1, updated_at=timezone.now(), **changes,
+        future = series.bookings.select_for_update(of=("self",)).filter(status__in=ACTIVE_STATUSES, start__gt=now)
+        bookings = list(future.select_related("resource__centre", "organisation", "created_by").order_by("start"))
+        if not bookings:
+            return 0
+        changed_at = timezone.now()
+        Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
+            sequence=F("sequence") + 1, updated_at=changed_at, **changes,
         )
+        for booking in bookings:
+            booking.sequence, booking.updated_at = booking.sequence + 1, changed_at
+            for name, value in changes.items():
+                setattr(booking, name, value)
+        series_changed.send(sender=BookingSeries, series=series, action=SeriesAction.UPDATED, bookings=bookings,
+                            from_statuses=[booking.status for booking in bookings], actor=user, reason="",
+                            skipped=[], from_date=None)
+        return len(bookings)

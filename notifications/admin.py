@@ -16,7 +16,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = readonly_fields = [
         "recipient", "reply_to", "kind", "language", "subject", "status", "attempts", "last_error", "booking",
-        "created_at", "queued_at", "sent_at", "body_text", "calendar_method",
+        "organisation", "person", "created_at", "queued_at", "sent_at", "body_text", "calendar_method",
     ]
     actions = ["send_again"]
 

@@ -7,12 +7,14 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from booking.signals import booking_changed
-        from ngo.signals import letter_received, organisation_status_changed
+        from booking.signals import booking_changed, series_changed
+        from ngo.signals import letter_received, organisation_status_changed, organisations_purged
 
         from . import receivers
 
         booking_changed.connect(receivers.booking_changed, dispatch_uid="notifications.booking_changed")
+        series_changed.connect(receivers.series_changed, dispatch_uid="notifications.series_changed")
         organisation_status_changed.connect(receivers.organisation_status_changed,
                                             dispatch_uid="notifications.organisation_status_changed")
         letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")
+        organisations_purged.connect(receivers.organisations_purged, dispatch_uid="notifications.organisations_purged")

@@ -11,9 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from booking.ical import booking_link, invitation
+from booking.ical import booking_link, invitation, invitations
 from booking.models import BookingStatus, OpeningHours
+from booking.signals import SeriesAction
 from ngo.models import Membership
 
 from .models import OutboxMessage
@@ -63,6 +65,7 @@ STATUS_KINDS = {
 class Recipient:
     email: str
     language: str
+    user: object = None  # the account, when the address is a person's
 
 
 def _people(users, fallback_email=""):
@@ -71,7 +74,7 @@ def _people(users, fallback_email=""):
     for user in users:
         if user.is_active and user.email and user.email.lower() not in seen:
             seen.add(user.email.lower())
-            recipients.append(Recipient(user.email, user.language))
+            recipients.append(Recipient(user.email, user.language, user))
     if not recipients and fallback_email:
         recipients.append(Recipient(fallback_email, settings.LANGUAGE_CODE))
     return recipients
@@ -149,7 +152,8 @@ def _centre_context(centre, hours):
 
 def _render(kind, recipients, build, **fields):
     """One outbox row per recipient. `build()`, run in the recipient's language, gives the template context
-    (subject, paragraphs, details, action, centre) and, for booking messages, the calendar and its method.
+    (subject, paragraphs, details, lists, action, centre) and, for booking messages, the calendar and its method.
+    `fields` go on each row; `person` defaults to the recipient's account.
     """
     messages = []
     for recipient in recipients:
@@ -162,7 +166,8 @@ def _render(kind, recipients, build, **fields):
                 kind=kind, recipient=recipient.email, language=recipient.language,
                 subject=" ".join(str(context["subject"]).split()),
                 body_text=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
-                body_html=render_to_string("notifications/email.html", context), **calendar, **fields,
+                body_html=render_to_string("notifications/email.html", context),
+                **calendar, **{"person": recipient.user, **fields},
             ))
     return messages
 
@@ -201,7 +206,8 @@ def _booking_messages(booking, kind, recipients, *, reason=""):
             details.append((_("Reason"), reason))
         return context
 
-    return _render(kind, recipients, build, booking=booking, reply_to=centre.email)
+    return _render(kind, recipients, build, booking=booking, organisation=organisation, person=booking.created_by,
+                   reply_to=centre.email)
 
 
 def booking_change(booking, *, from_status, reason=""):
@@ -216,6 +222,128 @@ def booking_change(booking, *, from_status, reason=""):
 
 def reminder(booking):
     return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+
+
+# --- Series: one message per recipient for each operation on a whole series ---------------------------
+
+SERIES_TEXTS = {
+    Kind.SERIES_REQUESTED: (
+        BOOKING_TEXTS[Kind.BOOKING_REQUESTED][0],
+        _("We have received a request from %(organisation)s to book the series of meetings listed below. The "
+          "centre's staff will look at it soon, and we will let you know their decision in another e-mail."),
+    ),
+    Kind.SERIES_TO_APPROVE: (
+        BOOKING_TEXTS[Kind.REQUEST_TO_APPROVE][0],
+        _("%(organisation)s asks to book %(resource)s for the series of meetings listed below. Please approve or "
+          "reject the request."),
+    ),
+    Kind.SERIES_CONFIRMED: (
+        BOOKING_TEXTS[Kind.BOOKING_CONFIRMED][0],
+        _("The meetings of %(organisation)s listed below are confirmed. The attached invitation adds them to your "
+          "calendar."),
+    ),
+    Kind.SERIES_REJECTED: (
+        BOOKING_TEXTS[Kind.BOOKING_REJECTED][0],
+        _("We are sorry: the centre's staff could not accept the request of %(organisation)s for the meetings "
+          "listed below. If you have any questions, please contact the centre."),
+    ),
+    Kind.SERIES_CANCELLED: (
+        BOOKING_TEXTS[Kind.BOOKING_CANCELLED][0],
+        _("The meetings of %(organisation)s listed below have been cancelled. The attached cancellation removes "
+          "them from your calendar."),
+    ),
+    Kind.SERIES_UPDATED: (
+        _("Booking changed: %(title)s, %(when)s"),
+        _("The title or purpose of the meetings of %(organisation)s listed below has changed. The attached "
+          "invitation updates them in your calendar."),
+    ),
+}
+SERIES_CANCELLING_KINDS = {Kind.SERIES_REJECTED, Kind.SERIES_CANCELLED}
+SERIES_KINDS = {
+    SeriesAction.APPROVED: Kind.SERIES_CONFIRMED,
+    SeriesAction.REJECTED: Kind.SERIES_REJECTED,
+    SeriesAction.CANCELLED: Kind.SERIES_CANCELLED,
+    SeriesAction.UPDATED: Kind.SERIES_UPDATED,
+}
+
+
+def _meetings(bookings, tz):
+    """'52 meetings from 5 January 2027' for a subject; '1 meeting, 5 January 2027'."""
+    return ngettext("%(count)d meeting, %(date)s", "%(count)d meetings from %(date)s", len(bookings)) % {
+        "count": len(bookings), "date": formats.date_format(bookings[0].start.astimezone(tz), "j E Y"),
+    }
+
+
+def _series_messages(series, bookings, kind, recipients, *, hours, reason="", skipped=(), partly=False):
+    resource, organisation = series.resource, series.organisation
+    centre = resource.centre
+    tz = centre.tz
+    site = settings.SITE_URL.rstrip("/")
+
+    def build():
+        subject, paragraph = SERIES_TEXTS[kind]
+        params = {"title": series.title, "when": _meetings(bookings, tz), "organisation": organisation.name,
+                  "resource": resource.name}
+        paragraphs = [paragraph % params]
+        if partly:
+            paragraphs.append(_("Only the meetings from %(date)s on are cancelled; the earlier ones stay as they "
+                                "are.") % {"date": _date(bookings[0].start.astimezone(tz))})
+        if skipped:
+            paragraphs.append(ngettext(
+                "%(count)d date could not be booked; it is listed below with the reason.",
+                "%(count)d dates could not be booked; they are listed below with the reasons.", len(skipped),
+            ) % {"count": len(skipped)})
+        details = [(_("What"), series.title), (_("Where"), f"{resource.name}, {centre.name}"),
+                   (_("Organisation"), organisation.name)]
+        lists = [(_("Meetings"), [when_long(b.start.astimezone(tz), b.end.astimezone(tz)) for b in bookings])]
+        if skipped:
+            # The reasons were worded when the series was booked, in the language of whoever booked it.
+            lists.append((_("Not booked"), [f"{when_long(o.start.astimezone(tz), o.end.astimezone(tz))}: {o.message}"
+                                            for o in skipped]))
+        context = {"subject": subject % params, "paragraphs": paragraphs, "details": details, "lists": lists,
+                   "action": {"label": _("See your organisation's bookings"),
+                              "url": site + reverse("booking:my_bookings")},
+                   "centre": _centre_context(centre, hours)}
+        if kind == Kind.SERIES_TO_APPROVE:
+            if series.created_by:
+                person = series.created_by
+                details.append((_("Booked by"), f"{person.get_full_name() or person.username} <{person.email}>"))
+            details.append((_("Attendees"), str(bookings[0].attendees)))
+            if series.purpose:
+                details.append((_("Purpose"), series.purpose))
+            context["action"] = {"label": _("Approve or reject the request"),
+                                 "url": site + reverse("booking:approval_queue")}
+        else:  # the member's messages carry every meeting as its own event, in one attachment
+            cancel = kind in SERIES_CANCELLING_KINDS
+            paragraphs.append(_("Some calendar programs take only the first meeting from the attached file; your "
+                                "organisation's calendar subscription always shows all of them: %(url)s")
+                              % {"url": site + reverse("booking:feeds")})
+            context.update(calendar=invitations(bookings, cancel=cancel).decode(),
+                           calendar_method="CANCEL" if cancel else "REQUEST")
+        if reason and kind in SERIES_CANCELLING_KINDS:
+            details.append((_("Reason"), reason))
+        return context
+
+    return _render(kind, recipients, build, organisation=organisation, person=series.created_by,
+                   reply_to=centre.email)
+
+
+def series_change(series, *, action, bookings, reason="", skipped=(), from_date=None):
+    """The messages an operation on a series causes (series_changed signal): one per recipient, whatever the
+    number of meetings. `bookings` are the meetings it changed, by start."""
+    if not bookings:
+        return []
+    centre = series.resource.centre
+    hours = list(centre.opening_hours.all())
+    member = _people([series.created_by] if series.created_by else [], series.organisation.email)
+    if action == SeriesAction.CREATED:
+        if bookings[0].status == BookingStatus.PENDING:
+            return [*_series_messages(series, bookings, Kind.SERIES_REQUESTED, member, hours=hours, skipped=skipped),
+                    *_series_messages(series, bookings, Kind.SERIES_TO_APPROVE,
+                                      centre_staff(centre, besides=series.created_by), hours=hours, skipped=skipped)]
+        return _series_messages(series, bookings, Kind.SERIES_CONFIRMED, member, hours=hours, skipped=skipped)
+    return _series_messages(series, bookings, SERIES_KINDS[action], member, hours=hours, reason=reason,
+                            partly=action == SeriesAction.CANCELLED and from_date is not None)
 
 
 def _staffed_centre(user):
@@ -234,7 +362,7 @@ def organisation_verified(organisation, *, actor):
                                  "rooms, desks, lockers and beds at the centre.") % params],
                 "details": [], "action": None, "centre": _centre_context(centre, hours)}
 
-    return _render(Kind.ORGANISATION_VERIFIED, coordinators(organisation), build,
+    return _render(Kind.ORGANISATION_VERIFIED, coordinators(organisation), build, organisation=organisation,
                    reply_to=centre.email if centre else "")
 
 
@@ -253,4 +381,5 @@ def letter_received(letter):
                                  "during the opening hours.") % params],
                 "details": details, "action": None, "centre": _centre_context(centre, hours)}
 
-    return _render(Kind.LETTER_RECEIVED, coordinators(organisation), build, reply_to=centre.email if centre else "")
+    return _render(Kind.LETTER_RECEIVED, coordinators(organisation), build, organisation=organisation,
+                   reply_to=centre.email if centre else "")

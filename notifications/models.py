@@ -23,6 +23,12 @@ class OutboxMessage(models.Model):
         BOOKING_REMINDER = "booking_reminder", _("Reminder the day before")
         ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
         LETTER_RECEIVED = "letter_received", _("Letter received")
+        SERIES_REQUESTED = "series_requested", _("Series request received")
+        SERIES_TO_APPROVE = "series_to_approve", _("Series request to approve (staff)")
+        SERIES_CONFIRMED = "series_confirmed", _("Series confirmed")
+        SERIES_REJECTED = "series_rejected", _("Series request rejected")
+        SERIES_CANCELLED = "series_cancelled", _("Series cancelled")
+        SERIES_UPDATED = "series_updated", _("Series changed")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -41,6 +47,13 @@ class OutboxMessage(models.Model):
                                        help_text=_("REQUEST adds or updates the event, CANCEL removes it."))
     booking = models.ForeignKey("booking.Booking", verbose_name=_("booking"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
+    # Whom the message is about, so that the personal-data purge finds it: its body names them.
+    organisation = models.ForeignKey("ngo.Organisation", verbose_name=_("organisation"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person concerned"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+",
+                               help_text=_("Who booked, for booking messages (also those to staff); else the "
+                                           "member it is addressed to."))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("sending attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -22,7 +22,7 @@ from booking.series import (
     update_series_details,
 )
 from booking.services import approve_booking, create_booking
-from booking.signals import booking_changed
+from booking.signals import SeriesAction, booking_changed, series_changed
 from ngo.models import Organisation
 from tests import factories
 from tests.factories import WARSAW, at
@@ -70,18 +70,26 @@ def test_weekly_series_books_every_occurrence_as_a_pending_booking(member, room,
 
 def test_occurrences_of_a_resource_without_approval_are_confirmed_and_announced(member, centre, organisation):
     kitchen = factories.make_resource(centre, name="Kuchnia", requires_approval=False)
-    announced = []
+    announced, per_booking = [], []
 
-    def receiver(sender, booking, from_status, **kwargs):
-        announced.append((booking.pk, from_status, booking.status))
+    def receiver(sender, series, action, bookings, from_statuses, **kwargs):
+        announced.append((series.pk, action, [(b.pk, b.status) for b in bookings], from_statuses))
 
-    booking_changed.connect(receiver)
+    def booking_receiver(sender, booking, **kwargs):
+        per_booking.append(booking.pk)
+
+    series_changed.connect(receiver)
+    booking_changed.connect(booking_receiver)
     try:
         result = book(member, kitchen, organisation, at(TUESDAY, 10), at(TUESDAY, 12), "FREQ=WEEKLY;COUNT=4")
     finally:
-        booking_changed.disconnect(receiver)
+        series_changed.disconnect(receiver)
+        booking_changed.disconnect(booking_receiver)
     assert {b.status for b in Booking.objects.all()} == {BookingStatus.CONFIRMED}
-    assert sorted(announced) == sorted((b.pk, "", "confirmed") for b in result.bookings)
+    # Once for the series, not once per meeting.
+    assert announced == [(result.series.pk, SeriesAction.CREATED, [(b.pk, "confirmed") for b in result.bookings],
+                          [""] * 4)]
+    assert per_booking == []
 
 
 def test_series_keeps_17_00_local_across_both_clock_changes(member, room, organisation):
@@ -318,9 +326,9 @@ def test_a_weekly_series_for_a_year_costs_a_bounded_number_of_queries(
                           "FREQ=WEEKLY;BYDAY=TU;COUNT=52")
         assert len(result.bookings) == 52
         counts.append(len(queries))
-    # Whatever the listeners of booking_changed do per booking, nothing grows with the bookings already there.
+    # Whatever the listeners of series_changed do, nothing grows with the bookings already there.
     assert counts[0] == counts[1], counts
-    with without_receivers(booking_changed), django_assert_max_num_queries(16):
+    with without_receivers(series_changed), django_assert_max_num_queries(16):
         book(member, busy, organisation, at(first_tuesday, 16), at(first_tuesday, 17), "FREQ=WEEKLY;BYDAY=TU;COUNT=52")
 
 

@@ -3,11 +3,11 @@ from datetime import time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from booking.models import Centre, OpeningHours, Resource
+from booking.operations import centre_staff_group
 from ngo.models import Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -49,11 +49,6 @@ ORGANISATIONS = [
     ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED),
 ]
 
-STAFF_PERMISSIONS = [
-    ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent"]),
-    ("ngo", ["organisation", "membership", "letter"]),
-]
-
 
 class Command(BaseCommand):
     help = "Load the demo centres, resources, organisations and the logins staff/staff, member/member, admin/admin."
@@ -63,7 +58,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("load_demo puts well-known passwords in the database; it runs only with DEBUG on.")
         staff = self._user("staff", "Anna", "Nowak", is_staff=True)
-        staff.groups.add(self._staff_group())
+        staff.groups.add(centre_staff_group())
         member = self._user("member", "Jan", "Kowalski")
         self._user("admin", "Admin", "", is_staff=True, is_superuser=True)
         for data in CENTRES:
@@ -90,13 +85,6 @@ class Command(BaseCommand):
         user.set_password(username)
         user.save()
         return user
-
-    def _staff_group(self):
-        group, _ = Group.objects.get_or_create(name="Centre staff")
-        for app_label, models in STAFF_PERMISSIONS:
-            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
-                                                              content_type__model__in=models))
-        return group
 
     def _centre(self, data, staff):
         data = dict(data)
