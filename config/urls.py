@@ -2,7 +2,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from config import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/", include("api.urls")),
     path("feeds/", include("api.feed_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,204 @@
+"""Forms of the web pages. They only read and shape input; the services decide what is allowed."""
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ngo.models import Organisation
+
+from .models import FeedToken, Resource
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class RefusalMixin:
+    """Puts a service's refusal (RuleViolation) next to the field it is about."""
+
+    #: RuleViolation.field -> this form's field
+    field_map = {}
+
+    def add_violation(self, violation):
+        field = self.field_map.get(violation.field, violation.field)
+        self.add_error(field if field in self.fields else None, violation.message)
+
+
+class BookingForm(RefusalMixin, forms.Form):
+    """A booking request. The time fields depend on the resource: slots, whole days or nights."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"),
+                                          empty_label=None)
+    title = forms.CharField(label=_("Title"), max_length=200,
+                            help_text=_("For example: board meeting, cooking workshop."))
+    purpose = forms.CharField(label=_("Purpose (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    attendees = forms.IntegerField(label=_("Number of people"), min_value=1, initial=1)
+    quantity = forms.IntegerField(label=_("How many units"), min_value=1, initial=1)
+    public = forms.BooleanField(label=_("Show the title in the public calendar"), required=False)
+
+    def __init__(self, *args, resource, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resource = resource
+        self.tz = resource.centre.tz
+        self.conflicts = []
+        self.conflict_message = ""
+        self.fields["organisation"].queryset = organisations
+        if resource.units == 1:
+            del self.fields["quantity"]
+        else:
+            self.fields["quantity"].max_value = resource.units
+            self.fields["quantity"].help_text = _("At most %(units)d.") % {"units": resource.units}
+        if resource.capacity:
+            self.fields["attendees"].help_text = _("At most %(capacity)d.") % {"capacity": resource.capacity}
+        mode = resource.booking_mode
+        if mode == Resource.BookingMode.SLOTS:
+            step = int(resource.slot_length.total_seconds())
+            self.time_fields = ["date", "start_time", "end_time"]
+            self.fields["date"] = forms.DateField(label=_("Date"), widget=DateInput())
+            self.fields["start_time"] = forms.TimeField(label=_("From"), widget=TimeInput(attrs={"step": step}))
+            self.fields["end_time"] = forms.TimeField(label=_("Until"), widget=TimeInput(attrs={"step": step}))
+            self.field_map = {"start": "start_time", "end": "end_time"}
+        else:
+            self.time_fields = ["start_date", "end_date"]
+            if mode == Resource.BookingMode.DAYS:
+                first, last = _("First day"), _("Last day")
+            else:
+                first, last = _("Check-in date"), _("Check-out date")
+            self.fields["start_date"] = forms.DateField(label=first, widget=DateInput())
+            self.fields["end_date"] = forms.DateField(label=last, widget=DateInput())
+            self.field_map = {"start": "start_date", "end": "end_date"}
+        self.order_fields(["organisation", *self.time_fields])
+
+    @classmethod
+    def initial_for(cls, resource, start, end):
+        """Initial time fields for a booking from `start` to `end` (local datetimes)."""
+        if resource.booking_mode == Resource.BookingMode.SLOTS:
+            return {"date": start.date(), "start_time": start.time(), "end_time": end.time()}
+        last = end.date() - timedelta(days=1) if resource.booking_mode == Resource.BookingMode.DAYS else end.date()
+        return {"start_date": start.date(), "end_date": last}
+
+    def time_bound_fields(self):
+        return [self[name] for name in self.time_fields]
+
+    def other_bound_fields(self):
+        return [self[name] for name in self.fields if name not in self.time_fields and name != "organisation"]
+
+    def clean(self):
+        data = super().clean()
+        mode = self.resource.booking_mode
+        centre = self.resource.centre
+        try:
+            if mode == Resource.BookingMode.SLOTS:
+                day = data["date"]
+                data["start"] = datetime.combine(day, data["start_time"], tzinfo=self.tz)
+                data["end"] = datetime.combine(day, data["end_time"], tzinfo=self.tz)
+            elif mode == Resource.BookingMode.DAYS:
+                data["start"] = datetime.combine(data["start_date"], time(0), tzinfo=self.tz)
+                data["end"] = datetime.combine(data["end_date"] + timedelta(days=1), time(0), tzinfo=self.tz)
+            else:
+                data["start"] = datetime.combine(data["start_date"], centre.check_in_time, tzinfo=self.tz)
+                data["end"] = datetime.combine(data["end_date"], centre.check_out_time, tzinfo=self.tz)
+        except KeyError:
+            pass  # a time field is missing or invalid: its own error says so
+        return data
+
+    def add_violation(self, violation):
+        if violation.code == "closed" and "date" in self.fields:
+            self.add_error("date", violation.message)
+        else:
+            super().add_violation(violation)
+
+
+class CancelForm(RefusalMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason (optional for members)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(RefusalMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "krs", "contact_person", "email", "phone", "description"]
+        labels = {"krs": _("KRS number (registered NGOs only)"), "phone": _("Phone (optional)"),
+                  "description": _("What the organisation does (optional)")}
+        help_texts = {"krs": _("10 digits, for example 0000123456.")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}),
+                   "krs": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                   "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+                   "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"})}
+
+
+class OrganisationStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Organisation.Status.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FeedForm(forms.Form):
+    """What a new calendar feed shows: `person`, `organisation:<id>` or `centre:<id>`."""
+
+    what = forms.ChoiceField(label=_("What the calendar shows"))
+    name = forms.CharField(label=_("Name (optional)"), max_length=100, required=False,
+                           help_text=_("For example: phone, office computer."))
+
+    def __init__(self, *args, organisations, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        self.centres = {str(c.pk): c for c in centres}
+        choices = [(f"organisation:{pk}", _("Bookings of %(name)s") % {"name": o.name})
+                   for pk, o in self.organisations.items()]
+        choices.append(("person", _("Bookings I made")))
+        choices += [(f"centre:{pk}", _("All bookings of %(name)s (staff)") % {"name": c.name})
+                    for pk, c in self.centres.items()]
+        self.fields["what"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        kind, _sep, pk = data.get("what", "").partition(":")
+        data["scope"] = {"organisation": FeedToken.Scope.ORGANISATION, "centre": FeedToken.Scope.CENTRE}.get(
+            kind, FeedToken.Scope.PERSON)
+        data["organisation"] = self.organisations.get(pk) if kind == "organisation" else None
+        data["centre"] = self.centres.get(pk) if kind == "centre" else None
+        return data
+
+
+class ClosureForm(RefusalMixin, forms.Form):
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    resource = forms.ModelChoiceField(queryset=None, label=_("Resource"), required=False,
+                                      empty_label=_("The whole centre"))
+    start_date = forms.DateField(label=_("From (date)"), widget=DateInput())
+    start_time = forms.TimeField(label=_("From (time)"), initial=time(0), widget=TimeInput())
+    end_date = forms.DateField(label=_("Until (date)"), widget=DateInput())
+    end_time = forms.TimeField(label=_("Until (time)"), initial=time(0), widget=TimeInput(),
+                               help_text=_("00:00 means the start of that day."))
+    reason = forms.CharField(label=_("Reason"), max_length=200,
+                             help_text=_("Shown in the calendar, for example: renovation."))
+    field_map = {"start": "start_date", "end": "end_date"}
+
+    def __init__(self, *args, centres, resources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["resource"].queryset = resources
+        self.fields["resource"].label_from_instance = lambda resource: str(resource)
+
+    def clean(self):
+        data = super().clean()
+        centre = data.get("centre")
+        if centre and all(data.get(name) for name in ("start_date", "end_date")) \
+                and data.get("start_time") is not None and data.get("end_time") is not None:
+            data["start"] = datetime.combine(data["start_date"], data["start_time"], tzinfo=centre.tz)
+            data["end"] = datetime.combine(data["end_date"], data["end_time"], tzinfo=centre.tz)
+        return data

@@ -1,0 +1,216 @@
+"""The week calendar of the web pages: a resource's availability cut into what a person sees, day by day.
+
+Slot resources (rooms, desks) show each free slot as a link to the booking form and merge the rest (busy,
+closed, past) into ranges; day and night resources show one entry per day. Times are the centre's local time.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .availability import opening_intervals, public_holiday, resource_availability, subtract
+from .models import Resource
+
+FREE, BUSY, CLOSED, PAST, UNAVAILABLE = "free", "busy", "closed", "past", "unavailable"
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+@dataclass
+class Cell:
+    """One entry of a day: a free slot (a link), or a range that is busy, closed, past or not bookable."""
+
+    state: str
+    start: datetime
+    end: datetime
+    label: str = ""
+    units: int = 0
+
+    @property
+    def start_label(self):
+        return f"{self.start:%H:%M}"
+
+    @property
+    def end_label(self):
+        return f"{self.end:%H:%M}"
+
+    @property
+    def time_label(self):
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def query(self):
+        """The booking form's query string for this cell."""
+        return urlencode({"start": self.start.strftime(LOCAL_INPUT_FORMAT), "end": self.end.strftime(LOCAL_INPUT_FORMAT)})
+
+
+@dataclass
+class Day:
+    date: date
+    cells: list
+    is_today: bool = False
+    note: str = ""
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, tz) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def week_bounds(monday: date, tz):
+    return local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
+
+
+def free_units(free, start, end):
+    """How many units stay free over the whole of [start, end): the least over the free intervals covering it."""
+    reached, least = start, None
+    for interval in free:
+        if interval.end <= reached:
+            continue
+        if interval.start > reached:
+            break
+        least = interval.units if least is None else min(least, interval.units)
+        reached = interval.end
+        if reached >= end:
+            return least
+    return 0
+
+
+def _titles(busy, start, end):
+    titles = []
+    for interval in busy:
+        if interval.start < end and interval.end > start and interval.title and interval.title not in titles:
+            titles.append(interval.title)
+    return ", ".join(titles)
+
+
+def _merge(cells, merge_free=False):
+    """Join neighbouring cells that say the same; free slots stay one link each unless `merge_free`."""
+    merged = []
+    for cell in cells:
+        last = merged[-1] if merged else None
+        if (last and last.end == cell.start and last.state == cell.state and last.label == cell.label
+                and last.units == cell.units and (cell.state != FREE or merge_free)):
+            last.end = cell.end
+        else:
+            merged.append(Cell(cell.state, cell.start, cell.end, cell.label, cell.units))
+    return merged
+
+
+class WeekBuilder:
+    """Builds the seven `Day`s of one resource for the week starting `monday`.
+
+    `hours` and `closures` are passed in (already fetched for the whole centre), so a centre's week costs the
+    availability queries of each resource and nothing per booking.
+    """
+
+    def __init__(self, resource, monday, *, title_visible, hours, closures, now=None):
+        self.resource = resource
+        self.centre = resource.centre
+        self.tz = self.centre.tz
+        self.monday = monday
+        self.title_visible = title_visible
+        self.hours = hours
+        self.closures = [c for c in closures if c.resource_id in (None, resource.pk)]
+        self.now = now or timezone.now()
+        self.today = self.now.astimezone(self.tz).date()
+
+    def days(self, merge_free=False):
+        start, end = week_bounds(self.monday, self.tz)
+        mode = self.resource.booking_mode
+        if mode == Resource.BookingMode.NIGHTS:
+            end = local_midnight(self.monday + timedelta(days=9), self.tz)  # the last check-out falls next week
+        availability = resource_availability(self.resource, start, end, title_visible=self.title_visible)
+        days = []
+        for offset in range(7):
+            day = self.monday + timedelta(days=offset)
+            if mode == Resource.BookingMode.SLOTS:
+                result = self._slots_day(day, availability)
+                result.cells = _merge(result.cells, merge_free)
+            elif mode == Resource.BookingMode.DAYS:
+                result = self._whole_day(day, availability)
+            else:
+                result = self._night(day, availability)
+            result.is_today = day == self.today
+            days.append(result)
+        return days
+
+    def _bookable_from(self):
+        return self.now + self.resource.minimum_notice
+
+    def _bookable_until(self):
+        return self.now + self.resource.advance_window
+
+    def _not_bookable(self, start):
+        """The state and label of a free cell that cannot be booked at `start`, or None if it can."""
+        if start < self.now:
+            return PAST, _("Past")
+        if start < self._bookable_from():
+            return UNAVAILABLE, _("Too late to book")
+        if start > self._bookable_until():
+            return UNAVAILABLE, _("Not open for booking yet")
+        return None
+
+    def _closed_note(self, day):
+        holiday = public_holiday(self.centre, day)
+        return _("Closed: %(holiday)s") % {"holiday": holiday} if holiday else _("Closed")
+
+    def _slots_day(self, day, availability):
+        day_start, day_end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
+        opening = opening_intervals(self.centre, self.hours, day_start, day_end)
+        if not opening:
+            return Day(day, [], note=self._closed_note(day))
+        slot_minutes = max(int(self.resource.slot_length.total_seconds() // 60), 1)
+        step = timedelta(minutes=slot_minutes)
+        cells = []
+        for opens, closes in opening:
+            opens = opens.astimezone(self.tz)
+            misalignment = (opens.hour * 60 + opens.minute) % slot_minutes
+            moment = opens + timedelta(minutes=(slot_minutes - misalignment) % slot_minutes)
+            while moment + step <= closes:
+                cells.append(self._slot(moment, moment + step, availability))
+                moment += step
+        return Day(day, cells)
+
+    def _slot(self, start, end, availability):
+        closure = next((c for c in self.closures if c.start < end and c.end > start), None)
+        if closure:
+            return Cell(CLOSED, start, end, closure.reason)
+        units = free_units(availability.free, start, end)
+        if not units:
+            return Cell(BUSY, start, end, _titles(availability.busy, start, end))
+        refusal = self._not_bookable(start)
+        if refusal:
+            return Cell(refusal[0], start, end, refusal[1])
+        return Cell(FREE, start, end, units=units)
+
+    def _whole_day(self, day, availability):
+        start, end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
+        return Day(day, [self._span(start, end, availability)])
+
+    def _open_day(self, day):
+        start, end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
+        closures = [(c.start, c.end) for c in self.closures]
+        return bool(subtract(opening_intervals(self.centre, self.hours, start, end), closures))
+
+    def _night(self, day, availability):
+        check_in = datetime.combine(day, self.centre.check_in_time, tzinfo=self.tz)
+        check_out = datetime.combine(day + timedelta(days=1), self.centre.check_out_time, tzinfo=self.tz)
+        if not self._open_day(day):
+            return Day(day, [], note=self._closed_note(day))
+        if not self._open_day(day + timedelta(days=1)):
+            return Day(day, [Cell(UNAVAILABLE, check_in, check_out, _("No check-out the next day"))])
+        return Day(day, [self._span(check_in, check_out, availability)])
+
+    def _span(self, start, end, availability):
+        units = free_units(availability.free, start, end)
+        if not units:
+            return Cell(BUSY, start, end, _titles(availability.busy, start, end))
+        refusal = self._not_bookable(start)
+        if refusal:
+            return Cell(refusal[0], start, end, refusal[1])
+        return Cell(FREE, start, end, units=units)
