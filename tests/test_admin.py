@@ -82,7 +82,7 @@ def test_approve_action_goes_through_the_service(client, cas_staff, bookings):
     ours, _theirs = bookings
     client.force_login(cas_staff)
     texts, _levels = run_action(client, "approve_booking", [ours], reason="Sala przygotowana")
-    assert texts == ["1 booking changed."]
+    assert texts == ["Zmieniono 1 rezerwację."]  # staff see the admin in Polish by default
     ours.refresh_from_db()
     assert (ours.status, ours.sequence, ours.decision_reason) == (BookingStatus.CONFIRMED, 1, "Sala przygotowana")
     event = ours.events.last()
@@ -96,7 +96,7 @@ def test_reject_action_without_reason_shows_an_error_and_changes_nothing(client,
     events_before = BookingEvent.objects.count()
     texts, levels = run_action(client, "reject_booking", [ours])
     assert levels == ["error"]
-    assert "Say why the request is rejected." in texts[0]
+    assert "Napisz, dlaczego prośba jest odrzucona." in texts[0]
     ours.refresh_from_db()
     assert (ours.status, ours.sequence) == (BookingStatus.PENDING, 0)
     assert BookingEvent.objects.count() == events_before

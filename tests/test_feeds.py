@@ -72,7 +72,7 @@ def test_resource_feed_shows_busy_blocks_titled_only_when_public(client, member,
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert "public" in response["Cache-Control"]
     events = events_of(response.content)
-    assert {key: event[0] for key, event in events.items()} == {uid(private): "Booked",
+    assert {key: event[0] for key, event in events.items()} == {uid(private): "Zajęte",
                                                                 uid(public): "Dzień otwarty"}
     assert events[uid(private)][1:3] == (private.start, private.end)
     for secret in (b"Zebranie", b"Bud\xc5\xbcet", b"Kowalski", b"Aktywni Seniorzy"):
@@ -317,4 +317,4 @@ def test_occupancy_of_a_multi_unit_resource(client, staff_user, centre, organisa
 
     events = events_of(fetch(client, resource_feed_url(dormitory), HTTP_ACCEPT_LANGUAGE="en").content)
 
-    assert events[uid(stay)] == ("Booked (3 of 4) (2 nights)", stay.start, stay.end, "CONFIRMED", 0)
+    assert events[uid(stay)] == ("Zajęte (3 z 4) (2 noce)", stay.start, stay.end, "CONFIRMED", 0)

@@ -156,7 +156,7 @@ def test_conflict_in_the_middle(mode, member, room, organisation, other_organisa
             book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), rule, mode=mode)
         assert caught.value.conflicts == [taken]
         assert [(o.start.date(), o.code) for o in caught.value.occurrences] == [(date(2027, 1, 26), "conflict")]
-        assert "1 of the 5 meetings" in caught.value.message
+        assert "1 z 5 spotkań" in caught.value.message
         assert Booking.objects.get() == taken and not BookingSeries.objects.exists()
     else:
         result = book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), rule, mode=mode)
