@@ -2,7 +2,7 @@
 from django.db.models import Q
 
 from ngo.models import Membership, Organisation
-from ngo.selectors import can_manage_organisations, is_coordinator, is_member  # noqa: F401 (re-exported)
+from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
 
 from .models import Booking, BookingSeries, Centre, Resource
 

@@ -4,6 +4,7 @@ import os
 import pytest
 from django.db import connection
 
+from config.celery import app as celery_app
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -19,6 +20,24 @@ def need_service(reason):
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL-only: runs in the suite's PostgreSQL pass (`make test` runs both databases)")
+
+
+@pytest.fixture(autouse=True)
+def celery_broker():
+    """This process's Celery app: eager (the embedded default) unless a test calls the fixture with a broker URL."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+
+    def use(url):
+        # The app caches its broker connection pools; forget them so that the next publish uses the new URL.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        conf.broker_url, conf.task_always_eager = (url, False) if url else ("memory://", True)
+
+    use(None)
+    yield use
+    use(None)
+    conf.broker_url, conf.task_always_eager = saved
 
 
 @pytest.fixture
@@ -42,6 +61,21 @@ def staff_user(db):
 @pytest.fixture
 def member(db):
     return factories.make_user("jan", first_name="Jan", last_name="Kowalski")
+
+
+@pytest.fixture
+def english_member(member):
+    """The member, reading the service (e-mails, feeds) in English."""
+    member.language = "en"
+    member.save(update_fields=["language"])
+    return member
+
+
+@pytest.fixture
+def english_staff(staff_user):
+    staff_user.language = "en"
+    staff_user.save(update_fields=["language"])
+    return staff_user
 
 
 @pytest.fixture

@@ -37,13 +37,6 @@ def book(member, resource, organisation, day, hour, title="Spotkanie", hours=1, 
 
 
 @pytest.fixture
-def english_member(member):
-    member.language = "en"
-    member.save(update_fields=["language"])
-    return member
-
-
-@pytest.fixture
 def coordinator(organisation):
     user = factories.make_user("ewa", first_name="Ewa", last_name="Zielińska")
     Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)

@@ -42,31 +42,6 @@ MONTHS_PL = ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipc
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/3"  # nothing listens on port 1
 
 
-@pytest.fixture(autouse=True)
-def celery_broker():
-    """This process's Celery app: eager (the embedded default) unless a test calls the fixture with a broker URL."""
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
-
-    def use(url):
-        # The app caches its broker connection pools; forget them so that the next publish uses the new URL.
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-        conf.broker_url, conf.task_always_eager = (url, False) if url else ("memory://", True)
-
-    use(None)
-    yield use
-    use(None)
-    conf.broker_url, conf.task_always_eager = saved
-
-
-@pytest.fixture
-def english_staff(staff_user):
-    staff_user.language = "en"
-    staff_user.save(update_fields=["language"])
-    return staff_user
-
-
 def english_date(day):
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 

@@ -18,7 +18,6 @@ from ngo.models import Organisation
 from notifications.models import OutboxMessage
 from tests import factories
 from tests.factories import at
-from tests.test_notifications import celery_broker  # noqa: F401 (autouse: Celery runs eagerly)
 
 NOW = at(date(2027, 1, 4), 9)
 TUESDAY = date(2027, 1, 12)

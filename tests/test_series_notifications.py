@@ -16,26 +16,12 @@ from booking.services import approve_booking
 from notifications.models import OutboxMessage
 from tests import factories
 from tests.factories import at
-from tests.test_notifications import celery_broker, html_of, invitation_of, parsed  # noqa: F401 (autouse fixture)
+from tests.test_notifications import html_of, invitation_of, parsed
 
 Kind = OutboxMessage.Kind
 NOW = at(date(2027, 1, 4), 9)  # as if it were Monday 4 January 2027, 09:00 in Chorzów
 TUESDAY = date(2027, 1, 12)
 WEEKLY_SIX = "FREQ=WEEKLY;COUNT=6"  # Tuesdays 12 January - 16 February 2027
-
-
-@pytest.fixture
-def english_member(member):
-    member.language = "en"
-    member.save(update_fields=["language"])
-    return member
-
-
-@pytest.fixture
-def english_staff(staff_user):
-    staff_user.language = "en"
-    staff_user.save(update_fields=["language"])
-    return staff_user
 
 
 def book(member, resource, organisation, start, end, rrule, **options):
