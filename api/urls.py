@@ -1,4 +1,23 @@
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
 
 app_name = "api"
-urlpatterns: list[path] = []
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("centres", views.CentreViewSet, basename="centre")
+router.register("resources", views.ResourceViewSet, basename="resource")
+router.register("bookings", views.BookingViewSet, basename="booking")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("feeds", views.FeedViewSet, basename="feed")
+
+urlpatterns = [
+    path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^", views.not_found),  # anything else under /api/, newlines in the path included
+]

@@ -1,0 +1,91 @@
+"""One error shape for every failure: {"code", "detail", "fields"} (and "conflicts" for a 409).
+
+Booking refusals from the services (RuleViolation, BookingConflict), Django's ValidationError,
+PermissionDenied and Http404, and DRF's own exceptions all come out the same way.
+"""
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from booking.exceptions import BookingConflict, RuleViolation
+from booking.selectors import title_visibility
+
+from .serializers import ConflictSerializer
+
+
+def error_body(code, detail, fields=None):
+    return {"code": str(code), "detail": str(detail), "fields": fields or {}}
+
+
+def flatten_fields(detail, prefix=""):
+    """DRF's nested error detail as {"field": [...], "recurrence.rrule": [...]}; non-field errors under their key."""
+    if isinstance(detail, Mapping):
+        fields = {}
+        for key, value in detail.items():
+            fields.update(flatten_fields(value, f"{prefix}{key}."))
+        return fields
+    if isinstance(detail, list) and any(isinstance(item, (Mapping, list)) for item in detail):
+        fields = {}
+        for index, item in enumerate(detail):
+            fields.update(flatten_fields(item, f"{prefix}{index}."))
+        return fields
+    key = prefix[:-1] or api_settings.NON_FIELD_ERRORS_KEY
+    return {key: [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+
+
+def first_error(detail):
+    """The first ErrorDetail in a (possibly nested) DRF error detail."""
+    if isinstance(detail, Mapping):
+        detail = list(detail.values())
+    if isinstance(detail, list):
+        for item in detail:
+            found = first_error(item)
+            if found is not None:
+                return found
+        return None
+    return detail
+
+
+def conflict_response(exc, request):
+    visible = title_visibility(request.user)
+    body = error_body("conflict", exc.message)
+    body["conflicts"] = ConflictSerializer(
+        [{"start": booking.start, "end": booking.end, "title": booking.title if visible(booking) else None}
+         for booking in sorted(exc.conflicts, key=lambda b: (b.start, b.pk))],
+        many=True,
+    ).data
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, BookingConflict):
+        return conflict_response(exc, context["request"])
+    if isinstance(exc, RuleViolation):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(error_body(exc.code, exc.message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        error = first_error(exc.detail)
+        code = getattr(error, "code", None) or "invalid"
+        response.data = error_body(code, error if error is not None else _("Invalid input."),
+                                   flatten_fields(exc.detail))
+    else:
+        response.data = error_body(getattr(exc.detail, "code", exc.default_code), exc.detail)
+    return response

@@ -1,0 +1,92 @@
+"""Timestamps: ISO 8601 with an offset, or without one to be read in the centre's time zone."""
+from datetime import datetime, timezone as dt_timezone
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+# Far enough from datetime's limits that shifting by buffers or time zones cannot overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=dt_timezone.utc)
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """A timestamp whose naive form stays naive here; `in_zone` then reads it in the right time zone."""
+
+    default_error_messages = {
+        "out_of_range": _("Give a time between 1970 and 2999."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("ISO 8601; without an offset it is read in the centre's time zone."))
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            if not EARLIEST.replace(tzinfo=None) < value < LATEST.replace(tzinfo=None):
+                self.fail("out_of_range")
+            return value
+        value = super().enforce_timezone(value)
+        if not EARLIEST < value < LATEST:
+            self.fail("out_of_range")
+        return value
+
+
+def in_zone(value, tz):
+    """`value` made aware in `tz` if it came without an offset (a wall-clock time at the centre)."""
+    if value is None or timezone.is_aware(value):
+        return value
+    return value.replace(tzinfo=tz)
+
+
+# JSON is typed: a number is not a string, nor a string a number. DRF coerces by default (it serves forms too);
+# these fields keep to the types the schema documents.
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A string key; never one PostgreSQL would refuse to compare (NUL characters)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "07:00:00"})
+class WallClockTimeField(serializers.TimeField):
+    """A local time of day, "HH:MM:SS" (JSON Schema's `time` format would demand an offset)."""

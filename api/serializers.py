@@ -1,0 +1,292 @@
+"""Shapes of the API. They check types and ranges only; every rule is in the service they hand over to."""
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from booking.models import Booking, BookingEvent, BookingStatus, Centre, Closure, FeedToken, OpeningHours, Resource
+from booking.selectors import visible_organisations, visible_resources
+from ngo.models import Membership, Organisation
+
+from .fields import (
+    LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
+    StrictPrimaryKeyRelatedField, StrictSlugRelatedField, WallClockTimeField, in_zone,
+)
+
+MAX_AVAILABILITY_DAYS = 92
+# Generous bounds: real numbers stay far below them, and no input can overflow a database integer.
+MAX_COUNT = 10_000
+
+
+def check_window(start, end, *, start_field="start", end_field="end", max_days=MAX_AVAILABILITY_DAYS):
+    """An aware [start, end) that is not empty and at most `max_days` long."""
+    if start >= end:
+        raise ValidationError({end_field: ValidationError(_("The end must be later than the start."),
+                                                          code="invalid_interval")})
+    if (end - start).total_seconds() > max_days * 86400:
+        raise ValidationError({end_field: ValidationError(
+            _("Ask for at most %(days)d days at a time.") % {"days": max_days}, code="window_too_long")})
+
+
+# Model fields with the API's strict JSON types. (A comment, not a docstring: the schema would show it
+# as the description of every serializer.)
+class ApiModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.BooleanField: StrictBooleanField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.TimeField: WallClockTimeField,
+    }
+    serializer_related_field = StrictPrimaryKeyRelatedField
+
+
+# --- Centres and resources ------------------------------------------------------------------
+
+class OpeningHoursSerializer(ApiModelSerializer):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class ClosureSerializer(ApiModelSerializer):
+    class Meta:
+        model = Closure
+        fields = ["id", "resource", "start", "end", "reason"]
+        extra_kwargs = {"resource": {"help_text": _("Empty for a closure of the whole centre.")}}
+
+
+class CentreSerializer(ApiModelSerializer):
+    opening_hours = OpeningHoursSerializer(many=True, read_only=True)
+    upcoming_closures = ClosureSerializer(many=True, read_only=True)
+    address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Centre
+        fields = ["id", "name", "short_name", "street", "postal_code", "city", "address", "email", "phone",
+                  "time_zone", "check_in_time", "check_out_time", "closed_on_public_holidays",
+                  "weekly_hours_per_organisation", "opening_hours", "upcoming_closures"]
+
+
+class ResourceSerializer(ApiModelSerializer):
+    class Meta:
+        model = Resource
+        fields = ["id", "centre", "kind", "name", "description", "capacity", "units", "amenities", "booking_mode",
+                  "requires_approval", "min_duration", "max_duration", "slot_length", "advance_window",
+                  "minimum_notice", "buffer", "is_active", "occupancy_public"]
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField(help_text=_("At most 92 days after the start. Without an offset it is read in the "
+                                         "centre's time zone."))
+
+    def validate(self, attrs):
+        tz = self.context["time_zone"]
+        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        check_window(attrs["start"], attrs["end"])
+        return attrs
+
+
+class FreeIntervalSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    units = serializers.IntegerField(help_text=_("How many units are free throughout this interval."))
+
+
+class BusyIntervalSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    title = serializers.CharField(allow_null=True, help_text=_("Null where the caller may not see it."))
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    resource = serializers.IntegerField(source="resource.pk")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    free = FreeIntervalSerializer(many=True)
+    busy = BusyIntervalSerializer(many=True)
+
+
+# --- Bookings -------------------------------------------------------------------------------
+
+class BookingSerializer(ApiModelSerializer):
+    class Meta:
+        model = Booking
+        fields = ["id", "resource", "organisation", "start", "end", "status", "title", "purpose", "attendees",
+                  "quantity", "public", "series", "created_by", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class BookingEventSerializer(ApiModelSerializer):
+    from_status = serializers.ChoiceField(choices=BookingStatus.choices, allow_blank=True, read_only=True,
+                                          help_text=_("Empty for the booking's creation."))
+
+    class Meta:
+        model = BookingEvent
+        fields = ["at", "actor", "from_status", "to_status", "reason"]
+        read_only_fields = fields
+
+
+class BookingDetailSerializer(BookingSerializer):
+    history = BookingEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
+                                                      help_text=_("The organisation you book for."))
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    title = StrictCharField(max_length=200)
+    purpose = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
+    attendees = StrictIntegerField(required=False, default=1, min_value=1, max_value=MAX_COUNT)
+    quantity = StrictIntegerField(required=False, default=1, min_value=1, max_value=MAX_COUNT,
+                                  help_text=_("How many units: beds, lockers."))
+    public = StrictBooleanField(required=False, default=False,
+                                help_text=_("Whether anyone may see the title in the centre's calendar."))
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text=_("Centre staff only: book despite the booking rules (never despite a conflict), saying why."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+    def validate(self, attrs):
+        tz = attrs["resource"].centre.tz
+        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RejectSerializer(ReasonSerializer):
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text=_("Required: the organisation is told why."))
+
+
+class CancelSerializer(ReasonSerializer):
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text=_("Required when staff cancel another organisation's booking."))
+
+
+# --- Organisations --------------------------------------------------------------------------
+
+class OrganisationSerializer(ApiModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "krs", "contact_person", "email", "phone", "description", "status",
+                  "status_reason", "created_at"]
+        read_only_fields = ["status", "status_reason", "created_at"]
+
+
+class MemberSerializer(ApiModelSerializer):
+    id = serializers.IntegerField(source="user.pk", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "name", "role", "joined_at"]
+        read_only_fields = fields
+
+
+class AddMemberSerializer(serializers.Serializer):
+    username = StrictSlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
+                                      help_text=_("The person's login; they must have an account."))
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+
+class OrganisationStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Organisation.Status.choices, default=Organisation.Status.VERIFIED)
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text=_("Required to suspend."))
+
+
+# --- Calendar feeds -------------------------------------------------------------------------
+
+class FeedSerializer(ApiModelSerializer):
+    class Meta:
+        model = FeedToken
+        fields = ["id", "scope", "name", "organisation", "centre", "created_at"]
+        read_only_fields = fields
+
+
+class NewFeedSerializer(FeedSerializer):
+    """The only time the secret URL is shown: only its hash is kept."""
+
+    url = serializers.SerializerMethodField()
+    webcal_url = serializers.SerializerMethodField()
+
+    class Meta(FeedSerializer.Meta):
+        fields = [*FeedSerializer.Meta.fields, "url", "webcal_url"]
+        read_only_fields = fields
+
+    def get_url(self, feed) -> str:
+        return f"{settings.SITE_URL.rstrip('/')}/feeds/{self.context['raw_token']}.ics"
+
+    def get_webcal_url(self, feed) -> str:
+        return "webcal://" + self.get_url(feed).split("://", 1)[1]
+
+
+class FeedCreateSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=FeedToken.Scope.choices)
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(), required=False,
+                                                      allow_null=True, help_text=_("For the organisation scope."))
+    centre = StrictPrimaryKeyRelatedField(queryset=Centre.objects.all(), required=False, allow_null=True,
+                                                help_text=_("For the centre scope (staff)."))
+    name = StrictCharField(required=False, allow_blank=True, default="", max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+
+# --- Authentication -------------------------------------------------------------------------
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+
+
+# --- Errors (documentation of the shape api.exceptions produces) -----------------------------
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Machine-readable: a rule's code, `conflict`, `not_found`..."))
+    detail = serializers.CharField(help_text=_("A sentence for people, in the request's language."))
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text=_("Messages per input field; empty when no field is to blame."))
+
+
+class ConflictSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    title = serializers.CharField(allow_null=True, help_text=_("Null where the caller may not see it."))
+
+
+class ConflictErrorSerializer(ErrorSerializer):
+    conflicts = ConflictSerializer(many=True)

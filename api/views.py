@@ -1,0 +1,284 @@
+"""REST API v1 (DESIGN §4). Views pick what the caller may see, hand over to the services and shape the answer.
+
+A caller who may not see an object gets 404: every detail route looks objects up in the caller's
+visible queryset (booking.selectors), so another organisation's booking does not even exist for them.
+"""
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes, schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from booking import services
+from booking.availability import resource_availability
+from booking.feeds import create_feed_token, revoke_feed_token
+from booking.models import Centre, Closure, FeedToken
+from booking.selectors import title_visibility, visible_bookings, visible_organisations, visible_resources
+from ngo import services as ngo_services
+
+from . import serializers as s
+from .authentication import HashedTokenAuthentication, issue_token
+from .filters import BookingFilter, ResourceFilter
+from .models import ApiToken
+from .schema import BOOKING_CREATE_EXAMPLES
+
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    def answer(self, serializer_class, instance, status_code=status.HTTP_200_OK, **context):
+        serializer = serializer_class(instance, context={**self.get_serializer_context(), **context})
+        return Response(serializer.data, status=status_code)
+
+    def input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+# --- Centres and resources (anyone) ----------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Centres with their opening hours and upcoming closures")),
+    retrieve=extend_schema(summary=_("One centre")),
+)
+class CentreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    permission_classes = [AllowAny]
+    serializer_class = s.CentreSerializer
+
+    def get_queryset(self):
+        upcoming = Closure.objects.filter(end__gt=timezone.now()).order_by("start", "pk")
+        return Centre.objects.order_by("name", "pk").prefetch_related(
+            "opening_hours", Prefetch("closures", queryset=upcoming, to_attr="upcoming_closures"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Resources: rooms, desks, lockers, beds, equipment"), parameters=[
+        OpenApiParameter("available_from", OpenApiTypes.DATETIME, description=_(
+            "With available_to: only resources free for the whole interval. Without an offset it is read in the "
+            "time zone of the `centre` filter's centre, or the site's.")),
+        OpenApiParameter("available_to", OpenApiTypes.DATETIME, description=_(
+            "End of the interval of available_from, at most 92 days after it.")),
+        OpenApiParameter("min_capacity", OpenApiTypes.INT,
+                         description=_("Resources holding at least this many people.")),
+    ]),
+    retrieve=extend_schema(summary=_("One resource")),
+)
+class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    permission_classes = [AllowAny]
+    serializer_class = s.ResourceSerializer
+    filterset_class = ResourceFilter
+
+    def get_queryset(self):
+        return visible_resources(self.request.user).select_related("centre").order_by("centre_id", "kind", "name", "pk")
+
+    @extend_schema(
+        summary=_("Free and busy intervals of a resource"),
+        description=_("Busy intervals show a title only where the caller may see it (public bookings, "
+                      "their organisations' bookings, their centres' bookings for staff)."),
+        parameters=[s.AvailabilityQuerySerializer],
+        responses=s.AvailabilitySerializer,
+    )
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def availability(self, request, pk=None):
+        resource = self.get_object()
+        query = s.AvailabilityQuerySerializer(data=request.query_params, context={"time_zone": resource.centre.tz})
+        query.is_valid(raise_exception=True)
+        availability = resource_availability(resource, query.validated_data["start"], query.validated_data["end"],
+                                             title_visible=title_visibility(request.user))
+        return self.answer(s.AvailabilitySerializer, availability)
+
+
+# --- Bookings (members, staff) ---------------------------------------------------------------
+
+def create_booking(*, user, data):
+    """The one path from a validated POST /bookings/ to the services; a recurring request branches here."""
+    return services.create_booking(user=user, **data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Bookings: members see their organisations', staff their centres'"), parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATETIME, description=_(
+            "Bookings that end after this time (without an offset: the site's time zone).")),
+        OpenApiParameter("end", OpenApiTypes.DATETIME, description=_(
+            "Bookings that start before this time (without an offset: the site's time zone).")),
+    ]),
+    retrieve=extend_schema(summary=_("One booking with its history"), responses=s.BookingDetailSerializer),
+)
+class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.BookingSerializer
+    filterset_class = BookingFilter
+
+    def get_queryset(self):
+        bookings = visible_bookings(self.request.user).order_by("start", "pk")
+        if self.action == "list":
+            return bookings
+        return bookings.prefetch_related("events")
+
+    def get_serializer_class(self):
+        return s.BookingSerializer if self.action == "list" else s.BookingDetailSerializer
+
+    @extend_schema(
+        summary=_("Book a resource for an organisation"),
+        description=_("Confirmed at once, or pending until staff approve it where the resource requires approval. "
+                      "A broken rule answers 400 with the rule's code; a taken time 409 with the conflicts."),
+        request=s.BookingCreateSerializer,
+        responses={
+            201: s.BookingDetailSerializer,
+            409: OpenApiResponse(s.ConflictErrorSerializer, description=_("The time is taken.")),
+        },
+        examples=BOOKING_CREATE_EXAMPLES,
+    )
+    def create(self, request):
+        booking = create_booking(user=request.user, data=self.input(s.BookingCreateSerializer))
+        return self.answer(s.BookingDetailSerializer, booking, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Cancel a booking"), request=s.CancelSerializer, responses=s.BookingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = self.input(s.CancelSerializer)
+        booking = services.cancel_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        return self.answer(s.BookingDetailSerializer, booking)
+
+    @extend_schema(summary=_("Approve a pending booking (staff of its centre)"), request=s.ReasonSerializer,
+                   responses=s.BookingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = self.input(s.ReasonSerializer)
+        booking = services.approve_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        return self.answer(s.BookingDetailSerializer, booking)
+
+    @extend_schema(summary=_("Reject a pending booking (staff of its centre)"), request=s.RejectSerializer,
+                   responses=s.BookingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self.input(s.RejectSerializer)
+        booking = services.reject_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        return self.answer(s.BookingDetailSerializer, booking)
+
+
+# --- Organisations (members, coordinators, staff) --------------------------------------------
+
+USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The member's id."))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Organisations: members see theirs, staff all")),
+    retrieve=extend_schema(summary=_("One organisation")),
+)
+class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.OrganisationSerializer
+
+    def get_queryset(self):
+        return visible_organisations(self.request.user).order_by("name", "pk")
+
+    @extend_schema(summary=_("Register an organisation"),
+                   description=_("It starts unverified, with the caller as its coordinator, until staff verify it."),
+                   responses={201: s.OrganisationSerializer})
+    def create(self, request):
+        organisation = ngo_services.register_organisation(user=request.user, **self.input(s.OrganisationSerializer))
+        return self.answer(s.OrganisationSerializer, organisation, status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], summary=_("The organisation's members"), responses=s.MemberSerializer(many=True))
+    @extend_schema(methods=["POST"], summary=_("Add a member or change their role (coordinators, staff)"),
+                   request=s.AddMemberSerializer, responses={201: s.MemberSerializer})
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    def members(self, request, pk=None):
+        organisation = self.get_object()
+        if request.method == "POST":
+            data = self.input(s.AddMemberSerializer)
+            membership = ngo_services.add_member(organisation=organisation, actor=request.user,
+                                                 user=data["username"], role=data["role"])
+            return self.answer(s.MemberSerializer, membership, status.HTTP_201_CREATED)
+        page = self.paginate_queryset(organisation.memberships.select_related("user").order_by("created_at", "pk"))
+        return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
+
+    @extend_schema(summary=_("Remove a member (coordinators, staff)"), parameters=[USER_ID], request=None,
+                   responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})", filter_backends=[])
+    def remove_member(self, request, pk=None, user_id=None):
+        organisation = self.get_object()
+        membership = get_object_or_404(organisation.memberships.select_related("organisation"), user_id=user_id)
+        ngo_services.remove_member(membership=membership, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary=_("Verify or suspend an organisation (staff)"), request=s.OrganisationStatusSerializer,
+                   responses=s.OrganisationSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def verify(self, request, pk=None):
+        data = self.input(s.OrganisationStatusSerializer)
+        organisation = ngo_services.set_organisation_status(organisation=self.get_object(), actor=request.user,
+                                                            status=data["status"], reason=data["reason"])
+        return self.answer(s.OrganisationSerializer, organisation)
+
+
+# --- Calendar feeds (members, staff) ---------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("My calendar feeds (without their secret URLs)")),
+    retrieve=extend_schema(summary=_("One of my calendar feeds")),
+    destroy=extend_schema(summary=_("Revoke a calendar feed")),
+)
+class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+    serializer_class = s.FeedSerializer
+
+    def get_queryset(self):
+        return FeedToken.objects.filter(owner_id=self.request.user.pk, revoked_at__isnull=True) \
+            .order_by("-created_at", "-pk")
+
+    @extend_schema(summary=_("Create a calendar feed"),
+                   description=_("The answer carries the secret URL; it is never shown again."),
+                   request=s.FeedCreateSerializer, responses={201: s.NewFeedSerializer})
+    def create(self, request):
+        feed, raw_token = create_feed_token(owner=request.user, **self.input(s.FeedCreateSerializer))
+        return self.answer(s.NewFeedSerializer, feed, status.HTTP_201_CREATED, raw_token=raw_token)
+
+    def perform_destroy(self, instance):
+        revoke_feed_token(feed=instance, user=self.request.user)
+
+
+# --- Authentication --------------------------------------------------------------------------
+
+class TokenView(APIView):
+    """Sign in with username and password for a token; DELETE signs the token out."""
+
+    authentication_classes = [HashedTokenAuthentication]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(summary=_("Get an API token"), request=s.TokenRequestSerializer, responses=s.TokenSerializer,
+                   auth=[], description=_("Send it as `Authorization: Token <token>`. Throttled per address."))
+    def post(self, request):
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, **serializer.validated_data)
+        if user is None:
+            raise ValidationError({"password": [_("Wrong username or password.")]}, code="invalid_credentials")
+        return Response(s.TokenSerializer({"token": issue_token(user)}).data)
+
+    @extend_schema(summary=_("Revoke the token this request is signed with"), request=None, responses={204: None},
+                   description=_("Signs this token out; other tokens of the person stay valid."))
+    def delete(self, request):
+        if isinstance(request.auth, ApiToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([AllowAny])
+@schema(None)
+def not_found(request):
+    """Unknown paths under /api/ answer in the API's error shape too."""
+    raise NotFound()
