@@ -6,7 +6,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from booking.models import Booking, BookingEvent, BookingStatus, Centre, Closure, FeedToken, OpeningHours, Resource
+from booking.exceptions import RuleViolation
+from booking.models import (
+    Booking, BookingEvent, BookingSeries, BookingStatus, Centre, Closure, FeedToken, OpeningHours, Resource,
+)
+from booking.recurrence import parse_rrule
 from booking.selectors import visible_organisations, visible_resources
 from ngo.models import Membership, Organisation
 
@@ -142,6 +146,27 @@ class BookingDetailSerializer(BookingSerializer):
         read_only_fields = fields
 
 
+class RecurrenceSerializer(serializers.Serializer):
+    rrule = StrictCharField(
+        max_length=500,
+        help_text=_("An RFC 5545 rule: FREQ=DAILY, WEEKLY or MONTHLY, with INTERVAL, BYDAY (2TU for the second "
+                    "Tuesday), BYMONTHDAY, and COUNT or UNTIL; at most 200 meetings within a year. The booking's "
+                    "start is the first meeting."),
+    )
+    mode = serializers.ChoiceField(
+        choices=BookingSeries.Mode.choices, default=BookingSeries.Mode.ALL_OR_NOTHING,
+        help_text=_("`all_or_nothing`: one date that cannot be booked refuses the series. `skip_conflicts`: book "
+                    "the other dates and report the skipped ones."),
+    )
+
+    def validate_rrule(self, value):
+        try:
+            parse_rrule(value)
+        except RuleViolation as violation:
+            raise serializers.ValidationError(violation.message, code=violation.code) from None
+        return value
+
+
 class BookingCreateSerializer(serializers.Serializer):
     resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
     organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
@@ -158,6 +183,9 @@ class BookingCreateSerializer(serializers.Serializer):
     override_reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=2000,
         help_text=_("Centre staff only: book despite the booking rules (never despite a conflict), saying why."),
+    )
+    recurrence = RecurrenceSerializer(
+        required=False, help_text=_("Book a series of meetings: the start and end above are the first one."),
     )
 
     def __init__(self, *args, **kwargs):

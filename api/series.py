@@ -12,13 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from booking import series as series_services
-from booking.exceptions import RuleViolation
 from booking.models import Booking, BookingSeries
-from booking.recurrence import parse_rrule
 from booking.selectors import title_visibility, visible_series
 
 from .exceptions import exception_handler
-from .fields import LocalDateTimeField
+from .fields import LocalDateTimeField, StrictCharField
 from .serializers import ConflictErrorSerializer, ConflictSerializer, ErrorSerializer
 
 DRY_RUN = OpenApiParameter(
@@ -29,27 +27,6 @@ DRY_RUN = OpenApiParameter(
 
 def wants_dry_run(request):
     return request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
-
-
-class RecurrenceSerializer(serializers.Serializer):
-    rrule = serializers.CharField(
-        max_length=500,
-        help_text=_("An RFC 5545 rule: FREQ=DAILY, WEEKLY or MONTHLY, with INTERVAL, BYDAY (2TU for the second "
-                    "Tuesday), BYMONTHDAY, and COUNT or UNTIL; at most 200 meetings within a year. The booking's "
-                    "start is the first meeting."),
-    )
-    mode = serializers.ChoiceField(
-        choices=BookingSeries.Mode.choices, default=BookingSeries.Mode.ALL_OR_NOTHING,
-        help_text=_("`all_or_nothing`: one date that cannot be booked refuses the series. `skip_conflicts`: book "
-                    "the other dates and report the skipped ones."),
-    )
-
-    def validate_rrule(self, value):
-        try:
-            parse_rrule(value)
-        except RuleViolation as violation:
-            raise serializers.ValidationError(violation.message, code=violation.code) from None
-        return value
 
 
 @extend_schema_field({"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})
@@ -66,8 +43,8 @@ class DateOrDateTimeField(serializers.Field):
 
 
 class SeriesCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
-                                   help_text=_("Required when staff cancel another organisation's series."))
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
+                             help_text=_("Required when staff cancel another organisation's series."))
 
     def get_fields(self):
         fields = super().get_fields()
@@ -80,16 +57,16 @@ class SeriesCancelSerializer(serializers.Serializer):
 
 
 class SeriesReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class SeriesRejectSerializer(SeriesReasonSerializer):
-    reason = serializers.CharField(max_length=2000, help_text=_("Required: the organisation is told why."))
+    reason = StrictCharField(max_length=2000, help_text=_("Required: the organisation is told why."))
 
 
 class SeriesDetailsSerializer(serializers.Serializer):
-    title = serializers.CharField(required=False, max_length=200)
-    purpose = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    title = StrictCharField(required=False, max_length=200)
+    purpose = StrictCharField(required=False, allow_blank=True, max_length=5000)
 
 
 class OccurrenceSerializer(serializers.ModelSerializer):
@@ -174,17 +151,17 @@ SERIES_CREATE_RESPONSES = {
 }
 
 
-def create_series_response(request, data):
-    """Create (or with `?dry_run=1` preview) a series from a validated POST /bookings/ payload with `recurrence`.
+def create_series_response(request, data, recurrence):
+    """Create (or with `?dry_run=1` preview) a series from a validated POST /bookings/ payload.
 
-    `data` holds what BookingCreateSerializer validates (resource, organisation, aware start and end, title...)
-    and `recurrence` as RecurrenceSerializer validates it.
+    `data` holds what BookingCreateSerializer validates (resource, organisation, aware start and end, title...),
+    `recurrence` its validated `recurrence` object.
     """
     dry_run = wants_dry_run(request)
     try:
         result = series_services.create_series(
             user=request.user, resource=data["resource"], organisation=data["organisation"], start=data["start"],
-            end=data["end"], rrule=data["recurrence"]["rrule"], mode=data["recurrence"]["mode"], title=data["title"],
+            end=data["end"], rrule=recurrence["rrule"], mode=recurrence["mode"], title=data["title"],
             purpose=data.get("purpose", ""), attendees=data.get("attendees", 1), quantity=data.get("quantity", 1),
             public=data.get("public", False), override_reason=data.get("override_reason", ""), dry_run=dry_run,
         )

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -26,6 +28,7 @@ from booking.selectors import title_visibility, visible_bookings, visible_organi
 from ngo import services as ngo_services
 
 from . import serializers as s
+from . import series
 from .authentication import HashedTokenAuthentication, issue_token
 from .filters import BookingFilter, ResourceFilter
 from .models import ApiToken
@@ -100,11 +103,6 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
 # --- Bookings (members, staff) ---------------------------------------------------------------
 
-def create_booking(*, user, data):
-    """The one path from a validated POST /bookings/ to the services; a recurring request branches here."""
-    return services.create_booking(user=user, **data)
-
-
 @extend_schema_view(
     list=extend_schema(summary=_("Bookings: members see their organisations', staff their centres'"), parameters=[
         OpenApiParameter("start", OpenApiTypes.DATETIME, description=_(
@@ -132,14 +130,27 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         description=_("Confirmed at once, or pending until staff approve it where the resource requires approval. "
                       "A broken rule answers 400 with the rule's code; a taken time 409 with the conflicts."),
         request=s.BookingCreateSerializer,
+        parameters=[series.DRY_RUN],
         responses={
-            201: s.BookingDetailSerializer,
-            409: OpenApiResponse(s.ConflictErrorSerializer, description=_("The time is taken.")),
+            201: PolymorphicProxySerializer(
+                component_name="CreatedBookingOrSeries", resource_type_field_name=None,
+                serializers=[s.BookingDetailSerializer, series.SeriesSerializer],
+            ),
+            200: OpenApiResponse(series.DryRunSerializer, description=_(
+                "With a `recurrence` and `?dry_run=1`: the dates that would be booked or refused; nothing is written.")),
+            400: OpenApiResponse(series.SeriesRefusalSerializer, description=_(
+                "A broken rule; with a `recurrence`, also the dates that cannot be booked.")),
+            409: OpenApiResponse(series.SeriesConflictSerializer, description=_(
+                "The time is taken; with a `recurrence`, also the dates that cannot be booked.")),
         },
         examples=BOOKING_CREATE_EXAMPLES,
     )
     def create(self, request):
-        booking = create_booking(user=request.user, data=self.input(s.BookingCreateSerializer))
+        data = self.input(s.BookingCreateSerializer)
+        recurrence = data.pop("recurrence", None)
+        if recurrence:
+            return series.create_series_response(request, data, recurrence)
+        booking = services.create_booking(user=request.user, **data)
         return self.answer(s.BookingDetailSerializer, booking, status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Cancel a booking"), request=s.CancelSerializer, responses=s.BookingDetailSerializer)

@@ -1,46 +1,14 @@
-"""Recurring bookings through the REST API: POST /bookings/ with `recurrence`, dry runs, /series/{id}/ actions.
-
-The main router gets SeriesViewSet and the `recurrence` branch of POST /bookings/ from the lead; until then
-this module is its own URLconf, mounting them the way the API will.
-"""
+"""Recurring bookings through the REST API: POST /bookings/ with `recurrence`, dry runs, /series/{id}/ actions."""
 from datetime import date, timedelta
 
 import pytest
-from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 from rest_framework.test import APIClient
-from rest_framework.views import APIView
 
-from api.serializers import BookingCreateSerializer
-from api.series import RecurrenceSerializer, SeriesViewSet, create_series_response
 from booking.availability import public_holiday
 from booking.models import Booking, BookingEvent, BookingSeries, Closure
 from booking.services import create_booking
-from config import urls as project_urls
 from tests import factories
 from tests.factories import WARSAW, at
-
-
-class RecurringBookingSerializer(BookingCreateSerializer):
-    recurrence = RecurrenceSerializer()
-
-
-class RecurringBookingView(APIView):
-    def post(self, request):
-        serializer = RecurringBookingSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        return create_series_response(request, serializer.validated_data)
-
-
-router = DefaultRouter()
-router.register("series", SeriesViewSet, basename="series")
-urlpatterns = [
-    path("api/v1/bookings/", RecurringBookingView.as_view()),
-    path("api/v1/", include(router.urls)),
-    *project_urls.urlpatterns,  # the rest of the site, which e-mails link to
-]
-
-pytestmark = pytest.mark.urls(__name__)
 
 
 def tuesdays(centre, count):
