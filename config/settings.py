@@ -84,6 +84,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SESSION_ENGINE = "config.sessions"
 AUTH_USER_MODEL = "ngo.User"
 
 if env.bool("FAST_PASSWORD_HASHING", default=False):
