@@ -120,11 +120,13 @@ class DryRunSerializer(serializers.Serializer):
 
 
 class SeriesRefusalSerializer(ErrorSerializer):
-    occurrences = OccurrenceReportSerializer(many=True, help_text=_("The dates that cannot be booked."))
+    occurrences = OccurrenceReportSerializer(
+        many=True, required=False, help_text=_("With a `recurrence`: the dates that cannot be booked."))
 
 
 class SeriesConflictSerializer(ConflictErrorSerializer):
-    occurrences = OccurrenceReportSerializer(many=True, help_text=_("The dates that cannot be booked."))
+    occurrences = OccurrenceReportSerializer(
+        many=True, required=False, help_text=_("With a `recurrence`: the dates that cannot be booked."))
 
 
 def occurrence_reports(result_or_refusal, user):
