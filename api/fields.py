@@ -47,6 +47,9 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # DRF trims before it checks the length; the documented maxLength is of what the caller sent.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
@@ -72,6 +75,12 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null (for HTML forms); in JSON an id is a number or null.
+        if data == "":
+            self.fail("incorrect_type", data_type="str")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)

@@ -687,6 +687,8 @@ def test_anyone_signed_in_registers_an_organisation_and_coordinates_it(world):
     ({"kind": "registered", "krs": "123"}, "invalid_krs"),
     ({"kind": "club"}, "invalid_choice"),
     ({"email": "not-an-email"}, "invalid"),
+    # 201 characters: the limit counts what was sent, even where the surrounding white space is trimmed.
+    ({"contact_person": "\f" + "P" * 200}, "max_length"),
 ])
 def test_organisation_registration_refusals(world, payload, code):
     data = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org",
@@ -805,6 +807,9 @@ def test_feed_scopes_are_checked(world):
                  403, "permission_denied")
     assert_error(member.post(f"{API}/feeds/", {"scope": "organisation", "organisation": world.other_organisation.pk},
                              format="json"), 400, "does_not_exist")
+    # An id is a number or null in JSON; "" is not read as null.
+    assert_error(member.post(f"{API}/feeds/", {"scope": "person", "organisation": ""}, format="json"), 400,
+                 "incorrect_type")
     assert member.post(f"{API}/feeds/", {"scope": "person"}, format="json").status_code == 201
     assert client_for(world.staff_a).post(f"{API}/feeds/", {"scope": "centre", "centre": world.centre_a.pk},
                                           format="json").status_code == 201
