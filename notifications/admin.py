@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _, ngettext
+
+from booking.selectors import staffed_centres
 
 from .models import OutboxMessage
 from .tasks import publish
@@ -22,6 +25,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        """Staff read the e-mails about their centres' bookings, and those about organisations and letters."""
+        messages = super().get_queryset(request)
+        if request.user.is_superuser:
+            return messages
+        return messages.filter(Q(booking__isnull=True) | Q(booking__resource__centre__in=staffed_centres(request.user)))
 
     @admin.action(description=_("Send the selected unsent e-mails again"), permissions=["change"])
     def send_again(self, request, queryset):

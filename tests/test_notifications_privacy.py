@@ -79,3 +79,23 @@ def test_staff_read_the_outgoing_e_mails_but_cannot_change_them(client, db):
     assert client.login(username="staff", password="staff")
     assert client.get("/admin/notifications/outboxmessage/").status_code == 200
     assert Organisation.objects.exists()
+
+
+def test_staff_read_only_the_e_mails_of_their_own_centres(client, member, staff_user, room, organisation, open_day):
+    staff_user.is_staff = True
+    staff_user.save(update_fields=["is_staff"])
+    staff_user.groups.add(centre_staff_group())
+    other_staff = factories.make_user("ola", is_staff=True)
+    other_staff.groups.add(centre_staff_group())
+    other_room = factories.make_resource(factories.make_centre("Centrum Pracy Socjalnej", staff=[other_staff]),
+                                         name="Sala warsztatowa")
+    create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
+                   end=at(open_day, 12), title="Zebranie Aktywnych Seniorów")
+    create_booking(user=member, resource=other_room, organisation=organisation, start=at(open_day, 10),
+                   end=at(open_day, 12), title="Warsztaty w Pracy Socjalnej")
+
+    client.force_login(staff_user)
+    page = client.get("/admin/notifications/outboxmessage/?q=").content.decode()
+
+    assert "Zebranie Aktywnych Seniorów" in page
+    assert "Warsztaty w Pracy Socjalnej" not in page
