@@ -180,13 +180,7 @@ class WeekBuilder:
         closure = next((c for c in self.closures if c.start < end and c.end > start), None)
         if closure:
             return Cell(CLOSED, start, end, closure.reason)
-        units = free_units(availability.free, start, end)
-        if not units:
-            return Cell(BUSY, start, end, _titles(availability.busy, start, end))
-        refusal = self._not_bookable(start)
-        if refusal:
-            return Cell(refusal[0], start, end, refusal[1])
-        return Cell(FREE, start, end, units=units)
+        return self._span(start, end, availability)
 
     def _whole_day(self, day, availability):
         start, end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
