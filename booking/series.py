@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,7 +32,7 @@ from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, Booki
 from .recurrence import expand, parse_rrule
 from .rules import check_interval, check_quantity, check_request_rules, check_time_rules, quota_bookings
 from .selectors import is_centre_staff, is_member
-from .services import EXCLUSION_VIOLATION, find_conflicts, lock_resource
+from .services import exclusion_violation_as_conflict, find_conflicts, lock_resource
 from .signals import SeriesAction, series_changed
 
 Mode = BookingSeries.Mode
@@ -173,14 +173,8 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
             raise _refusal(skipped, len(occurrences))
 
         series.save()
-        try:
-            with transaction.atomic():
-                Booking.objects.bulk_create(accepted)
-        except IntegrityError as error:
-            # The lock makes this unreachable through the services; a raw insert elsewhere can still race us.
-            if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-                raise BookingConflict(list(overlapping_bookings(resource, span_start, span_end))) from error
-            raise
+        with exclusion_violation_as_conflict(resource, span_start, span_end), transaction.atomic():
+            Booking.objects.bulk_create(accepted)
         _record_all(series, accepted, action=SeriesAction.CREATED, actor=user, from_statuses=[""] * len(accepted),
                     reason=override_reason, skipped=skipped)
     return result

@@ -4,6 +4,7 @@ Writers of one resource are serialised in the database: a row lock on the resour
 `BEGIN IMMEDIATE` (settings) on SQLite. On PostgreSQL an exclusion constraint backs this up for
 single-unit resources, so even a raw insert cannot double-book them.
 """
+from contextlib import contextmanager
 from datetime import timezone as dt_timezone
 
 from django.core.exceptions import PermissionDenied
@@ -43,9 +44,22 @@ def find_conflicts(resource, start, end, quantity, exclude_pk=None, bookings=Non
 
 
 def _record(booking, *, actor, from_status, reason=""):
-    BookingEvent.objects.create(booking=booking, actor=actor, from_status=from_status, to_status=booking.status,
-                                reason=reason)
+    event = BookingEvent.objects.create(booking=booking, actor=actor, from_status=from_status,
+                                        to_status=booking.status, reason=reason)
     booking_changed.send(sender=Booking, booking=booking, from_status=from_status, actor=actor, reason=reason)
+    return event
+
+
+@contextmanager
+def exclusion_violation_as_conflict(resource, start, end):
+    """Around a transaction that books `resource`: when PostgreSQL's exclusion constraint refuses an overlap that
+    the lock should have kept out (a raw insert elsewhere racing us), answer a conflict once it has rolled back."""
+    try:
+        yield
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise BookingConflict(list(overlapping_bookings(resource, start, end))) from error
+        raise
 
 
 def create_booking(*, user, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,
@@ -59,7 +73,7 @@ def create_booking(*, user, resource, organisation, start, end, title, purpose="
     check_interval(start, end)
     # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
     start, end = start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
-    with transaction.atomic():
+    with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
         resource = lock_resource(resource.pk)
         if override_reason:
             if not is_centre_staff(user, resource.centre):
@@ -78,14 +92,12 @@ def create_booking(*, user, resource, organisation, start, end, title, purpose="
             status=BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED,
             exclusive=resource.is_single_unit, override_reason=override_reason,
         )
-        try:
-            with transaction.atomic():
-                booking.save()
-        except IntegrityError as error:
-            if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-                raise BookingConflict(list(overlapping_bookings(resource, start, end))) from error
-            raise
-        _record(booking, actor=user, from_status="", reason=override_reason)
+        booking.save()
+        event = _record(booking, actor=user, from_status="", reason=override_reason)
+    # Its history is that one event: kept as if prefetched, so that answering with it takes no query.
+    history = booking.events.all()
+    history._result_cache, history._prefetch_done = [event], True
+    booking._prefetched_objects_cache = {"events": history}
     return booking
 
 

@@ -1,9 +1,16 @@
-"""What each e-mail says and to whom. The functions return unsaved outbox rows, one per recipient, each
-rendered in the recipient's language (plain text and HTML) with the centre's address and opening hours.
+"""What each e-mail says and to whom, in two steps so that a change does not pay for writing its e-mails.
+
+- Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified` and
+  `letter_received` decide the recipients and return unsaved outbox rows, one per recipient, whose `payload`
+  names what the message is about.
+- In the send task, `render()` writes the message in the recipient's language (plain text, HTML and, for
+  bookings, the .ics) with the centre's address and opening hours. It shows the booking as it is then, with
+  the status and SEQUENCE of the change that caused the message, so that a late invitation never undoes a
+  later cancellation in the recipient's calendar.
 """
 import re
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.ical import booking_link, invitation, invitations
-from booking.models import BookingStatus, OpeningHours
+from booking.models import Booking, BookingStatus, Centre, OpeningHours
 from booking.signals import SeriesAction
-from ngo.models import Membership
+from ngo.models import Letter, Membership
 
 from .models import OutboxMessage
 
@@ -150,31 +157,63 @@ def _centre_context(centre, hours):
             "hours": opening_hours(hours), "closed_on_public_holidays": centre.closed_on_public_holidays}
 
 
-def _render(kind, recipients, build, **fields):
-    """One outbox row per recipient. `build()`, run in the recipient's language, gives the template context
-    (subject, paragraphs, details, lists, action, centre) and, for booking messages, the calendar and its method.
-    `fields` go on each row; `person` defaults to the recipient's account.
+def _plan(kind, recipients, payload, **fields):
+    """One unwritten outbox row per recipient; `fields` go on each row, `person` defaulting to the recipient's
+    account."""
+    return [OutboxMessage(kind=kind, recipient=recipient.email, language=recipient.language, payload=payload,
+                          **{"person": recipient.user, **fields})
+            for recipient in recipients]
+
+
+def render(message):
+    """Write `message`'s subject, bodies and calendar from its payload, in its language.
+
+    Returns False, leaving it unwritten, when what it is about is gone (a personal-data purge).
     """
-    messages = []
-    for recipient in recipients:
-        with translation.override(recipient.language):
-            context = build()
-            calendar = {key: context.pop(key) for key in ("calendar", "calendar_method") if key in context}
-            context.update(language=recipient.language, site_url=settings.SITE_URL, reply_to=fields.get("reply_to"))
-            text = render_to_string("notifications/email.txt", context)
-            messages.append(OutboxMessage(
-                kind=kind, recipient=recipient.email, language=recipient.language,
-                subject=" ".join(str(context["subject"]).split()),
-                body_text=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
-                body_html=render_to_string("notifications/email.html", context),
-                **calendar, **{"person": recipient.user, **fields},
-            ))
-    return messages
+    build = RENDERERS[message.kind](message)
+    if build is None:
+        return False
+    with translation.override(message.language):
+        context = build()
+        calendar, method = context.pop("calendar", ""), context.pop("calendar_method", "")
+        context.update(language=message.language, site_url=settings.SITE_URL, reply_to=message.reply_to)
+        text = render_to_string("notifications/email.txt", context)
+        html = render_to_string("notifications/email.html", context)
+    message.subject = " ".join(str(context["subject"]).split())
+    message.body_text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    message.body_html, message.calendar, message.calendar_method = html, calendar, method
+    return True
 
 
-# --- The messages ------------------------------------------------------------------------------------
+# --- Bookings ----------------------------------------------------------------------------------------
 
 def _booking_messages(booking, kind, recipients, *, reason=""):
+    payload = {"status": booking.status, "sequence": booking.sequence, "reason": reason}
+    return _plan(kind, recipients, payload, booking=booking, organisation=booking.organisation,
+                 person=booking.created_by, reply_to=booking.resource.centre.email)
+
+
+def booking_change(booking, *, from_status, reason=""):
+    """The messages a booking's change of state causes (booking_changed signal)."""
+    if booking.status == BookingStatus.PENDING and not from_status:
+        return [*_booking_messages(booking, Kind.BOOKING_REQUESTED, booker(booking)),
+                *_booking_messages(booking, Kind.REQUEST_TO_APPROVE,
+                                   centre_staff(booking.resource.centre, besides=booking.created_by))]
+    kind = STATUS_KINDS.get(booking.status)
+    return _booking_messages(booking, kind, booker(booking), reason=reason) if kind else []
+
+
+def reminder(booking):
+    return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+
+
+def _booking_message(message):
+    booking = (Booking.objects.select_related("resource__centre", "organisation", "created_by")
+               .filter(pk=message.booking_id).first())
+    if booking is None:
+        return None
+    booking.status, booking.sequence = message.payload["status"], message.payload["sequence"]
+    kind, reason = message.kind, message.payload["reason"]
     resource, organisation = booking.resource, booking.organisation
     centre = resource.centre
     start, end = booking.start.astimezone(centre.tz), booking.end.astimezone(centre.tz)
@@ -206,22 +245,7 @@ def _booking_messages(booking, kind, recipients, *, reason=""):
             details.append((_("Reason"), reason))
         return context
 
-    return _render(kind, recipients, build, booking=booking, organisation=organisation, person=booking.created_by,
-                   reply_to=centre.email)
-
-
-def booking_change(booking, *, from_status, reason=""):
-    """The messages a booking's change of state causes (booking_changed signal)."""
-    if booking.status == BookingStatus.PENDING and not from_status:
-        return [*_booking_messages(booking, Kind.BOOKING_REQUESTED, booker(booking)),
-                *_booking_messages(booking, Kind.REQUEST_TO_APPROVE,
-                                   centre_staff(booking.resource.centre, besides=booking.created_by))]
-    kind = STATUS_KINDS.get(booking.status)
-    return _booking_messages(booking, kind, booker(booking), reason=reason) if kind else []
-
-
-def reminder(booking):
-    return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+    return build
 
 
 # --- Series: one message per recipient for each operation on a whole series ---------------------------
@@ -274,10 +298,48 @@ def _meetings(bookings, tz):
     }
 
 
-def _series_messages(series, bookings, kind, recipients, *, hours, reason="", skipped=(), partly=False):
-    resource, organisation = series.resource, series.organisation
+def _series_messages(series, bookings, kind, recipients, *, reason="", skipped=(), partly=False):
+    payload = {
+        "meetings": [[booking.pk, booking.sequence, booking.status] for booking in bookings],
+        "skipped": [[o.start.isoformat(), o.end.isoformat(), o.message] for o in skipped],
+        "reason": reason, "partly": partly,
+    }
+    # `booking` is the first meeting: it places the message in its centre for the staff who may read it.
+    return _plan(kind, recipients, payload, booking=bookings[0], organisation=series.organisation,
+                 person=series.created_by, reply_to=series.resource.centre.email)
+
+
+def series_change(series, *, action, bookings, reason="", skipped=(), from_date=None):
+    """The messages an operation on a series causes (series_changed signal): one per recipient, whatever the
+    number of meetings. `bookings` are the meetings it changed, by start."""
+    if not bookings:
+        return []
+    member = _people([series.created_by] if series.created_by else [], series.organisation.email)
+    if action == SeriesAction.CREATED:
+        if bookings[0].status == BookingStatus.PENDING:
+            staff = centre_staff(series.resource.centre, besides=series.created_by)
+            return [*_series_messages(series, bookings, Kind.SERIES_REQUESTED, member, skipped=skipped),
+                    *_series_messages(series, bookings, Kind.SERIES_TO_APPROVE, staff, skipped=skipped)]
+        return _series_messages(series, bookings, Kind.SERIES_CONFIRMED, member, skipped=skipped)
+    return _series_messages(series, bookings, SERIES_KINDS[action], member, reason=reason,
+                            partly=action == SeriesAction.CANCELLED and from_date is not None)
+
+
+def _series_message(message):
+    meetings = {pk: (sequence, status) for pk, sequence, status in message.payload["meetings"]}
+    bookings = list(Booking.objects.filter(pk__in=meetings).order_by("start", "pk")
+                    .select_related("series__created_by", "resource__centre", "organisation", "created_by"))
+    if not bookings:
+        return None
+    for booking in bookings:
+        booking.sequence, booking.status = meetings[booking.pk]
+    kind, reason, partly = message.kind, message.payload["reason"], message.payload["partly"]
+    skipped = [(datetime.fromisoformat(start), datetime.fromisoformat(end), why)
+               for start, end, why in message.payload["skipped"]]
+    series, resource, organisation = bookings[0].series, bookings[0].resource, bookings[0].organisation
     centre = resource.centre
     tz = centre.tz
+    hours = list(centre.opening_hours.all())
     site = settings.SITE_URL.rstrip("/")
 
     def build():
@@ -298,8 +360,8 @@ def _series_messages(series, bookings, kind, recipients, *, hours, reason="", sk
         lists = [(_("Meetings"), [when_long(b.start.astimezone(tz), b.end.astimezone(tz)) for b in bookings])]
         if skipped:
             # The reasons were worded when the series was booked, in the language of whoever booked it.
-            lists.append((_("Not booked"), [f"{when_long(o.start.astimezone(tz), o.end.astimezone(tz))}: {o.message}"
-                                            for o in skipped]))
+            lists.append((_("Not booked"), [f"{when_long(start.astimezone(tz), end.astimezone(tz))}: {why}"
+                                            for start, end, why in skipped]))
         context = {"subject": subject % params, "paragraphs": paragraphs, "details": details, "lists": lists,
                    "action": {"label": _("See your organisation's bookings"),
                               "url": site + reverse("booking:my_bookings")},
@@ -324,36 +386,28 @@ def _series_messages(series, bookings, kind, recipients, *, hours, reason="", sk
             details.append((_("Reason"), reason))
         return context
 
-    return _render(kind, recipients, build, organisation=organisation, person=series.created_by,
-                   reply_to=centre.email)
+    return build
 
 
-def series_change(series, *, action, bookings, reason="", skipped=(), from_date=None):
-    """The messages an operation on a series causes (series_changed signal): one per recipient, whatever the
-    number of meetings. `bookings` are the meetings it changed, by start."""
-    if not bookings:
-        return []
-    centre = series.resource.centre
-    hours = list(centre.opening_hours.all())
-    member = _people([series.created_by] if series.created_by else [], series.organisation.email)
-    if action == SeriesAction.CREATED:
-        if bookings[0].status == BookingStatus.PENDING:
-            return [*_series_messages(series, bookings, Kind.SERIES_REQUESTED, member, hours=hours, skipped=skipped),
-                    *_series_messages(series, bookings, Kind.SERIES_TO_APPROVE,
-                                      centre_staff(centre, besides=series.created_by), hours=hours, skipped=skipped)]
-        return _series_messages(series, bookings, Kind.SERIES_CONFIRMED, member, hours=hours, skipped=skipped)
-    return _series_messages(series, bookings, SERIES_KINDS[action], member, hours=hours, reason=reason,
-                            partly=action == SeriesAction.CANCELLED and from_date is not None)
+# --- Organisations and letters -----------------------------------------------------------------------
 
-
-def _staffed_centre(user):
+def _staffed_centre(user_id):
     """The centre whose details an organisation's message carries (the acting staff member's) and its hours."""
-    centre = user.staffed_centres.first() if user else None
+    centre = Centre.objects.filter(staff=user_id).first() if user_id else None
     return centre, list(centre.opening_hours.all()) if centre else []
 
 
 def organisation_verified(organisation, *, actor):
-    centre, hours = _staffed_centre(actor)
+    return _plan(Kind.ORGANISATION_VERIFIED, coordinators(organisation), {"actor": actor.pk if actor else None},
+                 organisation=organisation)
+
+
+def _organisation_verified_message(message):
+    organisation = message.organisation
+    if organisation is None:
+        return None
+    centre, hours = _staffed_centre(message.payload["actor"])
+    message.reply_to = centre.email if centre else ""
 
     def build():
         params = {"organisation": organisation.name}
@@ -362,12 +416,20 @@ def organisation_verified(organisation, *, actor):
                                  "rooms, desks, lockers and beds at the centre.") % params],
                 "details": [], "action": None, "centre": _centre_context(centre, hours)}
 
-    return _render(Kind.ORGANISATION_VERIFIED, coordinators(organisation), build, organisation=organisation,
-                   reply_to=centre.email if centre else "")
+    return build
 
 
 def letter_received(letter):
-    centre, hours = _staffed_centre(letter.logged_by)
+    return _plan(Kind.LETTER_RECEIVED, coordinators(letter.organisation), {"letter": letter.pk},
+                 organisation=letter.organisation)
+
+
+def _letter_received_message(message):
+    letter = Letter.objects.select_related("organisation").filter(pk=message.payload["letter"]).first()
+    if letter is None:
+        return None
+    centre, hours = _staffed_centre(letter.logged_by_id)
+    message.reply_to = centre.email if centre else ""
     organisation = letter.organisation
 
     def build():
@@ -381,5 +443,15 @@ def letter_received(letter):
                                  "during the opening hours.") % params],
                 "details": details, "action": None, "centre": _centre_context(centre, hours)}
 
-    return _render(Kind.LETTER_RECEIVED, coordinators(organisation), build, organisation=organisation,
-                   reply_to=centre.email if centre else "")
+    return build
+
+
+# How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
+# is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
+# details, lists, action, centre) and, for booking messages, the calendar and its method.
+RENDERERS = {
+    **dict.fromkeys(BOOKING_TEXTS, _booking_message),
+    **dict.fromkeys(SERIES_TEXTS, _series_message),
+    Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
+    Kind.LETTER_RECEIVED: _letter_received_message,
+}

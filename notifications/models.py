@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
-    """One e-mail to one recipient, rendered when the change that causes it is saved, in the same transaction.
+    """One e-mail to one recipient, saved in the same transaction as the change that causes it.
 
-    A Celery task sends it once the transaction commits; the relay task re-queues what is still unsent.
+    The row names what the message is about (`payload`, `booking`, `organisation`); the Celery task that first
+    sends it, once the transaction commits, writes its subject, bodies and calendar (`notifications.emails`),
+    so a retry sends the same text. The relay task re-queues what is still unsent.
     """
 
     class Kind(models.TextChoices):
@@ -39,9 +41,10 @@ class OutboxMessage(models.Model):
     reply_to = models.EmailField(_("reply to"), blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    subject = models.CharField(_("subject"), max_length=400)
-    body_text = models.TextField(_("plain text"))
-    body_html = models.TextField(_("HTML"))
+    payload = models.JSONField(_("what it is about"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=400, blank=True, help_text=_("Written when first sent."))
+    body_text = models.TextField(_("plain text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
     calendar = models.TextField(_("calendar attachment (.ics)"), blank=True)
     calendar_method = models.CharField(_("calendar method"), max_length=8, blank=True,
                                        help_text=_("REQUEST adds or updates the event, CANCEL removes it."))
@@ -74,6 +77,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def is_written(self):
+        return bool(self.subject)
 
     def as_email(self):
         """The message as Django sends it: plain text, an HTML alternative and the invitation, if any."""

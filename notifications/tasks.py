@@ -1,11 +1,11 @@
 """The outbox: messages are saved with the change that causes them, queued when it commits, sent once.
 
-- `enqueue()` saves outbox rows in the caller's transaction and publishes one `send_message` task per row
-  on commit. A broker that cannot be reached costs the request at most the bounded publish timeout
+- `enqueue()` saves outbox rows in the caller's transaction and, on commit, publishes one `send_messages` task
+  for them. A broker that cannot be reached costs the request at most the bounded publish timeout
   (settings) and is only logged: the rows stay pending.
-- `send_message` sends a row under its row lock (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every
-  transaction is BEGIN IMMEDIATE) and marks it sent in the same transaction, so a duplicated or redelivered
-  task waits, then finds it sent and does nothing.
+- `send_messages` writes (`emails.render`) and sends each row under its row lock (SELECT ... FOR UPDATE on
+  PostgreSQL; on SQLite every transaction is BEGIN IMMEDIATE) and marks it sent in the same transaction, so a
+  duplicated or redelivered task waits, then finds it sent and does nothing.
 - `relay_outbox` (Celery beat, every minute) re-queues rows still pending a minute after they were last
   queued; after NOTIFICATIONS_MAX_ATTEMPTS failed sends a row is given up and left for staff in the admin.
 - `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
@@ -41,22 +41,21 @@ def enqueue(messages):
 
 
 def publish(message_ids):
-    """Queue one send task per message. Never raises: whatever is not queued now, the relay queues later."""
-    for message_id in message_ids:
-        try:
-            send_message.delay(message_id)
-        except Exception:  # an unreachable broker (kombu OperationalError) or, run eagerly, a failing send
-            logger.warning("E-mails %s not queued; the outbox relay will retry", message_ids, exc_info=True)
-            return
+    """Queue the messages' send task. Never raises: whatever is not queued now, the relay queues later."""
+    try:
+        send_messages.delay(list(message_ids))
+    except Exception:  # an unreachable broker (kombu OperationalError) or, run eagerly, a failing send
+        logger.warning("E-mails %s not queued; the outbox relay will retry", message_ids, exc_info=True)
 
 
 @shared_task(ignore_result=True)
-def send_message(message_id):
-    deliver(message_id)
+def send_messages(message_ids):
+    for message_id in message_ids:
+        deliver(message_id)
 
 
 def deliver(message_id):
-    """Send one outbox message unless it was sent or given up already. Returns whether it went out now."""
+    """Write and send one outbox message unless it was sent or given up already. Returns whether it went out now."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(
             pk=message_id, status=OutboxMessage.Status.PENDING).first()
@@ -64,8 +63,10 @@ def deliver(message_id):
             return False
         message.attempts += 1
         try:
+            if not message.is_written and not emails.render(message):
+                raise LookupError("what the message is about no longer exists")
             message.as_email().send()
-        except Exception as error:  # SMTP refusals, timeouts, DNS: recorded on the row for staff to see
+        except Exception as error:  # SMTP refusals, timeouts, DNS, a bug: recorded on the row for staff to see
             message.last_error = f"{type(error).__name__}: {error}"
             if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.FAILED
@@ -75,7 +76,8 @@ def deliver(message_id):
             message.status = OutboxMessage.Status.SENT
             message.sent_at = timezone.now()
             message.last_error = ""
-        message.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        message.save(update_fields=["status", "attempts", "last_error", "sent_at", "subject", "body_text", "body_html",
+                                    "calendar", "calendar_method", "reply_to"])
         return message.status == OutboxMessage.Status.SENT
 
 

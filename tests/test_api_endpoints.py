@@ -421,6 +421,21 @@ def test_member_books_and_gets_the_booking_with_its_history(world):
     assert Booking.objects.get(pk=body["id"]).title == "Warsztaty kulinarne"
 
 
+def test_booking_takes_a_fixed_number_of_statements(world, django_assert_max_num_queries):
+    """Token, resource, organisation; in the transaction (savepoint here, BEGIN on a real request) the lock,
+    opening hours, membership, closures, bookings in the way, the insert, its audit event, the staff to tell and
+    the e-mails' outbox rows. The e-mails themselves are written by the send task, after the commit."""
+    world.book(start_hour=8)  # history in the room does not change the count
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(world.member)}")
+
+    with django_assert_max_num_queries(14):
+        response = client.post(f"{API}/bookings/", booking_payload(world), format="json")
+
+    assert response.status_code == 201, response.content
+    assert [(e["from_status"], e["to_status"]) for e in response.json()["history"]] == [("", "pending")]
+
+
 def test_booking_without_approval_is_confirmed_at_once(world):
     world.room_a.requires_approval = False
     world.room_a.save()
