@@ -98,9 +98,13 @@ def test_staff_read_only_the_e_mails_of_their_own_centres(client, member, staff_
                        end=at(open_day, 12), title="Zebranie Aktywnych Seniorów")
         create_booking(user=member, resource=other_room, organisation=organisation, start=at(open_day, 10),
                        end=at(open_day, 12), title="Warsztaty w Pracy Socjalnej")
+        create_series(user=member, resource=other_room, organisation=organisation, start=at(TUESDAY, 17),
+                      end=at(TUESDAY, 18), rrule="FREQ=WEEKLY;COUNT=4", title="Cykl Pracy Socjalnej", now=NOW)
 
     client.force_login(staff_user)
     page = client.get("/admin/notifications/outboxmessage/?q=").content.decode()
 
     assert "Zebranie Aktywnych Seniorów" in page
-    assert "Warsztaty w Pracy Socjalnej" not in page
+    assert "Warsztaty w Pracy Socjalnej" not in page and "Cykl Pracy Socjalnej" not in page
+    client.force_login(other_staff)
+    assert "Cykl Pracy Socjalnej" in client.get("/admin/notifications/outboxmessage/?q=").content.decode()
