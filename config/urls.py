@@ -16,3 +16,5 @@ urlpatterns += i18n_patterns(
     path("", include("booking.urls")),
     prefix_default_language=False,
 )
+
+handler500 = "api.views.server_error"

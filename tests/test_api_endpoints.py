@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -110,6 +111,22 @@ def test_token_endpoint_gives_a_token_that_is_stored_only_hashed(world):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get(f"{API}/bookings/").status_code == 200
+
+
+def test_an_unexpected_failure_answers_in_the_error_shape_too(world, monkeypatch):
+    def database_gone(**kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "create_booking", database_gone)
+    client = client_for(world.member)
+    client.raise_request_exception = False
+
+    response = client.post(f"{API}/bookings/", booking_payload(world), format="json")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "server_error" and "try again" in response.json()["detail"]
+    assert "closed the connection" not in response.content.decode()  # no internals leak
 
 
 def test_token_endpoint_refuses_a_wrong_password(world):
