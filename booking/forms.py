@@ -1,7 +1,8 @@
 """Forms of the web pages. They only read and shape input; the services decide what is allowed."""
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from ngo.models import Organisation
@@ -201,4 +202,30 @@ class ClosureForm(RefusalMixin, forms.Form):
                 and data.get("start_time") is not None and data.get("end_time") is not None:
             data["start"] = datetime.combine(data["start_date"], data["start_time"], tzinfo=centre.tz)
             data["end"] = datetime.combine(data["end_date"], data["end_time"], tzinfo=centre.tz)
+        return data
+
+
+class UsageReportForm(forms.Form):
+    """Which centre and which days (both included) the usage report covers."""
+
+    LONGEST = timedelta(days=731)
+    # Far enough for any report, near enough that a local midnight is a valid date-time in every database.
+    IN_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    first_day = forms.DateField(label=_("From"), widget=DateInput(), validators=IN_RANGE)
+    last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=IN_RANGE,
+                               help_text=_("This day is included."))
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and first > last:
+            self.add_error("last_day", _("The period ends before it starts."))
+        elif first and last and last - first > self.LONGEST:
+            self.add_error("last_day", _("A report covers at most two years."))
         return data

@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/status/", views.organisation_set_status, name="organisation_set_status"),
     path("staff/closures/", views.closures, name="closures"),
     path("staff/closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
+    path("staff/report/", views.usage_report, name="usage_report"),
     path("language/", views.switch_language, name="set_language"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -23,8 +25,9 @@ from .availability import resource_availability
 from .exceptions import BookingConflict, RuleViolation
 from .feeds import create_feed_token, resource_feed_url, revoke_feed_token, token_feed_url, webcal_url
 from .forms import (BookingForm, CancelForm, ClosureForm, FeedForm, OrganisationForm, OrganisationStatusForm,
-                    RejectForm)
+                    RejectForm, UsageReportForm)
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, Centre, Closure, FeedToken, Resource
+from .reports import centre_usage, usage_file_name, write_usage_csv
 from .selectors import (is_centre_staff, is_member, member_organisation_ids, staffed_centres, title_visibility,
                         visible_bookings)
 from .services import (approve_booking, cancel_booking, create_booking, create_closure, delete_closure,
@@ -435,6 +438,29 @@ def closure_delete(request, pk):
     delete_closure(user=request.user, closure=closure)
     messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
     return redirect("booking:closures")
+
+
+@login_required
+def usage_report(request):
+    """The usage report of a staffed centre; `?format=csv` downloads its tables."""
+    centres = _require_centre_staff(request.user).order_by("name")
+    today = timezone.localdate()
+    defaults = {"centre": centres.values_list("pk", flat=True).first(), "first_day": today.replace(month=1, day=1),
+                "last_day": today}
+    form = UsageReportForm({**defaults, **request.GET.dict()}, centres=centres)
+    if not form.is_valid():
+        return render(request, "booking/usage_report.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    report = centre_usage(data["centre"], data["first_day"], data["last_day"])
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": content_disposition_header(True, usage_file_name(report))})
+        response.write("\ufeff")  # the byte-order mark lets spreadsheets read the Polish letters right
+        write_usage_csv(report, response)
+        return response
+    csv_query = urlencode({"centre": data["centre"].pk, "first_day": data["first_day"],
+                           "last_day": data["last_day"], "format": "csv"})
+    return render(request, "booking/usage_report.html", {"form": form, "report": report, "csv_query": csv_query})
 
 
 # --- Accounts and language ------------------------------------------------------------------

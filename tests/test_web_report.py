@@ -1,0 +1,183 @@
+"""The staff usage report: what the centre reports yearly to the city, on the page and as CSV."""
+import csv
+import html
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from booking.models import Booking, Resource
+from ngo.models import Organisation
+from tests import factories
+from tests.factories import WARSAW
+
+YEAR = {"first_day": "2025-01-01", "last_day": "2025-12-31"}
+
+
+def en(name):
+    with translation.override("en"):
+        return reverse(name)
+
+
+def local(year, month, day, hour=0, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=WARSAW)
+
+
+def booked(resource, organisation, start, end, status="confirmed", attendees=1, quantity=1, title="Spotkanie"):
+    """A booking as it stands in the records (past ones cannot be made through the services any more)."""
+    return Booking.objects.create(resource=resource, organisation=organisation, start=start, end=end, status=status,
+                                  attendees=attendees, quantity=quantity, title=title,
+                                  exclusive=resource.is_single_unit)
+
+
+def rows(page, caption):
+    """The table with `caption` as lists of cell texts, header row first."""
+    table = re.search(rf"<caption[^>]*>{caption}</caption>(.*?)</table>", page, re.S).group(1)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def year_of_use(centre, room, organisation):
+    """2025 at the centre: what counts, what does not, and a booking of another centre."""
+    seniors = organisation
+    Organisation.objects.filter(pk=seniors.pk).update(kind=Organisation.Kind.REGISTERED_NGO)
+    neighbours = factories.make_organisation("Klub Sąsiedzki")
+    cyclists = factories.make_organisation("Rowerowy Chorzów", kind=Organisation.Kind.INFORMAL_GROUP)
+    beds = factories.make_resource(centre, Resource.Kind.ACCOMMODATION, name="Pokój gościnny", units=4)
+    lockers = factories.make_resource(centre, Resource.Kind.LOCKER, name="Szafka")
+    factories.make_resource(centre, name="Stara sala", is_active=False)  # unused and closed: not listed
+    booked(room, seniors, local(2025, 3, 4, 10), local(2025, 3, 4, 12), attendees=10)
+    booked(room, neighbours, local(2025, 6, 10, 9), local(2025, 6, 10, 10, 30), attendees=5)
+    # New Year's night in local time: 00:30 on 1 January is still 2024 in UTC, and counts
+    booked(room, seniors, local(2025, 1, 1, 0, 30), local(2025, 1, 1, 1, 30), attendees=3)
+    booked(room, seniors, local(2024, 12, 31, 22), local(2024, 12, 31, 23, 30), attendees=40, title="Sylwester")
+    booked(room, seniors, local(2025, 5, 6, 10), local(2025, 5, 6, 11), status="pending", attendees=50)
+    booked(room, seniors, local(2025, 5, 7, 10), local(2025, 5, 7, 11), status="cancelled", attendees=50)
+    booked(room, neighbours, local(2025, 5, 8, 10), local(2025, 5, 8, 11), status="rejected", attendees=50)
+    # two beds for three nights across the spring DST change, a locker for a week across the autumn one
+    booked(beds, seniors, local(2025, 3, 29, 15), local(2025, 4, 1, 10), attendees=2, quantity=2)
+    booked(lockers, cyclists, local(2025, 10, 20), local(2025, 10, 27))
+    elsewhere = factories.make_centre("Centrum Pracy Socjalnej")
+    booked(factories.make_resource(elsewhere, name="Sala warsztatowa"), seniors, local(2025, 3, 5, 10),
+           local(2025, 3, 5, 12), attendees=99, title="Gdzie indziej")
+
+
+def test_figures_for_a_year(staff_client, centre, year_of_use):
+    response = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR})
+    assert response.status_code == 200
+    page = response.content.decode().split("<footer")[0]
+    assert rows(page, "By resource") == [
+        ["Resource", "Kind", "Bookings", "Time booked", "Organisations", "People"],
+        ["Pokój gościnny", "Accommodation", "1", "6 nights", "1", "2"],
+        ["Sala spotkań", "Room", "3", "4.50 h", "2", "18"],
+        ["Szafka", "Locker", "1", "7 days", "1", "1"],
+    ]
+    assert rows(page, "By organisation") == [
+        ["Organisation", "Kind", "Bookings", "Hours", "Days", "Nights"],
+        ["Klub Sąsiedzki", "Association without KRS yet", "1", "1.50", "0", "0"],
+        ["Rowerowy Chorzów", "Informal group", "1", "0", "7", "0"],
+        ["Stowarzyszenie Aktywni Seniorzy", "Registered NGO (KRS)", "3", "3", "0", "6"],
+    ]
+    facts = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", page))
+    assert facts == {"Confirmed bookings": "5", "Organisations": "3", "People (attendees added up)": "21",
+                     "Cancelled bookings": "1", "Rejected requests": "1"}
+    assert "Gdzie indziej" not in page and "Sala warsztatowa" not in page and "Stara sala" not in page
+
+
+def test_opens_on_this_year_of_the_first_centre_in_polish(client, staff_user, centre, room, organisation):
+    client.force_login(staff_user)
+    today = date.today()
+    booked(room, organisation, local(today.year, 1, 1, 8), local(today.year, 1, 1, 9, 15))
+    page = client.get("/staff/report/").content.decode()
+    assert "Raport wykorzystania" in page
+    assert f'value="{today.year}-01-01"' in page and f'value="{today.isoformat()}"' in page
+    assert rows(page, "Według zasobów")[1] == ["Sala spotkań", "Sala", "1", "1,25 h", "1", "1"]
+
+
+def test_members_and_visitors_cannot_see_it(client, member, centre):
+    url = en("booking:usage_report")
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(member)
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "This page is for the centre's staff." in html.unescape(response.content.decode())
+    assert url not in client.get(en("booking:home")).content.decode()
+
+
+@pytest.mark.parametrize("answer", ["", "format=csv"])
+def test_staff_of_one_centre_cannot_report_on_another(client, centre, year_of_use, answer):
+    other_staff = factories.make_user("ewa")
+    elsewhere = factories.make_centre("Centrum Wolontariatu", staff=[other_staff])
+    client.force_login(other_staff)
+    response = client.get(f"{en('booking:usage_report')}?{answer}", {"centre": centre.pk, **YEAR})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode().split("<footer")[0]
+    assert re.search(r'id="id_centre_error">.*Select a valid choice', page)
+    assert "Centrum Aktywizacji Społecznej" not in page and "Sala spotkań" not in page
+    assert f'<option value="{elsewhere.pk}"' in page
+
+
+@pytest.mark.parametrize(("first_day", "last_day", "field", "message"), [
+    ("2025-12-31", "2025-01-01", "last_day", "The period ends before it starts."),
+    ("2022-01-01", "2025-12-31", "last_day", "A report covers at most two years."),
+    ("2025-02-30", "2025-12-31", "first_day", "Enter a valid date."),
+    ("2025-01-01", "", "last_day", "This field is required."),
+    ("9999-12-30", "9999-12-31", "last_day", "Ensure this value is less than or equal to"),
+    ("0001-01-01", "0001-01-02", "first_day", "Ensure this value is greater than or equal to"),
+])
+def test_a_wrong_period_is_an_error_next_to_the_field(staff_client, centre, first_day, last_day, field, message):
+    response = staff_client.get(en("booking:usage_report"),
+                                {"centre": centre.pk, "first_day": first_day, "last_day": last_day})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert re.search(rf'id="id_{field}_error">.*{re.escape(message)}', page)
+    assert 'aria-invalid="true"' in page and "By resource" not in page
+
+
+def test_csv_has_both_tables(staff_client, centre, year_of_use):
+    response = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR, "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="centrum-aktywizacji-spoecznej-2025-01-01-2025-12-31.csv"')
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert table == [
+        ["Resource", "Kind", "Bookings", "Hours", "Days", "Nights", "Organisations", "People"],
+        ["Pokój gościnny", "Accommodation", "1", "", "", "6", "1", "2"],
+        ["Sala spotkań", "Room", "3", "4.50", "", "", "2", "18"],
+        ["Szafka", "Locker", "1", "", "7", "", "1", "1"],
+        [],
+        ["Organisation", "Kind", "Bookings", "Hours", "Days", "Nights"],
+        ["Klub Sąsiedzki", "Association without KRS yet", "1", "1.50", "0", "0"],
+        ["Rowerowy Chorzów", "Informal group", "1", "0.00", "7", "0"],
+        ["Stowarzyszenie Aktywni Seniorzy", "Registered NGO (KRS)", "3", "3.00", "0", "6"],
+    ]
+    page = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
+    assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=csv"' in page
+
+
+@pytest.mark.parametrize("bookings", [1, 60])
+def test_queries_do_not_grow_with_bookings(staff_client, django_assert_max_num_queries, centre, room, bookings):
+    organisations = [factories.make_organisation() for _ in range(5)]
+    start = local(2025, 1, 2, 8)
+    Booking.objects.bulk_create(
+        Booking(resource=room, organisation=organisations[number % 5], title="Spotkanie", status="confirmed",
+                start=start + timedelta(days=number), end=start + timedelta(days=number, hours=2))
+        for number in range(bookings))
+    # session, user, staffed centres (check, default, form, choices, menu), 4 for the report, footer (2)
+    with django_assert_max_num_queries(14):
+        page = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
+    assert rows(page, "By resource")[1] == ["Sala spotkań", "Room", str(bookings), f"{2 * bookings} h",
+                                            str(min(bookings, 5)), str(bookings)]
