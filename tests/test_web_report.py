@@ -102,7 +102,7 @@ def test_opens_on_this_year_of_the_first_centre_in_polish(client, staff_user, ce
     page = client.get("/staff/report/").content.decode()
     assert "Raport wykorzystania" in page
     assert f'value="{today.year}-01-01"' in page and f'value="{today.isoformat()}"' in page
-    assert rows(page, "Według zasobów")[1] == ["Sala spotkań", "Sala", "1", "1,25 h", "1", "1"]
+    assert rows(page, "Według zasobów")[1] == ["Sala spotkań", "Sala", "1", "1,25 godz.", "1", "1"]
 
 
 def test_members_and_visitors_cannot_see_it(client, member, centre):
