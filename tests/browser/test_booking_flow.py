@@ -3,6 +3,7 @@ on a desktop and on a phone. axe-core checks every page of the flow against WCAG
 import re
 
 import pytest
+from django.utils import timezone
 
 from booking.models import Booking
 from tests import factories
@@ -262,4 +263,14 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     check_page(page, f"{language}-closures-error")
     page.goto(f"{base}/staff/requests/")
     check_page(page, f"{language}-approval-queue-empty")
+    today = timezone.localdate()
+    Booking.objects.create(resource=room, organisation=scene["organisation"], title="Walne zebranie",
+                           status="confirmed", attendees=8, start=factories.at(today, 0), end=factories.at(today, 2))
+    page.goto(f"{base}/staff/report/")
+    expect(page.locator("table").first.locator("tbody th")).to_have_text(room.name)
+    check_page(page, f"{language}-usage-report")
+    page.fill("#id_first_day", f"{today.year - 3}-01-01")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#id_last_day_error")).to_have_count(1)  # longer than two years
+    check_page(page, f"{language}-usage-report-error")
     context.close()
