@@ -19,6 +19,7 @@ from .models import Booking, BookingStatus, Resource
 from .operations import local_day_start
 
 Mode = Resource.BookingMode
+NOTHING_BOOKED = {"bookings": 0, "length": None, "days": None, "nights": None, "organisations": 0, "attendees": 0}
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ class UsageReport:
     centre_name: str
     first_day: date
     last_day: date
-    resources: list
-    organisations: list
+    resources: list[ResourceUsage]
+    organisations: list[OrganisationUsage]
     cancelled: int
     rejected: int
 
@@ -98,11 +99,9 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
         **figures, organisations=Count("organisation", distinct=True))}
     resources = []
     for resource in Resource.objects.filter(centre=centre).order_by("name"):
-        row = by_resource.get(resource.pk)
-        if row is None and not resource.is_active:
+        row = by_resource.get(resource.pk, NOTHING_BOOKED)
+        if row is NOTHING_BOOKED and not resource.is_active:
             continue
-        row = row or {"bookings": 0, "length": None, "days": None, "nights": None, "organisations": 0,
-                      "attendees": 0}
         resources.append(ResourceUsage(resource.name, resource.get_kind_display(), resource.booking_mode,
                                        row["bookings"], *_time(row), row["organisations"], row["attendees"]))
     organisations = [
@@ -111,9 +110,9 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
         for row in confirmed.values("organisation_id", "organisation__name", "organisation__kind").annotate(
             **figures).order_by("organisation__name", "organisation_id")
     ]
-    refused = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
-                                  rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
-    return UsageReport(centre.name, first_day, last_day, resources, organisations, **refused)
+    not_held = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
+                                   rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
+    return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held)
 
 
 def usage_file_name(report):
