@@ -27,6 +27,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .exceptions import RuleViolation
 
@@ -39,6 +40,20 @@ WEEKDAYS = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU
 PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "WKST", "COUNT", "UNTIL")
 BYDAY_VALUE = re.compile(r"([+-]?\d{1,2})?([A-Z]{2})")
 UNTIL_VALUE = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
+DAY_CODES = list(WEEKDAYS)  # MO..SU, in Python's weekday() order
+EVERY_WEEKDAY = {
+    "MO": gettext_lazy("every Monday"), "TU": gettext_lazy("every Tuesday"),
+    "WE": gettext_lazy("every Wednesday"), "TH": gettext_lazy("every Thursday"),
+    "FR": gettext_lazy("every Friday"), "SA": gettext_lazy("every Saturday"), "SU": gettext_lazy("every Sunday"),
+}
+WEEKDAY_NAMES = {  # within a sentence: lower case in Polish
+    "MO": pgettext_lazy("in a sentence", "Monday"), "TU": pgettext_lazy("in a sentence", "Tuesday"),
+    "WE": pgettext_lazy("in a sentence", "Wednesday"), "TH": pgettext_lazy("in a sentence", "Thursday"),
+    "FR": pgettext_lazy("in a sentence", "Friday"), "SA": pgettext_lazy("in a sentence", "Saturday"),
+    "SU": pgettext_lazy("in a sentence", "Sunday"),
+}
+ORDINALS = {1: gettext_lazy("1st"), 2: gettext_lazy("2nd"), 3: gettext_lazy("3rd"), 4: gettext_lazy("4th"),
+            5: gettext_lazy("5th")}
 
 
 def _invalid(message):
@@ -174,6 +189,44 @@ def parse_rrule(text):
 
     return RecurrenceRule(freq=freq, interval=interval, byday=tuple(byday), bymonthday=bymonthday, wkst=wkst,
                           count=count, until=until)
+
+
+def describe(rule, first):
+    """How often a series meets, in words: 'every Tuesday', 'every 2 weeks on Monday, Thursday', 'every month on
+    the 2nd Tuesday'; '' for the rare rules these words do not cover (its dates are listed wherever this is shown).
+
+    `first` is the first meeting's local date: a rule without BYDAY or BYMONTHDAY repeats its weekday or day.
+    """
+    if isinstance(rule, str):
+        rule = parse_rrule(rule)
+    ordinals = [n for n, _day in rule.byday if n]
+    days = [day for _n, day in rule.byday] or [DAY_CODES[first.weekday()]]
+    day_names = ", ".join(str(WEEKDAY_NAMES[day]) for day in days)
+    count = rule.interval
+    if rule.freq == "DAILY" and not rule.byday and not rule.bymonthday:
+        return _("every day") if count == 1 else ngettext("every %(count)d days", "every %(count)d days",
+                                                          count) % {"count": count}
+    if rule.freq == "WEEKLY" or (rule.freq == "DAILY" and count == 1 and not rule.bymonthday):
+        if count > 1:
+            return ngettext("every %(count)d weeks on %(days)s", "every %(count)d weeks on %(days)s",
+                            count) % {"count": count, "days": day_names}
+        return str(EVERY_WEEKDAY[days[0]]) if len(days) == 1 else _("every week on %(days)s") % {"days": day_names}
+    if rule.freq != "MONTHLY" or count > 1:
+        return ""
+    if not rule.byday:
+        month_days = rule.bymonthday or (first.day,)
+        if min(month_days) < 0:
+            return ""
+        return _("every month on day %(days)s") % {"days": ", ".join(str(day) for day in month_days)}
+    if rule.bymonthday or len(rule.byday) != 1 or not ordinals:
+        return ""
+    weekday = WEEKDAY_NAMES[days[0]]
+    if ordinals[0] == -1:
+        return _("every month on the last %(weekday)s") % {"weekday": weekday}
+    if ordinals[0] in ORDINALS:
+        return _("every month on the %(ordinal)s %(weekday)s") % {"ordinal": ORDINALS[ordinals[0]],
+                                                                 "weekday": weekday}
+    return ""
 
 
 def _too_many(count=None):

@@ -1,10 +1,10 @@
 """Who may see what. Every list the API, the pages and the feeds show starts from one of these."""
-from django.db.models import Exists, Q
+from django.db.models import Case, Exists, F, Min, Q, Value, When
 
 from ngo.models import Membership, Organisation
 from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
 
-from .models import Booking, BookingSeries, Centre, Resource
+from .models import Booking, BookingSeries, BookingStatus, Centre, Resource
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -56,6 +56,46 @@ def visible_series(user):
         Q(organisation_id__in=member_organisation_ids(user))
         | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
     )
+
+
+def approval_requests(centres):
+    """The requests awaiting the staff of `centres`, oldest first: a row per single booking and a row per series
+    (its pending meetings are one request), as `{"series_id", "booking_id", "requested_at"}` (booking_id 0 for a
+    series). One grouped query, to be paginated and then loaded by `requests_to_approve`."""
+    pending = Booking.objects.filter(status=BookingStatus.PENDING, resource__centre__in=centres)
+    return pending.values(
+        "series_id", booking_id=Case(When(series__isnull=True, then=F("pk")), default=Value(0)),
+    ).annotate(requested_at=Min("created_at"), first_pk=Min("pk")).order_by("requested_at", "first_pk")
+
+
+def requests_to_approve(rows):
+    """The bookings and series of `approval_requests` rows, in the rows' order, in one query.
+
+    A series carries its pending meetings, by start, in `meetings`.
+    """
+    rows = list(rows)
+    series_ids = {row["series_id"] for row in rows if row["series_id"]}
+    booking_ids = [row["booking_id"] for row in rows if not row["series_id"]]
+    bookings = Booking.objects.filter(
+        Q(pk__in=booking_ids) | Q(series_id__in=series_ids, status=BookingStatus.PENDING),
+    ).select_related("resource__centre", "organisation", "created_by", "series__resource__centre",
+                     "series__organisation", "series__created_by").order_by("start", "pk")
+    singles, series = {}, {}
+    for booking in bookings:
+        if booking.series_id in series_ids:
+            if booking.series_id not in series:
+                series[booking.series_id] = booking.series
+                booking.series.meetings = []
+            series[booking.series_id].meetings.append(booking)
+        else:
+            singles[booking.pk] = booking
+    requests = []
+    for row in rows:
+        request = series.get(row["series_id"]) if row["series_id"] else singles.get(row["booking_id"])
+        if request is not None:  # decided between the two queries
+            request.requested_at = row["requested_at"]
+            requests.append(request)
+    return requests
 
 
 def visible_organisations(user):

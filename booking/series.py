@@ -265,6 +265,20 @@ def _local_instant(moment, tz):
     raise TypeError(moment)
 
 
+def _cancellable_since(centre, from_date, now):
+    """The first start a cancellation of the series reaches: the meetings that have not started, from `from_date`."""
+    since = now + timedelta.resolution
+    if from_date is not None:
+        since = max(since, _local_instant(from_date, centre.tz))
+    return since
+
+
+def meetings_to_cancel(series, *, from_date=None, now=None):
+    """The meetings `cancel_series` with these arguments would cancel (to show them before asking)."""
+    since = _cancellable_since(series.resource.centre, from_date, now or timezone.now())
+    return series.bookings.filter(status__in=ACTIVE_STATUSES, start__gte=since)
+
+
 def cancel_series(*, series, user, reason="", from_date=None, now=None):
     """Cancel the series' active occurrences that have not started, all of them or those from `from_date` on.
 
@@ -280,9 +294,7 @@ def cancel_series(*, series, user, reason="", from_date=None, now=None):
                 raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
         elif not is_member(user, series.organisation):
             raise PermissionDenied(_("You can cancel only your organisation's bookings."))
-        since = now + timedelta.resolution
-        if from_date is not None:
-            since = max(since, _local_instant(from_date, centre.tz))
+        since = _cancellable_since(centre, from_date, now)
         cancelled = _transition_all(series, statuses=list(ACTIVE_STATUSES), since=since, to=BookingStatus.CANCELLED,
                                     action=SeriesAction.CANCELLED, actor=user, reason=reason,
                                     reason_field="cancellation_reason", from_date=from_date)

@@ -14,6 +14,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -26,10 +27,11 @@ from .exceptions import BookingConflict, RuleViolation
 from .feeds import create_feed_token, resource_feed_url, revoke_feed_token, token_feed_url, webcal_url
 from .forms import (BookingForm, CancelForm, ClosureForm, FeedForm, OrganisationForm, OrganisationStatusForm,
                     RejectForm, UsageReportForm)
-from .models import ACTIVE_STATUSES, Booking, BookingStatus, Centre, Closure, FeedToken, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Closure, FeedToken, Resource
 from .reports import centre_usage, usage_file_name, write_usage_csv
-from .selectors import (is_centre_staff, is_member, member_organisation_ids, staffed_centres, title_visibility,
-                        visible_bookings)
+from .selectors import (approval_requests, is_centre_staff, is_member, member_organisation_ids,
+                        requests_to_approve, staffed_centres, title_visibility, visible_bookings, visible_series)
+from .series import approve_series, cancel_series, meetings_to_cancel, reject_series
 from .services import (approve_booking, cancel_booking, create_booking, create_closure, delete_closure,
                        reject_booking)
 from .templatetags.booking_extras import span_label
@@ -203,7 +205,7 @@ def booking_create(request, pk):
 def my_bookings(request):
     now = timezone.now()
     bookings = Booking.objects.filter(organisation_id__in=member_organisation_ids(request.user)).select_related(
-        "resource__centre", "organisation")
+        "resource__centre", "organisation", "series")
     upcoming = Paginator(bookings.filter(end__gt=now).order_by("start", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     past = Paginator(bookings.filter(end__lte=now).order_by("-start", "-pk"), PAGE_SIZE).get_page(
@@ -232,6 +234,32 @@ def booking_cancel(request, pk):
     return render(request, "booking/booking_cancel.html", {"booking": booking, "form": form,
                                                            "can_cancel": can_cancel,
                                                            "centre": booking.resource.centre})
+
+
+@login_required
+def booking_cancel_following(request, pk):
+    """Cancel a meeting of a series and the later ones, after showing which (the series from this meeting's date)."""
+    booking = get_object_or_404(visible_bookings(request.user).filter(series__isnull=False).select_related(
+        "resource__centre", "organisation", "series__resource__centre"), pk=pk)
+    series, centre = booking.series, booking.resource.centre
+    from_date = booking.start.astimezone(centre.tz).date()
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = cancel_series(series=series, user=request.user, reason=form.cleaned_data["reason"],
+                                      from_date=from_date)
+        except RuleViolation as violation:
+            form.add_violation(violation)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d meeting of “%(title)s” is cancelled.", "%(count)d meetings of “%(title)s” are cancelled.",
+                len(cancelled)) % {"count": len(cancelled), "title": series.title})
+            if not is_member(request.user, booking.organisation):
+                return redirect("booking:approval_queue")
+            return redirect("booking:my_bookings")
+    meetings = list(meetings_to_cancel(series, from_date=from_date).select_related("resource__centre"))
+    return render(request, "booking/series_cancel.html", {"booking": booking, "series": series, "form": form,
+                                                          "meetings": meetings, "centre": centre})
 
 
 def _feed_forms(request, data=None):
@@ -319,14 +347,15 @@ def _other_bookings_that_week(user, pending):
 
 
 def _render_queue(request, reject_errors=None, status=200):
+    """The queue; `reject_errors` maps (Booking or BookingSeries, pk) to the error next to its reason field."""
     centres = _require_centre_staff(request.user)
-    pending = Booking.objects.filter(status=BookingStatus.PENDING, resource__centre__in=centres).select_related(
-        "resource__centre", "organisation", "created_by").order_by("created_at", "pk")
-    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
-    _other_bookings_that_week(request.user, page.object_list)
+    page = Paginator(approval_requests(centres), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = requests_to_approve(page.object_list)
+    _other_bookings_that_week(request.user, [item for item in page.object_list if isinstance(item, Booking)])
     reject_errors = reject_errors or {}
-    for booking in page.object_list:
-        booking.reject_error = reject_errors.get(booking.pk, "")
+    for item in page.object_list:
+        item.is_series = isinstance(item, BookingSeries)
+        item.reject_error = reject_errors.get((type(item), item.pk), "")
     return render(request, "booking/approval_queue.html", {"page": page}, status=status)
 
 
@@ -365,11 +394,51 @@ def booking_reject(request, pk):
         reject_booking(booking=booking, user=request.user, reason=reason)
     except RuleViolation as violation:
         if violation.field == "reason":
-            return _render_queue(request, reject_errors={booking.pk: violation.message}, status=400)
+            return _render_queue(request, reject_errors={(Booking, booking.pk): violation.message}, status=400)
         messages.error(request, violation.message)
     else:
         messages.success(request, _("Rejected: “%(title)s”, %(organisation)s.") % {
             "title": booking.title, "organisation": booking.organisation})
+    return redirect("booking:approval_queue")
+
+
+def _staff_series(request, pk):
+    _require_centre_staff(request.user)
+    return get_object_or_404(visible_series(request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def series_approve(request, pk):
+    series = _staff_series(request, pk)
+    try:
+        approved = approve_series(series=series, user=request.user)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, ngettext(
+            "Approved: “%(title)s”, %(organisation)s, %(count)d meeting.",
+            "Approved: “%(title)s”, %(organisation)s, %(count)d meetings.", len(approved),
+        ) % {"title": series.title, "organisation": series.organisation, "count": len(approved)})
+    return redirect("booking:approval_queue")
+
+
+@login_required
+@require_POST
+def series_reject(request, pk):
+    series = _staff_series(request, pk)
+    reason = RejectForm(request.POST).data.get("reason", "")
+    try:
+        rejected = reject_series(series=series, user=request.user, reason=reason)
+    except RuleViolation as violation:
+        if violation.field == "reason":
+            return _render_queue(request, reject_errors={(BookingSeries, series.pk): violation.message}, status=400)
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, ngettext(
+            "Rejected: “%(title)s”, %(organisation)s, %(count)d meeting.",
+            "Rejected: “%(title)s”, %(organisation)s, %(count)d meetings.", len(rejected),
+        ) % {"title": series.title, "organisation": series.organisation, "count": len(rejected)})
     return redirect("booking:approval_queue")
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from booking.models import Booking, Closure
+from booking.series import Mode, create_series
 from booking.services import create_booking
 from ngo.models import Organisation
 from tests import factories
@@ -100,15 +101,24 @@ def test_members_cannot_approve(client, member, room, organisation, open_day):
 @pytest.mark.parametrize("requests", [1, 20])
 def test_queue_costs_the_same_queries_however_many_requests(staff_client, django_assert_max_num_queries, centre,
                                                             room, open_day, requests):
+    other_room = factories.make_resource(centre, name="Sala warsztatowa")
     for number in range(requests):
         user = factories.make_user()
         organisation = factories.make_organisation(members=[user])
         day = open_day + timedelta(weeks=number % 3)
         book(user, room, organisation, at(day, 7 + number % 10), at(day, 8 + number % 10))
-    # session, user, staffed centres (page and menu), count, page, other bookings that week, footer
-    with django_assert_max_num_queries(9):
+        # and a weekly series of three meetings, one request however many meetings
+        create_series(user=user, resource=other_room, organisation=organisation,
+                      start=at(open_day + timedelta(days=number // 10), 7 + number % 10),
+                      end=at(open_day + timedelta(days=number // 10), 8 + number % 10),
+                      rrule="FREQ=WEEKLY;COUNT=3", mode=Mode.SKIP_CONFLICTS, title="Cykl")
+    # session, user, staffed centres (page and menu), count, the page's requests, their bookings and series,
+    # other bookings that week, footer
+    with django_assert_max_num_queries(10):
         page = staff_client.get(en("booking:approval_queue")).content.decode()
-    assert page.count('class="request"') == requests
+    shown = min(2 * requests, 25)  # a single booking and a series in turn, oldest first, 25 to a page
+    assert page.count('class="request series-request"') == shown // 2
+    assert page.count('class="request"') == shown - shown // 2
 
 
 def test_staff_verify_and_suspend_organisations(staff_client, centre, member):

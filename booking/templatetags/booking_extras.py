@@ -5,8 +5,10 @@ from django import template
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from booking.models import Centre
+from booking.recurrence import describe
 from booking.selectors import staffed_centres
 
 register = template.Library()
@@ -85,3 +87,35 @@ def span_label(start, end, tz):
 def when(booking):
     """`{{ booking|when }}`: its time in its centre's time zone."""
     return span_label(booking.start, booking.end, booking.resource.centre.tz)
+
+
+def series_pattern(series, tz):
+    """How often and when a series meets: 'every Tuesday 17:00–19:00' (hours only for meetings within a day)."""
+    start = series.local_start.astimezone(tz)
+    end = start.replace(tzinfo=None) + series.duration
+    hours = f"{start:%H:%M}–{end:%H:%M}" if end.date() == start.date() else ""
+    return " ".join(part for part in (describe(series.rrule, start.date()), hours) if part)
+
+
+@register.filter
+def repeats(booking):
+    """`{{ booking|repeats }}`: how its series meets, in its centre's time zone."""
+    return series_pattern(booking.series, booking.resource.centre.tz)
+
+
+@register.filter
+def series_request(series):
+    """`{{ series|series_request }}`: a series' pending `meetings` in words: 'every Tuesday 17:00–19:00,
+    10 meetings, from 3 December 2026 to 4 February 2027'."""
+    tz = series.resource.centre.tz
+    first, last = series.meetings[0].start.astimezone(tz).date(), series.meetings[-1].start.astimezone(tz).date()
+    count = len(series.meetings)
+    parts = [series_pattern(series, tz),
+             ngettext("%(count)d meeting", "%(count)d meetings", count) % {"count": count}]
+    if count > 1:
+        parts.append(_("from %(first)s to %(last)s") % {
+            "first": date_format(first, "j E" if first.year == last.year else "j E Y"),
+            "last": date_format(last, "j E Y")})
+    else:
+        parts.append(date_format(first, "j E Y"))
+    return ", ".join(part for part in parts if part)

@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from booking.models import Booking
+from booking.series import Mode, create_series
 from tests import factories
+from tests.factories import at
 from tests.browser.conftest import check_page
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
@@ -20,14 +22,18 @@ WORDS = {
         "pending": "Oczekuje na zatwierdzenie", "confirmed": "Potwierdzona", "cancelled": "Anulowana",
         "approve": "Zatwierdź", "approved": "Zatwierdzono", "queue": "Prośby do zatwierdzenia",
         "cancel": "Anuluj", "yes_cancel": "Tak, anuluj rezerwację", "conflict": "Ten termin jest już zajęty.",
-        "log_in": "Zaloguj się",
+        "log_in": "Zaloguj się", "approve_all": "Zatwierdź wszystkie spotkania", "dates": "Terminy spotkań",
+        "every_tuesday": "w każdy wtorek 16:00–18:00", "cancel_later": "Anuluj to i wszystkie późniejsze spotkania",
+        "yes_cancel_later": "Tak, anuluj te spotkania",
     },
     "en": {
         "prefix": "/en", "locale": "en-GB", "send": "Send the request", "sent": "Your request has been sent.",
         "pending": "Awaiting approval", "confirmed": "Confirmed", "cancelled": "Cancelled",
         "approve": "Approve", "approved": "Approved", "queue": "Requests to approve",
         "cancel": "Cancel", "yes_cancel": "Yes, cancel the booking", "conflict": "This time is already booked.",
-        "log_in": "Log in",
+        "log_in": "Log in", "approve_all": "Approve all meetings", "dates": "Dates of the meetings",
+        "every_tuesday": "every Tuesday 16:00–18:00", "cancel_later": "Cancel this and all later meetings",
+        "yes_cancel_later": "Yes, cancel these meetings",
     },
 }
 
@@ -41,7 +47,7 @@ def scene(transactional_db):
     room = factories.make_resource(centre, name="Sala spotkań", capacity=12, amenities=["rzutnik", "tablica"])
     organisation = factories.make_organisation("Stowarzyszenie Aktywni Seniorzy", members=[member])
     day = factories.next_open_weekday(1, centre=centre)
-    return {"centre": centre, "room": room, "organisation": organisation, "day": day}
+    return {"centre": centre, "room": room, "organisation": organisation, "day": day, "member": member}
 
 
 def log_in(page, base, words, username):
@@ -118,6 +124,11 @@ def test_member_books_staff_approve_member_cancels(chromium_browser, live_server
     check_page(page, f"{language}-conflict")
     log_out(page, words)
 
+    # Meanwhile the organisation asks for a weekly series (through the API, say).
+    series = create_series(user=scene["member"], resource=room, organisation=scene["organisation"],
+                           start=at(day, 16), end=at(day, 18), rrule="FREQ=WEEKLY;COUNT=4", title="Klub seniora",
+                           mode=Mode.SKIP_CONFLICTS).series
+
     # Staff approve it from the queue in one click.
     log_in(page, base_lang, words, "anna")
     page.get_by_role("link", name=words["queue"]).click()
@@ -127,6 +138,16 @@ def test_member_books_staff_approve_member_cancels(chromium_browser, live_server
     request.get_by_role("button", name=re.compile(f"^{words['approve']}")).click()
     expect(page.locator(".messages")).to_contain_text(words["approved"])
     assert Booking.objects.get(title="Walne zebranie").status == "confirmed"
+
+    # The series is one request: its recurrence in words, its dates behind a <details>, approved all at once.
+    request = page.locator("article.series-request", has_text="Klub seniora")
+    assert words["every_tuesday"] in request.locator(".repeats").inner_text()
+    request.get_by_text(words["dates"]).click()
+    expect(request.locator("details ul.meetings li")).to_have_count(series.bookings.count())
+    check_page(page, f"{language}-approval-queue-series")
+    request.get_by_role("button", name=re.compile(f"^{words['approve_all']}")).click()
+    expect(page.locator(".messages")).to_contain_text(words["approved"])
+    assert set(series.bookings.values_list("status", flat=True)) == {"confirmed"}
     log_out(page, words)
 
     # The member sees it confirmed, and cancels it after a confirmation step.
@@ -143,6 +164,16 @@ def test_member_books_staff_approve_member_cancels(chromium_browser, live_server
     assert words["cancelled"] in card.locator(".status").inner_text()
     check_page(page, f"{language}-our-bookings-cancelled")
     assert Booking.objects.get(title="Walne zebranie").status == "cancelled"
+
+    # A meeting of the series: cancelled with the later ones, after a confirmation step.
+    first, second = series.bookings.order_by("start")[:2]
+    page.locator(f"#booking-{second.pk}").get_by_role("link", name=re.compile(f"^{words['cancel_later']}")).click()
+    check_page(page, f"{language}-series-cancel-confirmation")
+    page.get_by_role("button", name=words["yes_cancel_later"]).click()
+    page.wait_for_url(re.compile(r"/bookings/$"))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("confirmed", "cancelled")
     context.close()
 
 
