@@ -2,7 +2,9 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from config.celery import app as celery_app
 from tests import factories
@@ -20,6 +22,14 @@ def need_service(reason):
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL-only: runs in the suite's PostgreSQL pass (`make test` runs both databases)")
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language: a page served in English leaves English active in the thread."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
