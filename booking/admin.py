@@ -44,11 +44,31 @@ class CentreAdmin(CentreScopedAdmin):
     filter_horizontal = ["staff"]
 
 
+class ResourceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = "__all__"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("units") and cleaned_data.get("buffer") is not None:
+            try:
+                services.check_resource_units(self.instance, units=cleaned_data["units"],
+                                              buffer=cleaned_data["buffer"])
+            except RuleViolation as violation:
+                self.add_error(violation.field, violation.message)
+        return cleaned_data
+
+
 @admin.register(Resource)
 class ResourceAdmin(CentreScopedAdmin):
+    form = ResourceAdminForm
     list_display = ["name", "centre", "kind", "booking_mode", "units", "capacity", "requires_approval", "is_active"]
     list_filter = ["centre", "kind", "is_active"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_resource(obj)
 
 
 @admin.register(Closure)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .availability import Usage, overlapping_bookings
 from .exceptions import BookingConflict, RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
-from .rules import check_booking_rules, check_interval, check_quantity
+from .rules import check_booking_rules, check_interval, check_quantity, check_units_cover_bookings
 from .selectors import is_centre_staff, is_member
 from .signals import booking_changed
 
@@ -157,6 +157,35 @@ def cancel_booking(*, booking, user, reason="", now=None):
 
     return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=user,
                        reason=reason, reason_field="cancellation_reason", authorise=authorise)
+
+
+def check_resource_units(resource, *, units, buffer, now=None):
+    """Take the resource's write lock and check that `units` and `buffer` still hold its bookings that have not
+    ended. Inside the caller's transaction the lock lasts until it commits (the admin saves in one)."""
+    if resource.pk is None:
+        return
+    with transaction.atomic():
+        lock_resource(resource.pk)
+        check_units_cover_bookings(resource, units, buffer, now or timezone.now())
+
+
+def save_resource(resource, *, now=None):
+    """Save a new or changed resource, or raise RuleViolation (`units_below_bookings`) and write nothing.
+
+    Its bookings' `exclusive` copy of `units == 1` follows in the same transaction: all of them leave the
+    PostgreSQL exclusion constraint when a unit is added; only those not yet ended join it when the resource
+    goes back to one unit (those that are over may overlap, and stay as they were). On PostgreSQL the triggers
+    of migration 0007 do the same for any writer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        check_resource_units(resource, units=resource.units, buffer=resource.buffer, now=now)
+        resource.save()
+        stale = resource.bookings.exclude(exclusive=resource.is_single_unit)
+        if resource.is_single_unit:
+            stale = stale.filter(end__gt=now)
+        stale.update(exclusive=resource.is_single_unit)
+    return resource
 
 
 def create_closure(*, user, centre, start, end, reason, resource=None):
