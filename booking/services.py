@@ -188,6 +188,46 @@ def save_resource(resource, *, now=None):
     return resource
 
 
+def update_booking_details(*, booking, user, title=None, purpose=None, attendees=None, public=None):
+    """Change what a booking says (title, purpose, attendees, whether its title is public); returns it.
+
+    Its members and the centre's staff may. The `sequence` rises, so subscribed calendars pick the change up, and
+    an audit event names the changed fields. Status, time and resource change only through the other services.
+    """
+    changes = {name: value for name, value in
+               (("title", title), ("purpose", purpose), ("attendees", attendees), ("public", public))
+               if value is not None}
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+        if not changes["title"]:
+            raise RuleViolation("title_required", _("Give the booking a title."), "title")
+        if len(changes["title"]) > Booking._meta.get_field("title").max_length:
+            raise RuleViolation("title_too_long", _("The title is too long."), "title")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
+            "resource__centre", "organisation").get(pk=booking.pk)
+        if not (is_member(user, booking.organisation) or is_centre_staff(user, booking.resource.centre)):
+            raise PermissionDenied(_("You can change only your organisation's bookings."))
+        changes = {name: value for name, value in changes.items() if getattr(booking, name) != value}
+        if not changes:
+            return booking
+        if "attendees" in changes:
+            check_quantity(booking.resource, booking.quantity, changes["attendees"])
+        for name, value in changes.items():
+            setattr(booking, name, value)
+        booking.sequence += 1
+        booking.save(update_fields=[*changes, "sequence", "updated_at"])
+        BookingEvent.objects.create(booking=booking, actor=user, from_status=booking.status,
+                                    to_status=booking.status, reason=describe_changes(changes))
+    return booking
+
+
+def describe_changes(names):
+    """The reason of the audit event of a change of details: which fields changed."""
+    fields = ", ".join(str(Booking._meta.get_field(name).verbose_name) for name in names)
+    return _("Changed: %(fields)s") % {"fields": fields}
+
+
 def create_closure(*, user, centre, start, end, reason, resource=None):
     """Staff close their centre, or one of its resources, for [start, end). Bookings inside stay as they are."""
     if not is_centre_staff(user, centre):

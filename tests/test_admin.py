@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from booking import services
 from booking.availability import public_holiday
 from booking.models import BookingEvent, BookingStatus
+from booking.series import create_series
 from tests import factories
 from tests.factories import at
 
@@ -238,3 +239,68 @@ def test_the_single_unit_flag_follows_the_units(client, cas_staff, room, organis
     assert post_resource(client, room, units=1).status_code == 302
     booking.refresh_from_db()
     assert booking.exclusive
+
+
+# --- Booking details ----------------------------------------------------------------------------
+
+def booking_change(client, booking, **data):
+    return client.post(reverse("admin:booking_booking_change", args=[booking.pk]),
+                       {"title": booking.title, "purpose": booking.purpose, "attendees": booking.attendees,
+                        **data, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0})
+
+
+def test_details_edited_in_the_admin_raise_the_sequence_and_are_audited(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    response = booking_change(client, ours, title="Próba teatru seniorów – generalna", attendees=8, public="on",
+                              status="cancelled", start="2030-01-01 10:00", resource=999)
+    assert response.status_code == 302
+    ours.refresh_from_db()
+    assert (ours.title, ours.attendees, ours.public, ours.sequence) == (
+        "Próba teatru seniorów – generalna", 8, True, 1)
+    assert ours.status == BookingStatus.PENDING and ours.start == bookings[0].start  # read-only here
+    event = ours.events.last()
+    assert (event.actor, event.from_status, event.to_status) == (cas_staff, BookingStatus.PENDING,
+                                                                  BookingStatus.PENDING)
+    assert event.reason == "Zmieniono: tytuł, liczba osób, tytuł jest publiczny"
+
+
+def test_status_time_and_resource_are_read_only_in_the_admin(client, cas_staff, bookings):
+    client.force_login(cas_staff)
+    form = client.get(reverse("admin:booking_booking_change", args=[bookings[0].pk])).context["adminform"].form
+    assert set(form.fields) == {"title", "purpose", "attendees", "public"}
+
+
+def test_attendees_over_capacity_are_a_form_error_and_change_nothing(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    response = booking_change(client, ours, attendees=40)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["attendees"] == ["Sala spotkań mieści najwyżej 12 osób."]
+    ours.refresh_from_db()
+    assert (ours.attendees, ours.sequence, ours.events.count()) == (1, 0, 1)
+
+
+def test_saving_unchanged_details_changes_nothing(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    assert booking_change(client, ours).status_code == 302
+    ours.refresh_from_db()
+    assert (ours.sequence, ours.events.count()) == (0, 1)
+
+
+def test_series_title_edited_in_the_admin_goes_through_the_series_service(client, cas_staff, room, organisation,
+                                                                          member, open_day):
+    result = create_series(user=member, resource=room, organisation=organisation, start=at(open_day, 17),
+                           end=at(open_day, 18), rrule="FREQ=WEEKLY;COUNT=3", title="Klub seniora")
+    series = result.series
+    client.force_login(cas_staff)
+    url = reverse("admin:booking_bookingseries_change", args=[series.pk])
+    assert set(client.get(url).context["adminform"].form.fields) == {"title", "purpose"}
+    response = client.post(url, {"title": "Klub seniora „Razem”", "purpose": "", "rrule": "FREQ=DAILY"})
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert (series.title, series.rrule) == ("Klub seniora „Razem”", "FREQ=WEEKLY;COUNT=3")
+    for booking in series.bookings.all():
+        assert (booking.title, booking.sequence) == ("Klub seniora „Razem”", 1)
+        assert booking.events.last().reason == "Zmieniono: tytuł"
