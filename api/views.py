@@ -280,7 +280,9 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(summary=_("Get an API token"), request=s.TokenRequestSerializer, responses=s.TokenSerializer,
-                   auth=[], description=_("Send it as `Authorization: Token <token>`. Throttled per address."))
+                   auth=[], description=_("Send it as `Authorization: Token <token>`. It works for "
+                                          "API_TOKEN_TTL_DAYS days (30 unless configured); an expired token is "
+                                          "refused with 401 and the code `token_expired`. Throttled per address."))
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

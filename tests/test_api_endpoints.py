@@ -157,6 +157,27 @@ def test_an_invalid_token_is_401(world):
     assert_error(client.get(f"{API}/centres/"), 401, "authentication_failed")
 
 
+def test_a_token_expires_after_the_configured_days_and_a_new_one_works(world, settings):
+    settings.API_TOKEN_TTL_DAYS = 7
+    token = APIClient().post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}).json()["token"]
+    stored = ApiToken.objects.get(user=world.member)
+    assert abs(stored.expires_at - (timezone.now() + timedelta(days=7))) < timedelta(minutes=1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(f"{API}/bookings/").status_code == 200
+
+    ApiToken.objects.filter(pk=stored.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.get(f"{API}/bookings/")
+    body = assert_error(response, 401, "token_expired")
+    assert body["detail"] == "Token wygasł; poproś o nowy." and response["WWW-Authenticate"] == "Token"
+    assert_error(client.get(f"{API}/centres/"), 401, "token_expired")  # even where no login is needed
+
+    fresh = APIClient().post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert client.get(f"{API}/bookings/").status_code == 200
+    assert not ApiToken.objects.filter(pk=stored.pk).exists()  # the expired one is gone
+
+
 def test_session_authentication_needs_the_csrf_token(world):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.member)
