@@ -1,7 +1,10 @@
 """Token authentication against hashed keys: a leaked database does not leak working tokens."""
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -14,9 +17,13 @@ def hash_key(key: str) -> str:
 
 
 def issue_token(user) -> str:
-    """Create a token for `user` and return its key; 256 random bits, so a fast hash is enough."""
+    """Create a token for `user`, valid for API_TOKEN_TTL_DAYS, and return its key; 256 random bits, so a fast
+    hash is enough. The person's expired tokens go."""
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=hash_key(key))
+    ApiToken.objects.create(user=user, key_hash=hash_key(key),
+                            expires_at=now + timedelta(days=settings.API_TOKEN_TTL_DAYS))
     return key
 
 
@@ -27,4 +34,6 @@ class HashedTokenAuthentication(TokenAuthentication):
         token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
         if token is None or not token.user.is_active:
             raise AuthenticationFailed(_("Invalid token."))
+        if token.expires_at <= timezone.now():
+            raise AuthenticationFailed(_("The token has expired; ask for a new one."), code="token_expired")
         return token.user, token

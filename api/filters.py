@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from booking.availability import resources_free_throughout
 from booking.models import Booking, BookingStatus, Centre, Resource
+from booking.selectors import OccupancyAccess
 
 from .fields import EARLIEST, LATEST, in_zone
 from .serializers import check_window
@@ -129,7 +130,9 @@ class ResourceFilter(filters.FilterSet):
         start, end = self.form.cleaned_data.get("available_from"), self.form.cleaned_data.get("available_to")
         if start is None:
             return queryset
-        return queryset.filter(pk__in=resources_free_throughout(queryset, start, end))
+        # Whether a resource is free tells when it is busy: asked only of those whose occupancy the caller may see.
+        searched = OccupancyAccess(self.request.user).filter(queryset)
+        return queryset.filter(pk__in=resources_free_throughout(searched, start, end))
 
 
 class BookingFilter(filters.FilterSet):

@@ -10,6 +10,7 @@ class ApiToken(models.Model):
                              related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), help_text=_("API_TOKEN_TTL_DAYS after it was issued."))
 
     class Meta:
         verbose_name = _("API token")

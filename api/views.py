@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -26,7 +26,9 @@ from booking import services
 from booking.availability import resource_availability
 from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
-from booking.selectors import title_visibility, visible_bookings, visible_organisations, visible_resources
+from booking.selectors import (
+    OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources,
+)
 from ngo import services as ngo_services
 
 from . import serializers as s
@@ -90,13 +92,18 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @extend_schema(
         summary=_("Free and busy intervals of a resource"),
         description=_("Busy intervals show a title only where the caller may see it (public bookings, "
-                      "their organisations' bookings, their centres' bookings for staff)."),
+                      "their organisations' bookings, their centres' bookings for staff). Where the centre keeps "
+                      "a resource's occupancy private, only its staff and members of verified organisations may "
+                      "ask; others get 403 with the code `occupancy_not_public`."),
         parameters=[s.AvailabilityQuerySerializer],
         responses=s.AvailabilitySerializer,
     )
     @action(detail=True, filter_backends=[], pagination_class=None)
     def availability(self, request, pk=None):
         resource = self.get_object()
+        if not OccupancyAccess(request.user)(resource):
+            raise PermissionDenied(_("The centre does not publish when this resource is booked."),
+                                   code="occupancy_not_public")
         query = s.AvailabilityQuerySerializer(data=request.query_params, context={"time_zone": resource.centre.tz})
         query.is_valid(raise_exception=True)
         availability = resource_availability(resource, query.validated_data["start"], query.validated_data["end"],
@@ -273,7 +280,9 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(summary=_("Get an API token"), request=s.TokenRequestSerializer, responses=s.TokenSerializer,
-                   auth=[], description=_("Send it as `Authorization: Token <token>`. Throttled per address."))
+                   auth=[], description=_("Send it as `Authorization: Token <token>`. It works for "
+                                          "API_TOKEN_TTL_DAYS days (30 unless configured); an expired token is "
+                                          "refused with 401 and the code `token_expired`. Throttled per address."))
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

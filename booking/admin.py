@@ -8,7 +8,9 @@ from django.utils.translation import ngettext
 from . import services
 from .exceptions import RuleViolation
 from .models import Booking, BookingEvent, BookingSeries, Centre, Closure, FeedToken, OpeningHours, Resource
+from .rules import check_quantity
 from .selectors import staffed_centres
+from .series import update_series_details
 
 
 class CentreScopedAdmin(admin.ModelAdmin):
@@ -44,11 +46,31 @@ class CentreAdmin(CentreScopedAdmin):
     filter_horizontal = ["staff"]
 
 
+class ResourceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = "__all__"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("units") and cleaned_data.get("buffer") is not None:
+            try:
+                services.check_resource_units(self.instance, units=cleaned_data["units"],
+                                              buffer=cleaned_data["buffer"])
+            except RuleViolation as violation:
+                self.add_error(violation.field, violation.message)
+        return cleaned_data
+
+
 @admin.register(Resource)
 class ResourceAdmin(CentreScopedAdmin):
+    form = ResourceAdminForm
     list_display = ["name", "centre", "kind", "booking_mode", "units", "capacity", "requires_approval", "is_active"]
     list_filter = ["centre", "kind", "is_active"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_resource(obj)
 
 
 @admin.register(Closure)
@@ -92,9 +114,24 @@ def _state_action(service, description, *, reason_required=False):
     return action
 
 
+class BookingAdminForm(forms.ModelForm):
+    class Meta:
+        model = Booking
+        fields = ["title", "purpose", "attendees", "public"]
+
+    def clean_attendees(self):
+        attendees = self.cleaned_data["attendees"]
+        try:
+            check_quantity(self.instance.resource, self.instance.quantity, attendees)
+        except RuleViolation as violation:
+            raise forms.ValidationError(violation.message, code=violation.code)
+        return attendees
+
+
 @admin.register(Booking)
 class BookingAdmin(CentreScopedAdmin):
-    """Bookings change state only through the actions, so that the rules and the audit trail apply."""
+    """Bookings change state only through the actions, and details only through `update_booking_details`, so that
+    the rules and the audit trail apply; status, time and resource are read-only here."""
 
     centre_path = "resource__centre"
     list_display = ["title", "resource", "organisation", "start", "end", "status", "quantity"]
@@ -106,6 +143,7 @@ class BookingAdmin(CentreScopedAdmin):
                        "quantity", "override_reason", "decision_reason", "cancellation_reason", "created_at",
                        "updated_at"]
     fields = ["title", "purpose", "attendees", "public", *readonly_fields]
+    form = BookingAdminForm
     inlines = [BookingEventInline]
     action_form = ReasonActionForm
     actions = [
@@ -118,11 +156,27 @@ class BookingAdmin(CentreScopedAdmin):
         # New bookings go through the booking form or the API, where every rule is checked.
         return False
 
+    def save_model(self, request, obj, form, change):
+        services.update_booking_details(booking=obj, user=request.user,
+                                        **{name: form.cleaned_data[name] for name in form.changed_data})
+
 
 @admin.register(BookingSeries)
 class BookingSeriesAdmin(CentreScopedAdmin):
+    """Only the title and purpose are edited here, through `update_series_details` (the future meetings follow)."""
+
     centre_path = "resource__centre"
     list_display = ["title", "resource", "organisation", "rrule", "local_start"]
+    readonly_fields = ["resource", "organisation", "created_by", "rrule", "local_start", "duration", "mode",
+                       "skipped", "created_at"]
+    fields = ["title", "purpose", *readonly_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update_series_details(series=obj, user=request.user,
+                              **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
 @admin.register(FeedToken)

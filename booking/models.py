@@ -139,8 +139,6 @@ class Resource(models.Model):
         if not self.booking_mode:
             self.booking_mode = self.DEFAULT_MODE[self.kind]
         super().save(*args, **kwargs)
-        # The exclusion constraint covers only single-unit resources; keep the marker in step.
-        self.bookings.exclude(exclusive=self.is_single_unit).update(exclusive=self.is_single_unit)
 
     @property
     def is_single_unit(self):

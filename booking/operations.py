@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from ngo.signals import organisations_purged
 
+from .exceptions import RuleViolation
 from .models import Booking, BookingEvent, BookingSeries, Centre, FeedToken, Resource
+from .services import check_resource_units, save_resource
 
 STAFF_GROUP = "Centre staff"
 # What the "Centre staff" group may do in the admin; the admin itself limits staff to their centres.
@@ -243,6 +245,11 @@ def _build_resource(values, centres):
         resource.full_clean(exclude=list(errors))
     except ValidationError as error:
         errors.update(error.message_dict)
+    if not {"units", "buffer"} & errors.keys():
+        try:
+            check_resource_units(resource, units=resource.units, buffer=resource.buffer)
+        except RuleViolation as violation:
+            errors[violation.field] = [violation.message]
     if errors:
         raise ValidationError({COLUMN_OF_FIELD.get(name, name): messages for name, messages in errors.items()})
     return resource
@@ -277,14 +284,17 @@ def import_resources(text, *, dry_run=False):
                                    % {"name": resource.name, "line": seen[key]}))
             continue
         seen[key] = line
-        resources.append(resource)
+        resources.append((line, resource))
     if errors:
         raise ImportRejected(errors)
     report = ImportReport()
     with transaction.atomic():
-        for resource in resources:
+        for line, resource in resources:
             (report.updated if resource.pk else report.created).append(resource)
-            resource.save()
+            try:
+                save_resource(resource)
+            except RuleViolation as violation:  # booked meanwhile, past the check above
+                raise ImportRejected([RowError(line, f"{COLUMN_OF_FIELD[violation.field]}: {violation.message}")])
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ngo.models import Organisation
 
-from .availability import opening_intervals, overlapping_closures, public_holiday, subtract
+from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
 from .models import ACTIVE_STATUSES, Booking, Resource
 from .selectors import is_centre_staff, is_member
@@ -249,3 +250,21 @@ def check_booking_rules(*, resource, organisation, user, start, end, quantity, a
     check_request_rules(resource=resource, organisation=organisation, user=user, quantity=quantity,
                         attendees=attendees)
     check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now, hours=hours)
+
+
+def check_units_cover_bookings(resource, units, buffer, now):
+    """`units` (with `buffer` around each booking) still hold what the resource's bookings that have not ended
+    take at once. Bookings that are over do not count: a dormitory that lost a bed keeps its history."""
+    bookings = resource.bookings.filter(status__in=ACTIVE_STATUSES, end__gt=now).only("start", "end", "quantity")
+    usage = Usage(bookings, buffer)
+    peak = max(usage.levels, default=0)
+    if peak <= units:
+        return
+    when = usage.instants[usage.levels.index(peak)].astimezone(resource.centre.tz)
+    raise RuleViolation(
+        "units_below_bookings",
+        ngettext("%(count)d unit is booked on %(day)s at %(time)s; the resource cannot have fewer.",
+                 "%(count)d units are booked on %(day)s at %(time)s; the resource cannot have fewer.", peak)
+        % {"count": peak, "day": date_format(when.date()), "time": when.strftime("%H:%M")},
+        "units",
+    )

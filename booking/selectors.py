@@ -1,4 +1,6 @@
 """Who may see what. Every list the API, the pages and the feeds show starts from one of these."""
+from functools import cached_property
+
 from django.db.models import Case, Exists, F, Min, Q, Value, When
 
 from ngo.models import Membership, Organisation
@@ -123,3 +125,35 @@ def title_visibility(user):
     return lambda booking: (
         booking.public or booking.organisation_id in organisation_ids or booking.resource.centre_id in centre_ids
     )
+
+
+class OccupancyAccess:
+    """Whose occupancy (when it is busy, and so when free) `user` may see: every resource with `occupancy_public`;
+    a resource whose centre keeps it private only for its centre's staff and for members of a verified
+    organisation, who book and need its free times (they still read only their own bookings' titles, by
+    `title_visibility`). Anyone else sees its opening hours and closures, not its bookings.
+
+    Call it with a resource, or `filter` a queryset of resources down to those. Public resources cost no query;
+    the first private one costs one or two, once per request.
+    """
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def _everywhere(self):
+        user = self.user
+        return user.is_authenticated and (user.is_superuser or Membership.objects.filter(
+            user=user, organisation__status=Organisation.Status.VERIFIED).exists())
+
+    @cached_property
+    def _centre_ids(self):
+        return frozenset(staffed_centres(self.user).values_list("pk", flat=True))
+
+    def __call__(self, resource):
+        return resource.occupancy_public or self._everywhere or resource.centre_id in self._centre_ids
+
+    def filter(self, resources):
+        if self._everywhere:
+            return resources
+        return resources.filter(Q(occupancy_public=True) | Q(centre__in=staffed_centres(self.user)))

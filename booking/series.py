@@ -32,7 +32,7 @@ from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, Booki
 from .recurrence import expand, parse_rrule
 from .rules import check_interval, check_quantity, check_request_rules, check_time_rules, quota_bookings
 from .selectors import is_centre_staff, is_member
-from .services import exclusion_violation_as_conflict, find_conflicts, lock_resource
+from .services import describe_changes, exclusion_violation_as_conflict, find_conflicts, lock_resource
 from .signals import SeriesAction, series_changed
 
 Mode = BookingSeries.Mode
@@ -306,8 +306,8 @@ def cancel_series(*, series, user, reason="", from_date=None, now=None):
 def update_series_details(*, series, user, title=None, purpose=None, now=None):
     """Change the title or purpose of the series and of its future active occurrences; returns how many changed.
 
-    Each changed booking's `sequence` rises, so subscribed calendars pick the change up; `series_changed` tells
-    the listeners (the e-mail updates the invitations) which meetings changed.
+    Each changed booking's `sequence` rises, so subscribed calendars pick the change up, and gets an audit event;
+    `series_changed` tells the listeners (the e-mail updates the invitations) which meetings changed.
     """
     now = now or timezone.now()
     changes = {}
@@ -341,6 +341,12 @@ def update_series_details(*, series, user, title=None, purpose=None, now=None):
             booking.sequence, booking.updated_at = booking.sequence + 1, changed_at
             for name, value in changes.items():
                 setattr(booking, name, value)
+        reason = describe_changes(changes)
+        BookingEvent.objects.bulk_create([
+            BookingEvent(booking=booking, actor=user, from_status=booking.status, to_status=booking.status,
+                         reason=reason)
+            for booking in bookings
+        ])
         series_changed.send(sender=BookingSeries, series=series, action=SeriesAction.UPDATED, bookings=bookings,
                             from_statuses=[booking.status for booking in bookings], actor=user, reason="",
                             skipped=[], from_date=None)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .availability import Usage, overlapping_bookings
 from .exceptions import BookingConflict, RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
-from .rules import check_booking_rules, check_interval, check_quantity
+from .rules import check_booking_rules, check_interval, check_quantity, check_units_cover_bookings
 from .selectors import is_centre_staff, is_member
 from .signals import booking_changed
 
@@ -157,6 +157,75 @@ def cancel_booking(*, booking, user, reason="", now=None):
 
     return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=user,
                        reason=reason, reason_field="cancellation_reason", authorise=authorise)
+
+
+def check_resource_units(resource, *, units, buffer, now=None):
+    """Take the resource's write lock and check that `units` and `buffer` still hold its bookings that have not
+    ended. Inside the caller's transaction the lock lasts until it commits (the admin saves in one)."""
+    if resource.pk is None:
+        return
+    with transaction.atomic():
+        lock_resource(resource.pk)
+        check_units_cover_bookings(resource, units, buffer, now or timezone.now())
+
+
+def save_resource(resource, *, now=None):
+    """Save a new or changed resource, or raise RuleViolation (`units_below_bookings`) and write nothing.
+
+    Its bookings' `exclusive` copy of `units == 1` follows in the same transaction: all of them leave the
+    PostgreSQL exclusion constraint when a unit is added; only those not yet ended join it when the resource
+    goes back to one unit (those that are over may overlap, and stay as they were). On PostgreSQL the triggers
+    of migration 0007 do the same for any writer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        check_resource_units(resource, units=resource.units, buffer=resource.buffer, now=now)
+        resource.save()
+        stale = resource.bookings.exclude(exclusive=resource.is_single_unit)
+        if resource.is_single_unit:
+            stale = stale.filter(end__gt=now)
+        stale.update(exclusive=resource.is_single_unit)
+    return resource
+
+
+def update_booking_details(*, booking, user, title=None, purpose=None, attendees=None, public=None):
+    """Change what a booking says (title, purpose, attendees, whether its title is public); returns it.
+
+    Its members and the centre's staff may. The `sequence` rises, so subscribed calendars pick the change up, and
+    an audit event names the changed fields. Status, time and resource change only through the other services.
+    """
+    changes = {name: value for name, value in
+               (("title", title), ("purpose", purpose), ("attendees", attendees), ("public", public))
+               if value is not None}
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+        if not changes["title"]:
+            raise RuleViolation("title_required", _("Give the booking a title."), "title")
+        if len(changes["title"]) > Booking._meta.get_field("title").max_length:
+            raise RuleViolation("title_too_long", _("The title is too long."), "title")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
+            "resource__centre", "organisation").get(pk=booking.pk)
+        if not (is_member(user, booking.organisation) or is_centre_staff(user, booking.resource.centre)):
+            raise PermissionDenied(_("You can change only your organisation's bookings."))
+        changes = {name: value for name, value in changes.items() if getattr(booking, name) != value}
+        if not changes:
+            return booking
+        if "attendees" in changes:
+            check_quantity(booking.resource, booking.quantity, changes["attendees"])
+        for name, value in changes.items():
+            setattr(booking, name, value)
+        booking.sequence += 1
+        booking.save(update_fields=[*changes, "sequence", "updated_at"])
+        BookingEvent.objects.create(booking=booking, actor=user, from_status=booking.status,
+                                    to_status=booking.status, reason=describe_changes(changes))
+    return booking
+
+
+def describe_changes(names):
+    """The reason of the audit event of a change of details: which fields changed."""
+    fields = ", ".join(str(Booking._meta.get_field(name).verbose_name) for name in names)
+    return _("Changed: %(fields)s") % {"fields": fields}
 
 
 def create_closure(*, user, centre, start, end, reason, resource=None):

@@ -29,7 +29,7 @@ from .forms import (BookingForm, CancelForm, ClosureForm, FeedForm, Organisation
                     RejectForm, UsageReportForm)
 from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Closure, FeedToken, Resource
 from .reports import centre_usage, usage_file_name, write_usage_csv
-from .selectors import (approval_requests, is_centre_staff, is_member, member_organisation_ids,
+from .selectors import (OccupancyAccess, approval_requests, is_centre_staff, is_member, member_organisation_ids,
                         requests_to_approve, staffed_centres, title_visibility, visible_bookings, visible_series)
 from .series import approve_series, cancel_series, meetings_to_cancel, reject_series
 from .services import (approve_booking, cancel_booking, create_booking, create_closure, delete_closure,
@@ -95,11 +95,15 @@ def resource_week(request, pk):
         Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
     monday = _week_start(request, centre.tz)
+    occupancy_visible = OccupancyAccess(request.user)(resource)
     days = WeekBuilder(resource, monday, title_visible=title_visibility(request.user),
-                       hours=list(centre.opening_hours.all()), closures=_centre_closures(centre, monday)).days()
+                       hours=list(centre.opening_hours.all()), closures=_centre_closures(centre, monday),
+                       occupancy_visible=occupancy_visible).days()
     context = _week_context(request, centre, monday)
-    feed_url = resource_feed_url(resource)
-    context.update({"resource": resource, "days": days, "feed_url": feed_url, "feed_webcal": webcal_url(feed_url)})
+    context.update({"resource": resource, "days": days, "occupancy_visible": occupancy_visible})
+    if resource.occupancy_public:
+        feed_url = resource_feed_url(resource)
+        context.update({"feed_url": feed_url, "feed_webcal": webcal_url(feed_url)})
     return render(request, "booking/resource_week.html", context)
 
 
@@ -109,12 +113,13 @@ def centre_week(request, pk):
     hours = list(centre.opening_hours.all())
     closures = _centre_closures(centre, monday)
     visible = title_visibility(request.user)
+    occupancy_visible = OccupancyAccess(request.user)
     resources = _in_kind_order(centre.resources.filter(is_active=True))
     weeks = []
     for resource in resources:
         resource.centre = centre  # share the prefetched hours instead of loading the centre again
-        weeks.append((resource, WeekBuilder(resource, monday, title_visible=visible, hours=hours,
-                                            closures=closures).days(merge_free=True)))
+        weeks.append((resource, WeekBuilder(resource, monday, title_visible=visible, hours=hours, closures=closures,
+                                            occupancy_visible=occupancy_visible(resource)).days(merge_free=True)))
     days = [
         {"date": monday + timedelta(days=offset), "is_today": weeks[0][1][offset].is_today if weeks else False,
          "rows": [(resource, week[offset]) for resource, week in weeks]}

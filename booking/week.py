@@ -14,6 +14,7 @@ from .availability import opening_intervals, public_holiday, resource_availabili
 from .models import Resource
 
 FREE, BUSY, CLOSED, PAST, UNAVAILABLE = "free", "busy", "closed", "past", "unavailable"
+OPEN = "open"  # the centre is open, but it does not publish whether the resource is booked
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -105,15 +106,17 @@ class WeekBuilder:
     """Builds the seven `Day`s of one resource for the week starting `monday`.
 
     `hours` and `closures` are passed in (already fetched for the whole centre), so a centre's week costs the
-    availability queries of each resource and nothing per booking.
+    availability queries of each resource and nothing per booking. Without `occupancy_visible` (see
+    `selectors.occupancy_access`) the bookings are not read: open times show as OPEN, neither free nor busy.
     """
 
-    def __init__(self, resource, monday, *, title_visible, hours, closures, now=None):
+    def __init__(self, resource, monday, *, title_visible, hours, closures, occupancy_visible=True, now=None):
         self.resource = resource
         self.centre = resource.centre
         self.tz = self.centre.tz
         self.monday = monday
         self.title_visible = title_visible
+        self.occupancy_visible = occupancy_visible
         self.hours = hours
         self.closures = [c for c in closures if c.resource_id in (None, resource.pk)]
         self.now = now or timezone.now()
@@ -124,7 +127,8 @@ class WeekBuilder:
         mode = self.resource.booking_mode
         if mode == Resource.BookingMode.NIGHTS:
             end = local_midnight(self.monday + timedelta(days=9), self.tz)  # the last check-out falls next week
-        availability = resource_availability(self.resource, start, end, title_visible=self.title_visible)
+        availability = (resource_availability(self.resource, start, end, title_visible=self.title_visible)
+                        if self.occupancy_visible else None)
         days = []
         for offset in range(7):
             day = self.monday + timedelta(days=offset)
@@ -201,6 +205,9 @@ class WeekBuilder:
         return Day(day, [self._span(check_in, check_out, availability)])
 
     def _span(self, start, end, availability):
+        if availability is None:
+            refusal = self._not_bookable(start)
+            return Cell(refusal[0], start, end, refusal[1]) if refusal else Cell(OPEN, start, end)
         units = free_units(availability.free, start, end)
         if not units:
             return Cell(BUSY, start, end, _titles(availability.busy, start, end))

@@ -179,6 +179,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Days an API token works after it is issued; then POST /api/v1/auth/token/ again for a new one.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Centre booking API",
     "DESCRIPTION": "Rooms, desks, lockers and beds of social-activation centres, booked by NGOs.",

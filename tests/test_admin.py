@@ -1,11 +1,17 @@
 """Django admin as centre staff use it: only their centres' data, state changes through the services."""
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from booking import services
+from booking.availability import public_holiday
 from booking.models import BookingEvent, BookingStatus
+from booking.series import create_series
 from tests import factories
 from tests.factories import at
 
@@ -157,3 +163,144 @@ def test_a_mixed_selection_changes_what_it_may(client, cas_staff, bookings, room
 def test_bookings_are_not_added_in_the_admin(client, cas_staff):
     client.force_login(cas_staff)
     assert client.get(reverse("admin:booking_booking_add")).status_code == 403
+
+
+# --- Resource units -----------------------------------------------------------------------------
+
+def resource_form(resource, **changes):
+    """The admin change form of `resource` as staff would post it, with `changes`."""
+    data = {"centre": resource.centre_id, "kind": resource.kind, "name": resource.name,
+            "description": resource.description, "capacity": resource.capacity or "", "units": resource.units,
+            "amenities": "[]", "booking_mode": resource.booking_mode, "requires_approval": "on",
+            "min_duration": "", "max_duration": "", "slot_length": "00:30:00", "advance_window": "365 00:00:00",
+            "minimum_notice": "00:00:00", "buffer": "00:00:00", "is_active": "on", "occupancy_public": "on"}
+    data.update(changes)
+    return data
+
+
+def post_resource(client, resource, **changes):
+    return client.post(reverse("admin:booking_resource_change", args=[resource.pk]), resource_form(resource, **changes))
+
+
+@pytest.fixture
+def desks(centre, organisation, member, open_day):
+    """Three hot desks, all three taken from 10:00 to 11:00 (two by one booking, one by another)."""
+    desks = factories.make_resource(centre, kind="desk", name="Biurka rotacyjne", units=3)
+    for quantity, hour in ((2, 9), (1, 10)):
+        services.create_booking(user=member, resource=desks, organisation=organisation, start=at(open_day, hour),
+                                end=at(open_day, 11), title="Dyżur", quantity=quantity)
+    return desks
+
+
+@pytest.mark.parametrize("units", [1, 2])
+def test_units_cannot_be_lowered_below_what_is_booked(client, cas_staff, desks, open_day, units):
+    client.force_login(cas_staff)
+    before = list(desks.bookings.order_by("pk").values())
+    response = post_resource(client, desks, units=units)
+    assert response.status_code == 200
+    with translation.override("pl"):
+        day = date_format(open_day)
+    assert response.context["adminform"].form.errors["units"] == [
+        f"Na {day}, godz. 10:00, zarezerwowano 3 jednostki; zasób nie może mieć ich mniej."]
+    desks.refresh_from_db()
+    assert desks.units == 3
+    assert list(desks.bookings.order_by("pk").values()) == before
+
+
+def test_units_may_be_lowered_to_what_is_booked_and_past_bookings_do_not_count(
+        client, cas_staff, centre, organisation, member, open_day):
+    beds = factories.make_resource(centre, kind="accommodation", name="Pokój 3-osobowy", units=3)
+    past_day = open_day - timedelta(weeks=3)
+    while public_holiday(centre, past_day) or public_holiday(centre, past_day + timedelta(days=1)):
+        past_day -= timedelta(weeks=1)
+    for _bed in range(2):  # two beds taken together, a stay that is over
+        services.create_booking(user=member, resource=beds, organisation=organisation,
+                                start=at(past_day, 15), end=at(past_day + timedelta(days=1), 10), title="Nocleg",
+                                now=at(past_day - timedelta(days=1), 8))
+    services.create_booking(user=member, resource=beds, organisation=organisation, start=at(open_day, 15),
+                            end=at(open_day + timedelta(days=1), 10), title="Nocleg")
+    client.force_login(cas_staff)
+    assert post_resource(client, beds, units=1, min_duration="", slot_length="00:30:00").status_code == 302
+    beds.refresh_from_db()
+    assert beds.units == 1
+    upcoming = beds.bookings.get(start__gt=timezone.now())
+    assert upcoming.exclusive  # the PostgreSQL exclusion constraint covers the single bed's bookings from now on
+
+
+def test_the_single_unit_flag_follows_the_units(client, cas_staff, room, organisation, member, open_day):
+    booking = services.create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
+                                      end=at(open_day, 11), title="Zebranie zarządu")
+    assert booking.exclusive
+    client.force_login(cas_staff)
+    assert post_resource(client, room, units=2).status_code == 302
+    booking.refresh_from_db()
+    assert not booking.exclusive
+    room.refresh_from_db()
+    assert post_resource(client, room, units=1).status_code == 302
+    booking.refresh_from_db()
+    assert booking.exclusive
+
+
+# --- Booking details ----------------------------------------------------------------------------
+
+def booking_change(client, booking, **data):
+    return client.post(reverse("admin:booking_booking_change", args=[booking.pk]),
+                       {"title": booking.title, "purpose": booking.purpose, "attendees": booking.attendees,
+                        **data, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0})
+
+
+def test_details_edited_in_the_admin_raise_the_sequence_and_are_audited(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    response = booking_change(client, ours, title="Próba teatru seniorów – generalna", attendees=8, public="on",
+                              status="cancelled", start="2030-01-01 10:00", resource=999)
+    assert response.status_code == 302
+    ours.refresh_from_db()
+    assert (ours.title, ours.attendees, ours.public, ours.sequence) == (
+        "Próba teatru seniorów – generalna", 8, True, 1)
+    assert ours.status == BookingStatus.PENDING and ours.start == bookings[0].start  # read-only here
+    event = ours.events.last()
+    assert (event.actor, event.from_status, event.to_status) == (cas_staff, BookingStatus.PENDING,
+                                                                  BookingStatus.PENDING)
+    assert event.reason == "Zmieniono: tytuł, liczba osób, tytuł jest publiczny"
+
+
+def test_status_time_and_resource_are_read_only_in_the_admin(client, cas_staff, bookings):
+    client.force_login(cas_staff)
+    form = client.get(reverse("admin:booking_booking_change", args=[bookings[0].pk])).context["adminform"].form
+    assert set(form.fields) == {"title", "purpose", "attendees", "public"}
+
+
+def test_attendees_over_capacity_are_a_form_error_and_change_nothing(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    response = booking_change(client, ours, attendees=40)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["attendees"] == ["Sala spotkań mieści najwyżej 12 osób."]
+    ours.refresh_from_db()
+    assert (ours.attendees, ours.sequence, ours.events.count()) == (1, 0, 1)
+
+
+def test_saving_unchanged_details_changes_nothing(client, cas_staff, bookings):
+    ours, _theirs = bookings
+    client.force_login(cas_staff)
+    assert booking_change(client, ours).status_code == 302
+    ours.refresh_from_db()
+    assert (ours.sequence, ours.events.count()) == (0, 1)
+
+
+def test_series_title_edited_in_the_admin_goes_through_the_series_service(client, cas_staff, room, organisation,
+                                                                          member, open_day):
+    result = create_series(user=member, resource=room, organisation=organisation, start=at(open_day, 17),
+                           end=at(open_day, 18), rrule="FREQ=WEEKLY;COUNT=3", title="Klub seniora")
+    series = result.series
+    client.force_login(cas_staff)
+    url = reverse("admin:booking_bookingseries_change", args=[series.pk])
+    assert set(client.get(url).context["adminform"].form.fields) == {"title", "purpose"}
+    response = client.post(url, {"title": "Klub seniora „Razem”", "purpose": "", "rrule": "FREQ=DAILY"})
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert (series.title, series.rrule) == ("Klub seniora „Razem”", "FREQ=WEEKLY;COUNT=3")
+    for booking in series.bookings.all():
+        assert (booking.title, booking.sequence) == ("Klub seniora „Razem”", 1)
+        assert booking.events.last().reason == "Zmieniono: tytuł"

@@ -157,6 +157,27 @@ def test_an_invalid_token_is_401(world):
     assert_error(client.get(f"{API}/centres/"), 401, "authentication_failed")
 
 
+def test_a_token_expires_after_the_configured_days_and_a_new_one_works(world, settings):
+    settings.API_TOKEN_TTL_DAYS = 7
+    token = APIClient().post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}).json()["token"]
+    stored = ApiToken.objects.get(user=world.member)
+    assert abs(stored.expires_at - (timezone.now() + timedelta(days=7))) < timedelta(minutes=1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(f"{API}/bookings/").status_code == 200
+
+    ApiToken.objects.filter(pk=stored.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.get(f"{API}/bookings/")
+    body = assert_error(response, 401, "token_expired")
+    assert body["detail"] == "Token wygasł; poproś o nowy." and response["WWW-Authenticate"] == "Token"
+    assert_error(client.get(f"{API}/centres/"), 401, "token_expired")  # even where no login is needed
+
+    fresh = APIClient().post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert client.get(f"{API}/bookings/").status_code == 200
+    assert not ApiToken.objects.filter(pk=stored.pk).exists()  # the expired one is gone
+
+
 def test_session_authentication_needs_the_csrf_token(world):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.member)
@@ -389,6 +410,43 @@ def test_availability_shows_free_and_busy_titles_only_where_visible(world):
     assert [b["title"] for b in staff["busy"]] == ["Prywatne zebranie", "Otwarte warsztaty", "Klub rowerowy"]
     free = [(f["start"][11:16], f["end"][11:16], f["units"]) for f in anonymous["free"]]
     assert free == [("07:00", "10:00", 1), ("11:00", "12:00", 1), ("13:00", "14:00", 1), ("15:00", "18:00", 1)]
+
+
+def test_private_occupancy_is_shown_to_staff_and_members_only(world):
+    world.room_a.occupancy_public = False
+    world.room_a.save()
+    world.book(start_hour=10, hours=1, title="Prywatne zebranie")
+    world.book(organisation=world.other_organisation, user=world.other_member, start_hour=14, hours=1,
+               title="Klub rowerowy")
+    params = {"start": at(world.day, 0).isoformat(), "end": at(world.day + timedelta(days=1), 0).isoformat()}
+    url = f"{API}/resources/{world.room_a.pk}/availability/"
+
+    for caller in (APIClient(), client_for(world.outsider), client_for(world.staff_b)):
+        body = assert_error(caller.get(url, params), 403, "occupancy_not_public")
+        assert "Klub" not in str(body) and "Prywatne" not in str(body)
+    member = client_for(world.member).get(url, params).json()
+    staff = client_for(world.staff_a).get(url, params).json()
+
+    assert [b["title"] for b in member["busy"]] == ["Prywatne zebranie", None]
+    assert [b["title"] for b in staff["busy"]] == ["Prywatne zebranie", "Klub rowerowy"]
+    assert client_for(world.outsider).get(f"{API}/resources/{world.room_a.pk}/").status_code == 200
+
+
+def test_available_filter_does_not_tell_when_a_private_resource_is_busy(world):
+    world.room_a.occupancy_public = False
+    world.room_a.save()
+    free_room = factories.make_resource(world.centre_a, name="Sala komputerowa", occupancy_public=False)
+    world.book(start_hour=10, hours=1)
+    params = {"centre": world.centre_a.pk, "available_from": at(world.day, 10).isoformat(),
+              "available_to": at(world.day, 11).isoformat()}
+
+    def found(client):
+        response = client.get(f"{API}/resources/", params)
+        assert response.status_code == 200, response.content
+        return {r["id"] for r in response.json()["results"]}
+
+    assert found(APIClient()) == found(client_for(world.outsider)) == set()
+    assert found(client_for(world.member)) == found(client_for(world.staff_a)) == {free_room.pk}
 
 
 def test_availability_reads_naive_times_in_the_centres_time_zone(world):

@@ -313,3 +313,19 @@ def test_purge_respects_the_number_of_years(removed_long_ago):
     assert "Purged 0 organisations" in out
     with pytest.raises(CommandError, match="--years"):
         run("purge_personal_data", "--years", "0")
+
+
+def test_import_resources_cannot_lower_units_below_what_is_booked(centre, organisation, member, tmp_path):
+    lockers = factories.make_resource(centre, kind="locker", name="Szafki (rząd B)", units=6)
+    today = timezone.localdate()
+    services.create_booking(user=member, resource=lockers, organisation=organisation, title="Archiwum",
+                            start=at(today + timedelta(days=7), 0), end=at(today + timedelta(days=14), 0), quantity=4)
+    before = snapshot()
+    with pytest.raises(CommandError, match="1 error"):
+        run("import_resources", write(tmp_path, "centre,kind,name,units\nCAS,locker,Szafki (rząd B),3\n"),
+            stderr=(err := io.StringIO()))
+    assert err.getvalue().startswith("line 2: units: 4 units are booked on ")
+    assert "the resource cannot have fewer" in err.getvalue()
+    assert snapshot() == before
+    out, _ = run("import_resources", write(tmp_path, "centre,kind,name,units\nCAS,locker,Szafki (rząd B),4\n"))
+    assert "updated 1" in out

@@ -425,3 +425,23 @@ def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, 
     assert tables() == before
     existing.refresh_from_db()
     assert (existing.status, existing.sequence) == (BookingStatus.PENDING, 0)
+
+
+# --- details --------------------------------------------------------------------------------
+
+def test_update_booking_details_is_for_members_and_staff_and_keeps_the_rules(room, organisation, member, staff_user):
+    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    stranger = factories.make_organisation("Fundacja Obok", members=[factories.make_user("obcy")]).members.first()
+    before = tables()
+    with pytest.raises(PermissionDenied):
+        services.update_booking_details(booking=booking, user=stranger, title="Cudze")
+    for changes, code in (({"title": "  "}, "title_required"), ({"title": "x" * 201}, "title_too_long"),
+                          ({"attendees": 13}, "over_capacity")):
+        with pytest.raises(RuleViolation) as caught:
+            services.update_booking_details(booking=booking, user=member, **changes)
+        assert caught.value.code == code
+    assert tables() == before
+    changed = services.update_booking_details(booking=booking, user=member, purpose="Walne zebranie", attendees=12)
+    assert (changed.purpose, changed.attendees, changed.sequence, changed.status) == (
+        "Walne zebranie", 12, 1, BookingStatus.PENDING)
+    assert changed.events.last().actor == member

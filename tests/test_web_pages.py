@@ -123,6 +123,36 @@ def test_centre_week_shows_every_resource_with_free_ranges(client, centre, room,
     assert en("booking:booking_create", desk.pk) in page
 
 
+def test_private_occupancy_shows_opening_hours_and_closures_but_not_bookings(
+        client, centre, room, member, organisation, staff_user, open_day):
+    room.occupancy_public = False
+    room.save()
+    book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Zebranie zarządu", public=True)
+    Closure.objects.create(centre=centre, start=at(open_day, 16), end=at(open_day, 18), reason="Malowanie sali")
+    params = {"date": open_day.isoformat()}
+    resource_url, centre_url = en("booking:resource_week", room.pk), en("booking:centre_week", centre.pk)
+
+    outsider = factories.make_user("obcy")
+    for user in (None, outsider):
+        if user:
+            client.force_login(user)
+        for url in (resource_url, centre_url):
+            page = client.get(url, params).content.decode()
+            assert "Booked" not in page and "Zebranie zarządu" not in page
+            assert en("booking:booking_create", room.pk) not in page  # no free times either
+            assert "07:00–16:00</span> <span class=\"state\">Open</span></li>" in page
+            assert "16:00–18:00</span> <span class=\"state\">Closed</span>: Malowanie sali" in page
+        page = client.get(resource_url, params).content.decode()
+        assert "does not publish when this resource is booked" in page
+        assert "Public calendar of this resource" not in page  # its feed is not public either
+
+    for user in (member, staff_user):
+        client.force_login(user)
+        page = client.get(resource_url, params).content.decode()
+        assert "10:00–11:00</span> <span class=\"state\">Booked</span>: Zebranie zarządu" in page
+        assert f'start={open_day}T11%3A00&amp;end={open_day}T11%3A30' in page
+
+
 def fill_week(user, resource, organisation, monday, per_day):
     for offset in range(4):
         for hour in range(7, 7 + per_day):
