@@ -564,6 +564,24 @@ def test_broken_rules_are_400_with_the_rules_code(world, fields, code, field):
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("accept_language, language, words", [
+    (None, "pl", "nie jest czynne przez cały ten czas"),
+    ("en-GB,en;q=0.9", "en", "not open for the whole of this time"),
+    ("de", "pl", "nie jest czynne przez cały ten czas"),
+])
+def test_errors_speak_the_callers_language(world, accept_language, language, words):
+    start = at(world.day, 17)
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+
+    response = client_for(world.member).post(
+        f"{API}/bookings/", booking_payload(world, start=start.isoformat(), end=(start + timedelta(hours=2)).isoformat()),
+        format="json", **headers)
+
+    body = assert_error(response, 400, "outside_opening_hours")
+    assert words in body["detail"].lower()
+    assert response["Content-Language"] == language
+
+
 def test_an_unverified_organisation_cannot_book(world):
     world.organisation.status = Organisation.Status.UNVERIFIED
     world.organisation.save()
