@@ -122,10 +122,12 @@ def test_an_unexpected_failure_answers_in_the_error_shape_too(world, monkeypatch
     client.raise_request_exception = False
 
     response = client.post(f"{API}/bookings/", booking_payload(world), format="json")
+    english = client.post(f"{API}/bookings/", booking_payload(world), format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    assert response.json()["code"] == "server_error" and "try again" in response.json()["detail"]
+    assert response.json()["code"] == "server_error" and "spróbuj ponownie" in response.json()["detail"].lower()
+    assert english.status_code == 500 and "try again" in english.json()["detail"]
     assert "closed the connection" not in response.content.decode()  # no internals leak
 
 
