@@ -93,7 +93,7 @@ class BookingForm(RefusalMixin, forms.Form):
             self.field_map = {"start": "start_date", "end": "end_date"}
         self.order_fields(["organisation", *self.time_fields])
 
-    REPEAT_FIELDS = ["repeat", "ends", "until", "count", "mode"]
+    REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")
 
     def _add_repeat_fields(self):
         """The optional 'Repeat' part: how often, until when, and what to do with dates that cannot be booked."""
