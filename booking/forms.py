@@ -180,17 +180,24 @@ class BookingForm(RefusalMixin, forms.Form):
                 self.add_error("repeat", _("Choose how often the meetings repeat to check their dates."))
             return
         if data.get("ends") == "count":
-            if data.get("count") is None and "count" not in self.errors:
+            ends = {"count": data.get("count")}
+            if ends["count"] is None and "count" not in self.errors:
                 self.add_error("count", _("Say how many meetings there are."))
-        elif data.get("until") is None:
-            if "until" not in self.errors:
-                self.add_error("until", _("Give the date of the last meeting."))
-        elif data.get("date") and data["until"] < data["date"]:
-            self.add_error("until", _("The last meeting cannot be before the first."))
+        else:
+            ends = {"until": data.get("until")}
+            if ends["until"] is None:
+                if "until" not in self.errors:
+                    self.add_error("until", _("Give the date of the last meeting."))
+            elif data.get("date") and ends["until"] < data["date"]:
+                self.add_error("until", _("The last meeting cannot be before the first."))
         data["mode"] = data.get("mode") or BookingSeries.Mode.ALL_OR_NOTHING
         if "date" in data and not self.errors:
-            count = data["count"] if data.get("ends") == "count" else None
-            data["rrule"] = rrule_for(repeat, data["date"], until=None if count else data["until"], count=count)
+            data["rrule"] = rrule_for(repeat, data["date"], **ends)
+
+    def refuse_series(self, refusal, dates):
+        """A series refused as a whole (SeriesRuleViolation or SeriesConflict): why, by "Repeat", and its `dates`."""
+        self.add_error("repeat", refusal.message)
+        self.series_dates = dates
 
     def add_violation(self, violation):
         if violation.field == "recurrence" and self.repeats:

@@ -175,8 +175,7 @@ def booking_create(request, pk):
             try:
                 booked = (_request_series if data.get("rrule") else _request_booking)(request, form, resource)
             except (SeriesRuleViolation, SeriesConflict) as refusal:
-                form.add_violation(refusal)
-                form.series_dates = _series_dates([], refusal.occurrences, centre.tz)
+                form.refuse_series(refusal, _series_dates([], refusal.occurrences, centre.tz))
             except RuleViolation as violation:
                 form.add_violation(violation)
             except BookingConflict as conflict:

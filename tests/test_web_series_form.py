@@ -198,6 +198,21 @@ def test_book_none_refuses_the_series_and_names_the_date(member_client, centre, 
     assert listed_dates(response)[0][0].startswith(long_date(closed))
 
 
+def test_book_none_refuses_a_series_with_a_taken_date(member_client, room, organisation, open_day):
+    taken = open_day + timedelta(weeks=3)
+    other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[factories.make_user("ewa")])
+    create_booking(user=other.members.get(), resource=room, organisation=other, start=at(taken, 15),
+                   end=at(taken, 17), title="Tajne spotkanie")
+    response = post(member_client, room, series_data(organisation, open_day))
+    assert response.status_code == 200
+    assert Booking.objects.count() == 1 and not BookingSeries.objects.exists()
+    with translation.override("en"):
+        assert f"the first on {date_format(taken)}: This time is already booked." in error_of(response, "id_repeat")
+    assert listed_dates(response) == [(f"{long_date(taken)}, 16:00–18:00 – cannot be booked: This time is already "
+                                       "booked.", True)]
+    assert "Tajne spotkanie" not in text(response)
+
+
 def test_book_the_others_books_the_rest_and_reports_the_skipped(member_client, room, organisation, open_day):
     taken = open_day + timedelta(weeks=2)
     other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[factories.make_user("ewa")])
