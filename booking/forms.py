@@ -57,6 +57,8 @@ class BookingForm(RefusalMixin, forms.Form):
     quantity = forms.IntegerField(label=_("How many units"), min_value=1, initial=1)
     public = forms.BooleanField(label=_("Show the title in the public calendar"), required=False)
 
+    REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
+
     def __init__(self, *args, resource, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.resource = resource
@@ -92,8 +94,6 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["end_date"] = forms.DateField(label=last, widget=DateInput())
             self.field_map = {"start": "start_date", "end": "end_date"}
         self.order_fields(["organisation", *self.time_fields])
-
-    REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")
 
     def _add_repeat_fields(self):
         """The optional 'Repeat' part: how often, until when, and what to do with dates that cannot be booked."""
