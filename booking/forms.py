@@ -3,11 +3,13 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ngo.models import Organisation
 
-from .models import FeedToken, Resource
+from .models import BookingSeries, FeedToken, Resource
+from .recurrence import Repeat, describe, rrule_for
 
 
 class DateInput(forms.DateInput):
@@ -22,6 +24,13 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%H:%M")
+
+
+class RadioGroup(forms.RadioSelect):
+    """Radio buttons under a legend; the error summary links to the first of them."""
+
+    def id_for_label(self, id_, index="0"):
+        return super().id_for_label(id_, index)
 
 
 class RefusalMixin:
@@ -48,12 +57,16 @@ class BookingForm(RefusalMixin, forms.Form):
     quantity = forms.IntegerField(label=_("How many units"), min_value=1, initial=1)
     public = forms.BooleanField(label=_("Show the title in the public calendar"), required=False)
 
+    REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
+
     def __init__(self, *args, resource, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.resource = resource
         self.tz = resource.centre.tz
         self.conflicts = []
         self.conflict_message = ""
+        self.series_dates = []  # a checked or refused series: [{"when", "refusal"}], shown on the form
+        self.series_refused = False
         self.fields["organisation"].queryset = organisations
         if resource.units == 1:
             del self.fields["quantity"]
@@ -70,6 +83,7 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["start_time"] = forms.TimeField(label=_("From"), widget=TimeInput(attrs={"step": step}))
             self.fields["end_time"] = forms.TimeField(label=_("Until"), widget=TimeInput(attrs={"step": step}))
             self.field_map = {"start": "start_time", "end": "end_time"}
+            self._add_repeat_fields()
         else:
             self.time_fields = ["start_date", "end_date"]
             if mode == Resource.BookingMode.DAYS:
@@ -80,6 +94,43 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["end_date"] = forms.DateField(label=last, widget=DateInput())
             self.field_map = {"start": "start_date", "end": "end_date"}
         self.order_fields(["organisation", *self.time_fields])
+
+    def _add_repeat_fields(self):
+        """The optional 'Repeat' part: how often, until when, and what to do with dates that cannot be booked."""
+        self.fields["repeat"] = forms.ChoiceField(
+            label=_("How often"), required=False, widget=RadioGroup, initial="",
+            choices=[("", _("Does not repeat")), *Repeat.choices])
+        first_day = self._chosen_date()
+        if first_day:
+            monthly = capfirst(describe(rrule_for(Repeat.MONTHLY, first_day, count=1), first_day))
+            self.fields["repeat"].choices = [(value, monthly if value == Repeat.MONTHLY else label)
+                                             for value, label in self.fields["repeat"].choices]
+        self.fields["ends"] = forms.ChoiceField(
+            label=_("Ends"), required=False, widget=RadioGroup, initial="until",
+            choices=[("until", _("On a date")), ("count", _("After a number of meetings"))])
+        self.fields["until"] = forms.DateField(label=_("Date of the last meeting"), required=False,
+                                               widget=DateInput())
+        self.fields["count"] = forms.IntegerField(label=_("Number of meetings"), required=False, min_value=1)
+        self.fields["mode"] = forms.ChoiceField(
+            label=_("Dates that cannot be booked"), required=False, widget=RadioGroup,
+            initial=BookingSeries.Mode.ALL_OR_NOTHING,
+            choices=[(BookingSeries.Mode.ALL_OR_NOTHING, _("Book none of the meetings")),
+                     (BookingSeries.Mode.SKIP_CONFLICTS, _("Book the others and tell me which were skipped"))])
+
+    def _chosen_date(self):
+        try:
+            return self.fields["date"].clean(self["date"].value())
+        except forms.ValidationError:
+            return None
+
+    @property
+    def repeats(self):
+        return "repeat" in self.fields
+
+    @property
+    def checking(self):
+        """Whether "Check the dates" was pressed: the series' dates are shown and nothing is booked."""
+        return "check" in self.data
 
     @classmethod
     def initial_for(cls, resource, start, end):
@@ -92,8 +143,12 @@ class BookingForm(RefusalMixin, forms.Form):
     def time_bound_fields(self):
         return [self[name] for name in self.time_fields]
 
+    def repeat_bound_fields(self):
+        return [self[name] for name in self.REPEAT_FIELDS if name in self.fields]
+
     def other_bound_fields(self):
-        return [self[name] for name in self.fields if name not in self.time_fields and name != "organisation"]
+        return [self[name] for name in self.fields
+                if name not in self.time_fields and name not in self.REPEAT_FIELDS and name != "organisation"]
 
     def clean(self):
         data = super().clean()
@@ -112,10 +167,44 @@ class BookingForm(RefusalMixin, forms.Form):
                 data["end"] = datetime.combine(data["end_date"], centre.check_out_time, tzinfo=self.tz)
         except KeyError:
             pass  # a time field is missing or invalid: its own error says so
+        if self.repeats:
+            self._clean_repeat(data)
         return data
 
+    def _clean_repeat(self, data):
+        """`rrule` from the repeat choices when the booking repeats (None when it does not)."""
+        data["rrule"] = None
+        repeat = data.get("repeat")
+        if not repeat:
+            if self.checking:
+                self.add_error("repeat", _("Choose how often the meetings repeat to check their dates."))
+            return
+        if data.get("ends") == "count":
+            ends = {"count": data.get("count")}
+            if ends["count"] is None and "count" not in self.errors:
+                self.add_error("count", _("Say how many meetings there are."))
+        else:
+            ends = {"until": data.get("until")}
+            if ends["until"] is None:
+                if "until" not in self.errors:
+                    self.add_error("until", _("Give the date of the last meeting."))
+            elif data.get("date") and ends["until"] < data["date"]:
+                self.add_error("until", _("The last meeting cannot be before the first."))
+        data["mode"] = data.get("mode") or BookingSeries.Mode.ALL_OR_NOTHING
+        if "date" in data and not self.errors:
+            data["rrule"] = rrule_for(repeat, data["date"], **ends)
+
+    def refuse_series(self, refusal, dates):
+        """A series refused as a whole (SeriesRuleViolation or SeriesConflict): why, by "Repeat", and its `dates`."""
+        self.add_error("repeat", refusal.message)
+        self.series_dates = dates
+
     def add_violation(self, violation):
-        if violation.code == "closed" and "date" in self.fields:
+        if violation.field == "recurrence" and self.repeats:
+            ends = "count" if self.cleaned_data.get("ends") == "count" else "until"
+            field = ends if violation.code in {"too_many_occurrences", "series_too_long"} else "repeat"
+            self.add_error(field, violation.message)
+        elif violation.code == "closed" and "date" in self.fields:
             self.add_error("date", violation.message)
         else:
             super().add_violation(violation)

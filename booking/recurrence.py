@@ -21,10 +21,11 @@ exists once in Warsaw.
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
+from django.db.models import TextChoices
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
@@ -227,6 +228,30 @@ def describe(rule, first):
         return _("every month on the %(ordinal)s %(weekday)s") % {"ordinal": ORDINALS[ordinals[0]],
                                                                  "weekday": weekday}
     return ""
+
+
+class Repeat(TextChoices):
+    """How often a series from the booking form meets; the weekday is the first meeting's."""
+
+    WEEKLY = "weekly", gettext_lazy("Every week")
+    FORTNIGHTLY = "fortnightly", gettext_lazy("Every second week")
+    MONTHLY = "monthly", gettext_lazy("Every month on the same weekday")
+
+
+def rrule_for(repeat, first_day, *, until=None, count=None):
+    """The RRULE of the booking form's choices: `repeat` from `first_day` until the date `until` (included) or
+    for `count` meetings. Monthly keeps the weekday's place in the month: the 2nd Tuesday, or the last Tuesday
+    when `first_day` is its month's last."""
+    day = DAY_CODES[first_day.weekday()]
+    if repeat == Repeat.MONTHLY:
+        last = (first_day + timedelta(weeks=1)).month != first_day.month
+        parts = ["FREQ=MONTHLY", f"BYDAY={-1 if last else (first_day.day - 1) // 7 + 1}{day}"]
+    elif repeat == Repeat.FORTNIGHTLY:
+        parts = ["FREQ=WEEKLY", "INTERVAL=2", f"BYDAY={day}"]
+    else:
+        parts = ["FREQ=WEEKLY", f"BYDAY={day}"]
+    parts.append(f"UNTIL={until:%Y%m%d}" if until is not None else f"COUNT={count}")
+    return ";".join(parts)
 
 
 def _too_many(count=None):

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,7 +32,8 @@ from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Cent
 from .reports import centre_usage, usage_file_name, write_usage_csv
 from .selectors import (OccupancyAccess, approval_requests, is_centre_staff, is_member, member_organisation_ids,
                         requests_to_approve, staffed_centres, title_visibility, visible_bookings, visible_series)
-from .series import approve_series, cancel_series, meetings_to_cancel, reject_series
+from .series import (SeriesConflict, SeriesRuleViolation, approve_series, cancel_series, create_series,
+                     meetings_to_cancel, reject_series)
 from .services import (approve_booking, cancel_booking, create_booking, create_closure, delete_closure,
                        reject_booking)
 from .templatetags.booking_extras import span_label
@@ -176,11 +178,9 @@ def booking_create(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                booking = create_booking(
-                    user=request.user, resource=resource, organisation=data["organisation"], start=data["start"],
-                    end=data["end"], title=data["title"], purpose=data["purpose"], attendees=data["attendees"],
-                    quantity=data.get("quantity", 1), public=data["public"],
-                )
+                booked = (_request_series if data.get("rrule") else _request_booking)(request, form, resource)
+            except (SeriesRuleViolation, SeriesConflict) as refusal:
+                form.refuse_series(refusal, _series_dates([], refusal.occurrences, centre.tz))
             except RuleViolation as violation:
                 form.add_violation(violation)
             except BookingConflict as conflict:
@@ -189,11 +189,8 @@ def booking_create(request, pk):
                 form.conflicts = [{"when": span_label(b.start, b.end, centre.tz), "title": b.title if visible(b) else None}
                                   for b in conflict.conflicts]
             else:
-                if booking.status == BookingStatus.PENDING:
-                    messages.success(request, _("Your request has been sent. The centre's staff will confirm it."))
-                else:
-                    messages.success(request, _("Booked: %(title)s.") % {"title": booking.title})
-                return redirect("booking:my_bookings")
+                if booked:
+                    return redirect("booking:my_bookings")
     else:
         start = _parse_local(request.GET.get("start"), centre.tz)
         end = _parse_local(request.GET.get("end"), centre.tz)
@@ -204,6 +201,57 @@ def booking_create(request, pk):
         form = BookingForm(initial=initial, resource=resource, organisations=organisations)
     context["form"] = form
     return render(request, "booking/booking_form.html", context)
+
+
+def _request_booking(request, form, resource):
+    data = form.cleaned_data
+    booking = create_booking(
+        user=request.user, resource=resource, organisation=data["organisation"], start=data["start"],
+        end=data["end"], title=data["title"], purpose=data["purpose"], attendees=data["attendees"],
+        quantity=data.get("quantity", 1), public=data["public"],
+    )
+    if booking.status == BookingStatus.PENDING:
+        messages.success(request, _("Your request has been sent. The centre's staff will confirm it."))
+    else:
+        messages.success(request, _("Booked: %(title)s.") % {"title": booking.title})
+    return True
+
+
+def _request_series(request, form, resource):
+    """Book the form's series, or on "Check the dates" only list them on the form; True once booked."""
+    data = form.cleaned_data
+    result = create_series(
+        user=request.user, resource=resource, organisation=data["organisation"], start=data["start"],
+        end=data["end"], rrule=data["rrule"], mode=data["mode"], title=data["title"], purpose=data["purpose"],
+        attendees=data["attendees"], quantity=data.get("quantity", 1), public=data["public"],
+        dry_run=form.checking,
+    )
+    if result.dry_run:
+        form.series_dates = _series_dates(result.bookings, result.skipped, resource.centre.tz)
+        form.series_refused = result.refused
+        return False
+    count = len(result.bookings)
+    if result.bookings[0].status == BookingStatus.PENDING:
+        sent = ngettext("Your request for %(count)d meeting has been sent. The centre's staff will confirm it.",
+                        "Your request for %(count)d meetings has been sent. The centre's staff will confirm it.",
+                        count)
+    else:
+        sent = ngettext("Booked: %(title)s, %(count)d meeting.", "Booked: %(title)s, %(count)d meetings.", count)
+    messages.success(request, sent % {"count": count, "title": result.series.title})
+    if result.skipped:
+        skipped = " ".join(_("%(day)s: %(reason)s") % {"day": date_format(occurrence.start.astimezone(
+            resource.centre.tz).date()), "reason": occurrence.message} for occurrence in result.skipped)
+        messages.warning(request, ngettext("%(count)d date was skipped. %(dates)s",
+                                           "%(count)d dates were skipped. %(dates)s",
+                                           len(result.skipped)) % {"count": len(result.skipped), "dates": skipped})
+    return True
+
+
+def _series_dates(bookings, skipped, tz):
+    """The dates of a checked or refused series in time order, each with why it cannot be booked ('' if it can)."""
+    dates = [(booking.start, booking.end, "") for booking in bookings]
+    dates += [(occurrence.start, occurrence.end, occurrence.message) for occurrence in skipped]
+    return [{"when": span_label(start, end, tz), "refusal": refusal} for start, end, refusal in sorted(dates)]
 
 
 @login_required

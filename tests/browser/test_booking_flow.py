@@ -5,10 +5,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from booking.models import Booking
-from booking.series import Mode, create_series
+from booking.models import Booking, BookingSeries
+from booking.series import Mode
 from tests import factories
-from tests.factories import at
 from tests.browser.conftest import check_page
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
@@ -24,7 +23,10 @@ WORDS = {
         "cancel": "Anuluj", "yes_cancel": "Tak, anuluj rezerwację", "conflict": "Ten termin jest już zajęty.",
         "log_in": "Zaloguj się", "approve_all": "Zatwierdź wszystkie spotkania", "dates": "Terminy spotkań",
         "every_tuesday": "w każdy wtorek 16:00–18:00", "cancel_later": "Anuluj to i wszystkie późniejsze spotkania",
-        "yes_cancel_later": "Tak, anuluj te spotkania",
+        "yes_cancel_later": "Tak, anuluj te spotkania", "every_week": "Co tydzień",
+        "after_count": "Po określonej liczbie spotkań", "count": "Liczba spotkań",
+        "book_others": "Zarezerwuj pozostałe i powiedz mi, które pominięto", "check": "Sprawdź terminy",
+        "series_sent": "Twoja prośba o {} spotkania została wysłana.",
     },
     "en": {
         "prefix": "/en", "locale": "en-GB", "send": "Send the request", "sent": "Your request has been sent.",
@@ -33,7 +35,10 @@ WORDS = {
         "cancel": "Cancel", "yes_cancel": "Yes, cancel the booking", "conflict": "This time is already booked.",
         "log_in": "Log in", "approve_all": "Approve all meetings", "dates": "Dates of the meetings",
         "every_tuesday": "every Tuesday 16:00–18:00", "cancel_later": "Cancel this and all later meetings",
-        "yes_cancel_later": "Yes, cancel these meetings",
+        "yes_cancel_later": "Yes, cancel these meetings", "every_week": "Every week",
+        "after_count": "After a number of meetings", "count": "Number of meetings",
+        "book_others": "Book the others and tell me which were skipped", "check": "Check the dates",
+        "series_sent": "Your request for {} meetings has been sent.",
     },
 }
 
@@ -122,12 +127,27 @@ def test_member_books_staff_approve_member_cancels(chromium_browser, live_server
     assert "Walne zebranie" in conflict.inner_text()  # our own booking: its title is shown
     assert page.locator("#id_start_time").get_attribute("aria-describedby").startswith("conflict-message")
     check_page(page, f"{language}-conflict")
-    log_out(page, words)
 
-    # Meanwhile the organisation asks for a weekly series (through the API, say).
-    series = create_series(user=scene["member"], resource=room, organisation=scene["organisation"],
-                           start=at(day, 16), end=at(day, 18), rrule="FREQ=WEEKLY;COUNT=4", title="Klub seniora",
-                           mode=Mode.SKIP_CONFLICTS).series
+    # The organisation's club meets every Tuesday: the member checks the dates of a weekly series, then sends it.
+    page.goto(f"{base_lang}/resources/{room.pk}/?date={day}")
+    slot(page, room, day, "16:00").click()
+    page.fill("#id_end_time", "18:00")
+    page.fill("#id_title", "Klub seniora")
+    expect(page.get_by_label(words["count"], exact=True)).to_be_hidden()  # the details wait until "repeat" is chosen
+    page.get_by_label(words["every_week"], exact=True).check()
+    page.get_by_label(words["after_count"]).check()
+    page.get_by_label(words["count"], exact=True).fill("4")
+    page.get_by_label(words["book_others"]).check()
+    page.get_by_role("button", name=words["check"]).click()
+    expect(page.locator("#series-dates li")).to_have_count(4)
+    assert not BookingSeries.objects.exists()
+    check_page(page, f"{language}-booking-form-series-dates")
+    page.get_by_role("button", name=words["send"]).click()
+    page.wait_for_url(re.compile(r"/bookings/$"))
+    series = BookingSeries.objects.get()  # a public holiday among the dates is skipped
+    assert series.mode == Mode.SKIP_CONFLICTS and 2 <= series.bookings.count() <= 4
+    assert words["series_sent"].format(series.bookings.count()) in page.locator(".messages").inner_text()
+    log_out(page, words)
 
     # Staff approve it from the queue in one click.
     log_in(page, base_lang, words, "anna")
