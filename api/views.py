@@ -223,8 +223,8 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         page = self.paginate_queryset(organisation.memberships.select_related("user").order_by("created_at", "pk"))
         return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
 
-    @extend_schema(summary=_("Remove a member (coordinators, staff)"), parameters=[USER_ID], request=None,
-                   responses={204: None})
+    @extend_schema(summary=_("Remove a member (coordinators, staff), or leave (the member)"), parameters=[USER_ID],
+                   request=None, responses={204: None})
     @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})", filter_backends=[])
     def remove_member(self, request, pk=None, user_id=None):
         organisation = self.get_object()

@@ -6,7 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ngo.models import Organisation
+from ngo.models import Membership, Organisation
+from ngo.selectors import active_accounts_matching
 
 from .models import BookingSeries, FeedToken, Resource
 from .recurrence import Repeat, describe, rrule_for
@@ -235,6 +236,26 @@ class OrganisationForm(forms.ModelForm):
 class OrganisationStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Organisation.Status.choices)
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AddMemberForm(forms.Form):
+    person = forms.CharField(label=_("Login or e-mail address"), max_length=254,
+                             widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def clean_person(self):
+        accounts = active_accounts_matching(self.cleaned_data["person"])
+        if not accounts:
+            raise forms.ValidationError(_("No active account with this login or e-mail. Ask the centre's staff to "
+                                          "create one."), code="no_account")
+        if len(accounts) > 1:
+            raise forms.ValidationError(_("Several accounts use this e-mail address. Give the person's login "
+                                          "instead."), code="ambiguous_email")
+        return accounts[0]
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
 class FeedForm(forms.Form):

@@ -20,18 +20,19 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from ngo.models import Membership, Organisation
-from ngo.selectors import can_manage_organisations
-from ngo.services import register_organisation, set_organisation_status
+from ngo.selectors import can_manage_members, can_manage_organisations, can_remove_member, members_of
+from ngo.services import add_member, register_organisation, remove_member, set_organisation_status
 
 from .availability import resource_availability
 from .exceptions import BookingConflict, RuleViolation
 from .feeds import create_feed_token, resource_feed_url, revoke_feed_token, token_feed_url, webcal_url
-from .forms import (BookingForm, CancelForm, ClosureForm, FeedForm, OrganisationForm, OrganisationStatusForm,
-                    RejectForm, UsageReportForm)
+from .forms import (AddMemberForm, BookingForm, CancelForm, ClosureForm, FeedForm, MemberRoleForm, OrganisationForm,
+                    OrganisationStatusForm, RejectForm, UsageReportForm)
 from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Closure, FeedToken, Resource
 from .reports import centre_usage, usage_file_name, write_usage_csv
 from .selectors import (OccupancyAccess, approval_requests, is_centre_staff, is_member, member_organisation_ids,
-                        requests_to_approve, staffed_centres, title_visibility, visible_bookings, visible_series)
+                        requests_to_approve, staffed_centres, title_visibility, visible_bookings, visible_organisations,
+                        visible_series)
 from .series import (SeriesConflict, SeriesRuleViolation, approve_series, cancel_series, create_series,
                      meetings_to_cancel, reject_series)
 from .services import (approve_booking, cancel_booking, create_booking, create_closure, delete_closure,
@@ -370,6 +371,112 @@ def organisation_register(request):
                              % {"name": organisation.name})
             return redirect("booking:organisations")
     return render(request, "booking/organisation_register.html", {"form": form})
+
+
+def _organisation_of_member(request, pk):
+    """An organisation the user belongs to, or any for centre staff; others get a 404."""
+    return get_object_or_404(visible_organisations(request.user), pk=pk)
+
+
+def _require_member_management(user, organisation):
+    if not can_manage_members(user, organisation):
+        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
+
+
+def _name(person):
+    return person.get_full_name() or person.username
+
+
+def _now_message(person, organisation, role):
+    if role == Membership.Role.COORDINATOR:
+        text = _("%(person)s is now a coordinator of %(organisation)s.")
+    else:
+        text = _("%(person)s is now a member of %(organisation)s.")
+    return text % {"person": _name(person), "organisation": organisation.name}
+
+
+def _render_members(request, organisation, form=None, errors=None, status=200):
+    """The members page; `errors` holds a refusal to show on a member's card, by user id."""
+    can_manage = can_manage_members(request.user, organisation)
+    memberships = list(members_of(organisation))
+    errors = errors or {}
+    for membership in memberships:
+        membership.error = errors.get(membership.user_id, "")
+    own = next((m for m in memberships if m.user_id == request.user.pk), None)
+    return render(request, "booking/organisation_members.html", {
+        "organisation": organisation, "memberships": memberships, "own": own, "can_manage": can_manage,
+        "form": form or (AddMemberForm() if can_manage else None),
+    }, status=status)
+
+
+@login_required
+def organisation_members(request, pk):
+    """Who belongs to the organisation; its coordinators (and centre staff) add people here."""
+    organisation = _organisation_of_member(request, pk)
+    if request.method != "POST":
+        return _render_members(request, organisation)
+    _require_member_management(request.user, organisation)
+    form = AddMemberForm(request.POST)
+    if not form.is_valid():
+        return _render_members(request, organisation, form=form, status=400)
+    person, role = form.cleaned_data["person"], form.cleaned_data["role"]
+    previous_role = organisation.memberships.filter(user=person).values_list("role", flat=True).first()
+    try:
+        add_member(organisation=organisation, actor=request.user, user=person, role=role)
+    except ValidationError as refusal:
+        form.add_error("person", refusal.messages)
+        return _render_members(request, organisation, form=form, status=400)
+    if previous_role == role:
+        messages.info(request, _("%(person)s already belongs to %(organisation)s with this role. Nothing has "
+                                 "changed.") % {"person": _name(person), "organisation": organisation.name})
+    else:
+        messages.success(request, _now_message(person, organisation, role))
+    return redirect("booking:organisation_members", organisation.pk)
+
+
+@login_required
+@require_POST
+def member_set_role(request, pk, user_id):
+    organisation = _organisation_of_member(request, pk)
+    membership = get_object_or_404(organisation.memberships.select_related("user"), user_id=user_id)
+    _require_member_management(request.user, organisation)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return _render_members(request, organisation, errors={membership.user_id: _("Choose a role.")}, status=400)
+    role = form.cleaned_data["role"]
+    try:
+        add_member(organisation=organisation, actor=request.user, user=membership.user, role=role)
+    except ValidationError as refusal:
+        return _render_members(request, organisation, errors={membership.user_id: " ".join(refusal.messages)},
+                               status=400)
+    messages.success(request, _now_message(membership.user, organisation, role))
+    return redirect("booking:organisation_members", organisation.pk)
+
+
+@login_required
+def member_remove(request, pk, user_id):
+    """Remove a member, or leave the organisation, after a confirmation page."""
+    organisation = _organisation_of_member(request, pk)
+    membership = get_object_or_404(organisation.memberships.select_related("user", "organisation"), user_id=user_id)
+    if not can_remove_member(request.user, membership):
+        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
+    leaving = membership.user_id == request.user.pk
+    error = ""
+    if request.method == "POST":
+        try:
+            remove_member(membership=membership, actor=request.user)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            if leaving:
+                messages.success(request, _("You have left %(organisation)s.") % {"organisation": organisation.name})
+                return redirect("booking:organisations")
+            messages.success(request, _("%(person)s no longer belongs to %(organisation)s.") % {
+                "person": _name(membership.user), "organisation": organisation.name})
+            return redirect("booking:organisation_members", organisation.pk)
+    return render(request, "booking/member_remove.html", {
+        "organisation": organisation, "membership": membership, "leaving": leaving, "error": error,
+    }, status=400 if error else 200)
 
 
 # --- Staff ----------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Value, When
+
 from .models import Membership
 
 
@@ -14,3 +17,31 @@ def is_coordinator(user, organisation) -> bool:
 def can_manage_organisations(user) -> bool:
     """Centre staff (of any centre) and superusers verify organisations and log their letters."""
     return user.is_authenticated and (user.is_superuser or user.staffed_centres.exists())
+
+
+def can_manage_members(user, organisation) -> bool:
+    """The organisation's coordinators, and centre staff, add and remove its members."""
+    return is_coordinator(user, organisation) or can_manage_organisations(user)
+
+
+def can_remove_member(user, membership) -> bool:
+    """Whoever manages the members, and the member themselves (leaving the organisation)."""
+    return membership.user_id == user.pk or can_manage_members(user, membership.organisation)
+
+
+def members_of(organisation):
+    """The organisation's memberships with their people: coordinators first, then by name."""
+    return organisation.memberships.select_related("user").annotate(
+        role_order=Case(When(role=Membership.Role.COORDINATOR, then=Value(0)), default=Value(1),
+                        output_field=IntegerField()),
+    ).order_by("role_order", "user__last_name", "user__first_name", "user__username")
+
+
+def active_accounts_matching(login_or_email):
+    """The active account with this login; failing that, those with this e-mail address (at most two, to tell
+    whether it is ambiguous)."""
+    text = login_or_email.strip()
+    if not text:
+        return []
+    accounts = get_user_model().objects.filter(is_active=True)
+    return list(accounts.filter(username=text)) or list(accounts.filter(email__iexact=text).order_by("pk")[:2])

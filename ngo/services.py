@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Letter, Membership, Organisation
-from .selectors import can_manage_organisations, is_coordinator
+from .selectors import can_manage_members, can_manage_organisations, can_remove_member
 from .signals import letter_received, organisation_status_changed
 
 
@@ -52,7 +52,7 @@ def set_organisation_status(*, organisation, actor, status, reason=""):
 
 
 def _require_coordinator(actor, organisation):
-    if not (is_coordinator(actor, organisation) or can_manage_organisations(actor)):
+    if not can_manage_members(actor, organisation):
         raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
 
 
@@ -86,8 +86,10 @@ def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
 
 @transaction.atomic
 def remove_member(*, membership, actor):
-    """Removing a member also ends what their membership gave them: bookings stay, feeds stop showing them."""
-    _require_coordinator(actor, membership.organisation)
+    """Coordinators and staff remove members, and a member may leave. Removing a member also ends what their
+    membership gave them: bookings stay, feeds stop showing them."""
+    if not can_remove_member(actor, membership):
+        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
     Organisation.objects.select_for_update().get(pk=membership.organisation_id)
     membership = Membership.objects.get(pk=membership.pk)
     _keep_a_coordinator(membership)

@@ -852,6 +852,7 @@ def test_plain_members_and_outsiders_cannot_manage_members(world):
 
     assert_error(client_for(world.member).post(url, {"username": "piotr"}, format="json"), 403, "permission_denied")
     assert_error(client_for(world.member).delete(f"{url}{world.coordinator.pk}/"), 403, "permission_denied")
+    assert client_for(world.member).delete(f"{url}{world.member.pk}/").status_code == 204  # leaving is allowed
     assert_error(client_for(world.other_member).get(url), 404, "not_found")
     assert_error(client_for(world.other_member).post(url, {"username": "ola"}, format="json"), 404, "not_found")
     assert client_for(world.staff_a).post(url, {"username": "piotr", "role": "coordinator"},

@@ -192,3 +192,11 @@ def test_centre_staff_may_manage_members(organisation, centre, staff_user, coord
     newcomer = factories.make_user("nowy")
     services.add_member(organisation=organisation, actor=staff_user, user=newcomer)
     assert roles(organisation)["nowy"] == Role.MEMBER
+
+
+def test_a_member_may_leave_but_not_the_last_coordinator(organisation, coordinator, member):
+    services.remove_member(membership=Membership.objects.get(user=member, organisation=organisation), actor=member)
+    assert roles(organisation) == {"koordynatorka": Role.COORDINATOR}
+    with pytest.raises(ValidationError):
+        services.remove_member(membership=Membership.objects.get(user=coordinator), actor=coordinator)
+    assert roles(organisation) == {"koordynatorka": Role.COORDINATOR}

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from booking.models import Booking, BookingSeries
 from booking.series import Mode
+from ngo.models import Membership
 from tests import factories
 from tests.browser.conftest import check_page
 
@@ -232,6 +233,9 @@ def test_phone_sized_screen_is_usable(chromium_browser, live_server, scene):
     fits("subscriptions")
     page.goto(f"{base}/organisations/register/")
     fits("organisation-registration")
+    Membership.objects.filter(user=scene["member"]).update(role=Membership.Role.COORDINATOR)
+    page.goto(f"{base}/organisations/{scene['organisation'].pk}/members/")
+    fits("members")
     context.close()
 
 
@@ -300,6 +304,22 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     check_page(page, f"{language}-organisation-registration-error")
     page.goto(f"{base}/organisations/")
     check_page(page, f"{language}-organisations")
+    # As the organisation's coordinator: its members page, a refused login, a removal to confirm.
+    Membership.objects.filter(user=scene["member"]).update(role=Membership.Role.COORDINATOR)
+    Membership.objects.create(user=factories.make_user("ewa", first_name="Ewa", last_name="Lis"),
+                              organisation=scene["organisation"])
+    members = f"{base}/organisations/{scene['organisation'].pk}/members/"
+    page.goto(members)
+    expect(page.locator("li.card")).to_have_count(2)
+    check_page(page, f"{language}-members")
+    page.fill("#id_person", "nikt")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator("#id_person_error")).to_have_count(1)
+    check_page(page, f"{language}-members-error")
+    page.goto(members)
+    page.locator("li.card", has_text="Ewa Lis").locator("a.danger").click()
+    page.wait_for_url(re.compile(r"/remove/$"))
+    check_page(page, f"{language}-member-remove-confirmation")
     log_out(page, words)
 
     log_in(page, base, words, "anna")
