@@ -1,0 +1,239 @@
+"""Centre staff's pages: the approval queue, verification of organisations, closures and the usage report."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from ngo.models import Organisation
+from ngo.selectors import can_manage_organisations
+from ngo.services import set_organisation_status
+
+from . import PAGE_SIZE
+from ..exceptions import RuleViolation
+from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
+from ..models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
+from ..reports import centre_usage, usage_file_name, write_usage_csv
+from ..selectors import approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
+from ..series import approve_series, reject_series
+from ..services import approve_booking, create_closure, delete_closure, reject_booking
+from ..templatetags.booking_extras import span_label
+from ..week import monday_of, week_bounds
+
+
+def _require_centre_staff(user):
+    centres = staffed_centres(user)
+    if not centres.exists():
+        raise PermissionDenied(_("This page is for the centre's staff."))
+    return centres
+
+
+def _other_bookings_that_week(user, pending):
+    """For each pending request, its organisation's other active bookings in the same local week (one query)."""
+    weeks = {}
+    condition = Q(pk__in=[])
+    for booking in pending:
+        tz = booking.resource.centre.tz
+        weeks[booking.pk] = week_bounds(monday_of(booking.start.astimezone(tz).date()), tz)
+        start, end = weeks[booking.pk]
+        condition |= Q(organisation_id=booking.organisation_id, start__lt=end, end__gt=start)
+    others = list(visible_bookings(user).filter(condition, status__in=ACTIVE_STATUSES)
+                  .select_related("resource__centre").order_by("start"))
+    for booking in pending:
+        start, end = weeks[booking.pk]
+        booking.others_that_week = [other for other in others if other.pk != booking.pk
+                                    and other.organisation_id == booking.organisation_id
+                                    and other.start < end and other.end > start]
+
+
+def _render_queue(request, reject_errors=None, status=200):
+    """The queue; `reject_errors` maps (Booking or BookingSeries, pk) to the error next to its reason field."""
+    centres = _require_centre_staff(request.user)
+    page = Paginator(approval_requests(centres), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = requests_to_approve(page.object_list)
+    _other_bookings_that_week(request.user, [item for item in page.object_list if isinstance(item, Booking)])
+    reject_errors = reject_errors or {}
+    for item in page.object_list:
+        item.is_series = isinstance(item, BookingSeries)
+        item.reject_error = reject_errors.get((type(item), item.pk), "")
+    return render(request, "booking/approval_queue.html", {"page": page}, status=status)
+
+
+@login_required
+def approval_queue(request):
+    return _render_queue(request)
+
+
+def _staff_booking(request, pk):
+    _require_centre_staff(request.user)
+    return get_object_or_404(visible_bookings(request.user).select_related("resource__centre", "organisation"), pk=pk)
+
+
+@login_required
+@require_POST
+def booking_approve(request, pk):
+    booking = _staff_booking(request, pk)
+    try:
+        approve_booking(booking=booking, user=request.user)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, _("Approved: “%(title)s”, %(organisation)s, %(when)s.") % {
+            "title": booking.title, "organisation": booking.organisation,
+            "when": span_label(booking.start, booking.end, booking.resource.centre.tz)})
+    return redirect("booking:approval_queue")
+
+
+@login_required
+@require_POST
+def booking_reject(request, pk):
+    booking = _staff_booking(request, pk)
+    form = RejectForm(request.POST)
+    reason = form.data.get("reason", "")
+    try:
+        reject_booking(booking=booking, user=request.user, reason=reason)
+    except RuleViolation as violation:
+        if violation.field == "reason":
+            return _render_queue(request, reject_errors={(Booking, booking.pk): violation.message}, status=400)
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, _("Rejected: “%(title)s”, %(organisation)s.") % {
+            "title": booking.title, "organisation": booking.organisation})
+    return redirect("booking:approval_queue")
+
+
+def _staff_series(request, pk):
+    _require_centre_staff(request.user)
+    return get_object_or_404(visible_series(request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def series_approve(request, pk):
+    series = _staff_series(request, pk)
+    try:
+        approved = approve_series(series=series, user=request.user)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, ngettext(
+            "Approved: “%(title)s”, %(organisation)s, %(count)d meeting.",
+            "Approved: “%(title)s”, %(organisation)s, %(count)d meetings.", len(approved),
+        ) % {"title": series.title, "organisation": series.organisation, "count": len(approved)})
+    return redirect("booking:approval_queue")
+
+
+@login_required
+@require_POST
+def series_reject(request, pk):
+    series = _staff_series(request, pk)
+    reason = RejectForm(request.POST).data.get("reason", "")
+    try:
+        rejected = reject_series(series=series, user=request.user, reason=reason)
+    except RuleViolation as violation:
+        if violation.field == "reason":
+            return _render_queue(request, reject_errors={(BookingSeries, series.pk): violation.message}, status=400)
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, ngettext(
+            "Rejected: “%(title)s”, %(organisation)s, %(count)d meeting.",
+            "Rejected: “%(title)s”, %(organisation)s, %(count)d meetings.", len(rejected),
+        ) % {"title": series.title, "organisation": series.organisation, "count": len(rejected)})
+    return redirect("booking:approval_queue")
+
+
+def _render_organisation_review(request, errors=None, status=200):
+    if not can_manage_organisations(request.user):
+        raise PermissionDenied(_("This page is for the centre's staff."))
+    organisations = Organisation.objects.filter(removed_at__isnull=True).annotate(
+        status_order=Case(When(status=Organisation.Status.UNVERIFIED, then=Value(0)),
+                          When(status=Organisation.Status.SUSPENDED, then=Value(1)),
+                          default=Value(2), output_field=IntegerField()),
+    ).order_by("status_order", "name")
+    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    errors = errors or {}
+    for organisation in page.object_list:
+        organisation.error = errors.get(organisation.pk, "")
+    return render(request, "booking/organisation_review.html", {"page": page}, status=status)
+
+
+@login_required
+def organisation_review(request):
+    return _render_organisation_review(request)
+
+
+@login_required
+@require_POST
+def organisation_set_status(request, pk):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    form = OrganisationStatusForm(request.POST)
+    if not form.is_valid():
+        return _render_organisation_review(request, {pk: _("Choose a status.")}, status=400)
+    try:
+        set_organisation_status(organisation=organisation, actor=request.user, status=form.cleaned_data["status"],
+                                reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        return _render_organisation_review(request, {pk: " ".join(error.messages)}, status=400)
+    organisation.refresh_from_db(fields=["status"])
+    messages.success(request, _("%(name)s: %(status)s.") % {"name": organisation.name,
+                                                            "status": organisation.get_status_display()})
+    return redirect("booking:organisation_review")
+
+
+@login_required
+def closures(request):
+    centres = _require_centre_staff(request.user).order_by("name")
+    resources = Resource.objects.filter(centre__in=centres).select_related("centre").order_by("centre", "name")
+    form = ClosureForm(request.POST or None, centres=centres, resources=resources)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            closure = create_closure(user=request.user, centre=data["centre"], resource=data["resource"],
+                                     start=data["start"], end=data["end"], reason=data["reason"])
+        except RuleViolation as violation:
+            form.add_violation(violation)
+        else:
+            messages.success(request, _("Closure added: %(reason)s.") % {"reason": closure.reason})
+            return redirect("booking:closures")
+    upcoming = Closure.objects.filter(centre__in=centres, end__gt=timezone.now()).select_related(
+        "centre", "resource").order_by("start")
+    return render(request, "booking/closures.html", {"form": form, "closures": upcoming})
+
+
+@login_required
+@require_POST
+def closure_delete(request, pk):
+    closure = get_object_or_404(Closure.objects.select_related("centre"), pk=pk)
+    delete_closure(user=request.user, closure=closure)
+    messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
+    return redirect("booking:closures")
+
+
+@login_required
+def usage_report(request):
+    """The usage report of a staffed centre; `?format=csv` downloads its tables."""
+    centres = _require_centre_staff(request.user).order_by("name")
+    today = timezone.localdate()
+    defaults = {"centre": centres.values_list("pk", flat=True).first(), "first_day": today.replace(month=1, day=1),
+                "last_day": today}
+    form = UsageReportForm({**defaults, **request.GET.dict()}, centres=centres)
+    if not form.is_valid():
+        return render(request, "booking/usage_report.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    report = centre_usage(data["centre"], data["first_day"], data["last_day"])
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": content_disposition_header(True, usage_file_name(report))})
+        response.write("\ufeff")  # the byte-order mark lets spreadsheets read the Polish letters right
+        write_usage_csv(report, response)
+        return response
+    csv_query = urlencode({"centre": data["centre"].pk, "first_day": data["first_day"],
+                           "last_day": data["last_day"], "format": "csv"})
+    return render(request, "booking/usage_report.html", {"form": form, "report": report, "csv_query": csv_query})
