@@ -65,20 +65,29 @@ def _closures_within(resource, start, end, closures=None):
     return [closure for closure in closures if closure.start < end and closure.end > start]
 
 
+def _day_bounds(resource, day):
+    tz = resource.centre.tz
+    return datetime.combine(day, time(0), tzinfo=tz), datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
 def _open_day(resource, day, hours, closures=None):
     """A day with opening hours left after holidays and closures."""
-    tz = resource.centre.tz
-    start = datetime.combine(day, time(0), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    start, end = _day_bounds(resource, day)
     closures = [(c.start, c.end) for c in _closures_within(resource, start, end, closures)]
     return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
 
 
-def _closed_message(resource, day):
+def _closed_message(resource, day, closures=()):
+    """Why `day` cannot be booked, in the words staff gave: the public holiday, or the first closure's reason."""
     holiday = public_holiday(resource.centre, day)
-    if holiday:
-        return _("The centre is closed on %(day)s (%(holiday)s).") % {"day": date_format(day), "holiday": holiday}
-    return _("The centre is closed on %(day)s.") % {"day": date_format(day)}
+    closure = next(iter(closures), None)
+    if holiday or closure is None:
+        message = _("The centre is closed on %(day)s (%(why)s).") if holiday else _("The centre is closed on %(day)s.")
+        return message % {"day": date_format(day), "why": holiday}
+    if closure.resource_id:
+        return _("%(resource)s is closed on %(day)s (%(why)s).") % {
+            "resource": resource.name, "day": date_format(day), "why": closure.reason}
+    return _("The centre is closed on %(day)s (%(why)s).") % {"day": date_format(day), "why": closure.reason}
 
 
 def _within_one_interval(resource, day, hours, start, end):
@@ -107,8 +116,9 @@ def check_slots_shape(resource, start, end, hours, closures=None):
         raise RuleViolation("closed", _closed_message(resource, day), "start")
     if not _within_one_interval(resource, day, hours, start, end):
         raise RuleViolation("outside_opening_hours", _("The centre is not open for the whole of this time."), "start")
-    if _closures_within(resource, start, end, closures):
-        raise RuleViolation("closed", _closed_message(resource, day), "start")
+    closing = _closures_within(resource, start, end, closures)
+    if closing:
+        raise RuleViolation("closed", _closed_message(resource, day, closing), "start")
 
 
 def check_days_shape(resource, start, end):
@@ -131,7 +141,8 @@ def check_nights_shape(resource, start, end, hours, closures=None):
         )
     for day, field in ((local_start.date(), "start"), (local_end.date(), "end")):
         if not _open_day(resource, day, hours, closures):
-            raise RuleViolation("closed", _closed_message(resource, day), field)
+            closing = _closures_within(resource, *_day_bounds(resource, day), closures)
+            raise RuleViolation("closed", _closed_message(resource, day, closing), field)
 
 
 def check_shape(resource, start, end, hours, closures=None):

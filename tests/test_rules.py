@@ -111,7 +111,7 @@ def test_lunch_break_splits_the_day(booker, refuse, centre):
 def test_centre_closure_is_refused_and_after_it_accepted(booker, refuse, centre):
     Closure.objects.create(centre=centre, start=at(TUESDAY, 12), end=at(TUESDAY, 13), reason="Szkolenie personelu")
     error = refuse("closed", at(TUESDAY, 11, 30), at(TUESDAY, 12, 30))
-    assert "2026" in error.message
+    assert "2026" in error.message and "(Szkolenie personelu)" in error.message
     assert booker(at(TUESDAY, 13), at(TUESDAY, 14)).pk
     assert booker(at(TUESDAY, 11), at(TUESDAY, 12)).pk
 
@@ -120,7 +120,8 @@ def test_resource_closure_closes_only_that_resource(booker, refuse, centre, room
     other_room = factories.make_resource(centre, name="Sala szkoleniowa")
     Closure.objects.create(centre=centre, resource=room, start=at(TUESDAY, 0), end=at(WEDNESDAY, 0),
                            reason="Malowanie")
-    refuse("closed", at(TUESDAY, 10), at(TUESDAY, 11))
+    error = refuse("closed", at(TUESDAY, 10), at(TUESDAY, 11))
+    assert error.message.startswith(f"{room.name}: ") and "(Malowanie)" in error.message
     assert book(other_room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).pk
     assert booker(at(WEDNESDAY, 10), at(WEDNESDAY, 11)).pk
 

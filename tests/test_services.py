@@ -91,6 +91,7 @@ def test_nights_mode_needs_open_check_in_and_check_out_days(centre, beds, organi
     error = pytest.raises(RuleViolation, book, beds, organisation, member,
                           at(date(2026, 1, 26), 15), at(date(2026, 1, 27), 10)).value
     assert (error.code, error.field) == ("closed", "end")
+    assert "(Dezynsekcja)" in error.message
 
 
 def test_check_in_and_check_out_follow_the_centre(centre, beds, organisation, member):

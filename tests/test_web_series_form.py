@@ -171,7 +171,7 @@ def test_checking_the_dates_lists_them_with_the_refused_ones_and_books_nothing(
     assert [refused for _text, refused in dates] == [False, False, True, True]
     assert dates[0][0] == f"{long_date(open_day)}, 16:00–18:00"
     with translation.override("en"):
-        assert dates[2][0].endswith(f"cannot be booked: The centre is closed on {date_format(closed)}.")
+        assert dates[2][0].endswith(f"cannot be booked: The centre is closed on {date_format(closed)} (Remont).")
     assert "This time is already booked." in dates[3][0]
     assert "The request would be refused as it is" in text(response)
 
