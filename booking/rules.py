@@ -79,15 +79,16 @@ def _open_day(resource, day, hours, closures=None):
 
 def _closed_message(resource, day, closures=()):
     """Why `day` cannot be booked, in the words staff gave: the public holiday, or the first closure's reason."""
+    words = {"day": date_format(day), "resource": resource.name}
     holiday = public_holiday(resource.centre, day)
-    closure = next(iter(closures), None)
-    if holiday or closure is None:
-        message = _("The centre is closed on %(day)s (%(why)s).") if holiday else _("The centre is closed on %(day)s.")
-        return message % {"day": date_format(day), "why": holiday}
+    if holiday:
+        return _("The centre is closed on %(day)s (%(why)s).") % {**words, "why": holiday}
+    if not closures:
+        return _("The centre is closed on %(day)s.") % words
+    closure = closures[0]
     if closure.resource_id:
-        return _("%(resource)s is closed on %(day)s (%(why)s).") % {
-            "resource": resource.name, "day": date_format(day), "why": closure.reason}
-    return _("The centre is closed on %(day)s (%(why)s).") % {"day": date_format(day), "why": closure.reason}
+        return _("%(resource)s is closed on %(day)s (%(why)s).") % {**words, "why": closure.reason}
+    return _("The centre is closed on %(day)s (%(why)s).") % {**words, "why": closure.reason}
 
 
 def _within_one_interval(resource, day, hours, start, end):

@@ -107,7 +107,7 @@ class WeekBuilder:
 
     `hours` and `closures` are passed in (already fetched for the whole centre), so a centre's week costs the
     availability queries of each resource and nothing per booking. Without `occupancy_visible` (see
-    `selectors.occupancy_access`) the bookings are not read: open times show as OPEN, neither free nor busy.
+    `selectors.OccupancyAccess`) the bookings are not read: open times show as OPEN, neither free nor busy.
     """
 
     def __init__(self, resource, monday, *, title_visible, hours, closures, occupancy_visible=True, now=None):
