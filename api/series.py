@@ -132,16 +132,14 @@ class SeriesConflictSerializer(ConflictErrorSerializer):
 def occurrence_reports(result_or_refusal, user):
     """Booked and refused dates in time order, conflicts titled only where `user` may see them."""
     visible = title_visibility(user)
-    reports = [{"start": booking.start, "end": booking.end, "bookable": True, "code": None, "detail": None,
-                "conflicts": []} for booking in getattr(result_or_refusal, "bookings", [])]
     skipped = getattr(result_or_refusal, "skipped", None) or getattr(result_or_refusal, "occurrences", [])
-    reports += [{
-        "start": occurrence.start, "end": occurrence.end, "bookable": False, "code": occurrence.code,
-        "detail": occurrence.message,
+    reports = [{
+        "start": start, "end": end, "bookable": refused is None,
+        "code": refused and refused.code, "detail": refused and refused.message,
         "conflicts": [{"start": b.start, "end": b.end, "title": b.title if visible(b) else None}
-                      for b in sorted(occurrence.conflicts, key=lambda b: b.start)],
-    } for occurrence in skipped]
-    return OccurrenceReportSerializer(sorted(reports, key=lambda report: report["start"]), many=True).data
+                      for b in sorted(refused.conflicts if refused else [], key=lambda b: b.start)],
+    } for start, end, refused in series_services.dates_in_order(getattr(result_or_refusal, "bookings", []), skipped)]
+    return OccurrenceReportSerializer(reports, many=True).data
 
 
 # For the schema of POST /bookings/: what a `recurrence` adds to its answers.

@@ -68,6 +68,14 @@ class SeriesResult:
         return bool(self.skipped) and (self.series.mode == Mode.ALL_OR_NOTHING or not self.bookings)
 
 
+def dates_in_order(bookings, skipped):
+    """The booked and the refused meetings of a series together, by start: `(start, end, skipped)` with `skipped`
+    the SkippedOccurrence of a refused one and None for a booked one."""
+    return sorted([(booking.start, booking.end, None) for booking in bookings]
+                  + [(occurrence.start, occurrence.end, occurrence) for occurrence in skipped],
+                  key=lambda date: date[0])
+
+
 class SeriesRuleViolation(RuleViolation):
     """A series refused for broken rules; `occurrences` are the SkippedOccurrences that broke them."""
 

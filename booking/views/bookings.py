@@ -24,7 +24,8 @@ from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
 from ..models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
 from ..selectors import (is_centre_staff, is_member, member_organisation_ids,
                          staffed_centres, title_visibility, visible_bookings)
-from ..series import SeriesConflict, SeriesRuleViolation, cancel_series, create_series, meetings_to_cancel
+from ..series import (SeriesConflict, SeriesRuleViolation, cancel_series, create_series, dates_in_order,
+                       meetings_to_cancel)
 from ..services import cancel_booking, create_booking
 from ..templatetags.booking_extras import span_label
 from ..week import LOCAL_INPUT_FORMAT, local_midnight
@@ -145,9 +146,8 @@ def _request_series(request, form, resource):
 
 def _series_dates(bookings, skipped, tz):
     """The dates of a checked or refused series in time order, each with why it cannot be booked ('' if it can)."""
-    dates = [(booking.start, booking.end, "") for booking in bookings]
-    dates += [(occurrence.start, occurrence.end, occurrence.message) for occurrence in skipped]
-    return [{"when": span_label(start, end, tz), "refusal": refusal} for start, end, refusal in sorted(dates)]
+    return [{"when": span_label(start, end, tz), "refusal": refused.message if refused else ""}
+            for start, end, refused in dates_in_order(bookings, skipped)]
 
 
 @login_required
