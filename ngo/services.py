@@ -51,8 +51,11 @@ def set_organisation_status(*, organisation, actor, status, reason=""):
     return organisation
 
 
-def _require_coordinator(actor, organisation):
-    if not can_manage_members(actor, organisation):
+def require_member_manager(actor, organisation, membership=None):
+    """Only the organisation's coordinators and centre staff manage its members; a member may remove themselves
+    (`membership`, leaving)."""
+    allowed = can_remove_member(actor, membership) if membership else can_manage_members(actor, organisation)
+    if not allowed:
         raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
 
 
@@ -68,7 +71,7 @@ def _keep_a_coordinator(membership):
 @transaction.atomic
 def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
     """Add a person to the organisation, or change their role."""
-    _require_coordinator(actor, organisation)
+    require_member_manager(actor, organisation)
     if role not in Membership.Role.values:
         raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_choice")})
     # Lock the organisation, so that two coordinators demoting each other cannot leave it with none.
@@ -88,8 +91,7 @@ def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
 def remove_member(*, membership, actor):
     """Coordinators and staff remove members, and a member may leave. Removing a member also ends what their
     membership gave them: bookings stay, feeds stop showing them."""
-    if not can_remove_member(actor, membership):
-        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
+    require_member_manager(actor, membership.organisation, membership)
     Organisation.objects.select_for_update().get(pk=membership.organisation_id)
     membership = Membership.objects.get(pk=membership.pk)
     _keep_a_coordinator(membership)

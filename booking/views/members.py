@@ -2,14 +2,14 @@
 members may leave."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ngo.models import Membership
-from ngo.selectors import can_manage_members, can_remove_member, members_of
-from ngo.services import add_member, remove_member
+from ngo.selectors import can_manage_members, members_of
+from ngo.services import add_member, remove_member, require_member_manager
 
 from ..forms import AddMemberForm, MemberRoleForm
 from ..selectors import visible_organisations
@@ -18,11 +18,6 @@ from ..selectors import visible_organisations
 def _organisation_of_member(request, pk):
     """An organisation the user belongs to, or any for centre staff; others get a 404."""
     return get_object_or_404(visible_organisations(request.user), pk=pk)
-
-
-def _require_member_management(user, organisation):
-    if not can_manage_members(user, organisation):
-        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
 
 
 def _name(person):
@@ -57,7 +52,7 @@ def organisation_members(request, pk):
     organisation = _organisation_of_member(request, pk)
     if request.method != "POST":
         return _render_members(request, organisation)
-    _require_member_management(request.user, organisation)
+    require_member_manager(request.user, organisation)
     form = AddMemberForm(request.POST)
     if not form.is_valid():
         return _render_members(request, organisation, form=form, status=400)
@@ -81,7 +76,7 @@ def organisation_members(request, pk):
 def member_set_role(request, pk, user_id):
     organisation = _organisation_of_member(request, pk)
     membership = get_object_or_404(organisation.memberships.select_related("user"), user_id=user_id)
-    _require_member_management(request.user, organisation)
+    require_member_manager(request.user, organisation)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         return _render_members(request, organisation, errors={membership.user_id: _("Choose a role.")}, status=400)
@@ -100,8 +95,7 @@ def member_remove(request, pk, user_id):
     """Remove a member, or leave the organisation, after a confirmation page."""
     organisation = _organisation_of_member(request, pk)
     membership = get_object_or_404(organisation.memberships.select_related("user", "organisation"), user_id=user_id)
-    if not can_remove_member(request.user, membership):
-        raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
+    require_member_manager(request.user, organisation, membership)
     leaving = membership.user_id == request.user.pk
     error = ""
     if request.method == "POST":
