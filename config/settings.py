@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "booking",
     "notifications",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +119,7 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "booking:login"
+LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
