@@ -43,7 +43,7 @@ def booking_uid(booking) -> str:
 def booking_link(booking) -> str:
     """Where the site shows the booking: its resource's week, in the active language."""
     day = booking.start.astimezone(booking.resource.centre.tz).date()
-    path = reverse("booking:resource_week", args=[booking.resource_id])
+    path = reverse("web:resource_week", args=[booking.resource_id])
     return f"{settings.SITE_URL.rstrip('/')}{path}?date={day.isoformat()}"
 
 

@@ -13,7 +13,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("", include("booking.urls")),
+    path("", include("web.urls")),
     prefix_default_language=False,
 )
 

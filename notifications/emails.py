@@ -364,7 +364,7 @@ def _series_message(message):
                                             for start, end, why in skipped]))
         context = {"subject": subject % params, "paragraphs": paragraphs, "details": details, "lists": lists,
                    "action": {"label": _("See your organisation's bookings"),
-                              "url": site + reverse("booking:my_bookings")},
+                              "url": site + reverse("web:my_bookings")},
                    "centre": _centre_context(centre, hours)}
         if kind == Kind.SERIES_TO_APPROVE:
             if series.created_by:
@@ -374,12 +374,12 @@ def _series_message(message):
             if series.purpose:
                 details.append((_("Purpose"), series.purpose))
             context["action"] = {"label": _("Approve or reject the request"),
-                                 "url": site + reverse("booking:approval_queue")}
+                                 "url": site + reverse("web:approval_queue")}
         else:  # the member's messages carry every meeting as its own event, in one attachment
             cancel = kind in SERIES_CANCELLING_KINDS
             paragraphs.append(_("Some calendar programs take only the first meeting from the attached file; your "
                                 "organisation's calendar subscription always shows all of them: %(url)s")
-                              % {"url": site + reverse("booking:feeds")})
+                              % {"url": site + reverse("web:feeds")})
             context.update(calendar=invitations(bookings, cancel=cancel).decode(),
                            calendar_method="CANCEL" if cancel else "REQUEST")
         if reason and kind in SERIES_CANCELLING_KINDS:

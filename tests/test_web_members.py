@@ -42,7 +42,7 @@ def field_error(response, field_id):
 
 
 def members_url(organisation):
-    return en("booking:organisation_members", organisation.pk)
+    return en("web:organisation_members", organisation.pk)
 
 
 def test_coordinator_adds_a_person_by_login(client, organisation, coordinator, newcomer):
@@ -108,19 +108,19 @@ def test_an_e_mail_shared_by_two_accounts_asks_for_the_login(client, organisatio
 def test_an_unknown_role_is_refused(client, organisation, coordinator, newcomer, member):
     client.force_login(coordinator)
     assert client.post(members_url(organisation), {"person": "nowy", "role": "prezes"}).status_code == 400
-    response = client.post(en("booking:member_set_role", organisation.pk, member.pk), {"role": "prezes"})
+    response = client.post(en("web:member_set_role", organisation.pk, member.pk), {"role": "prezes"})
     assert response.status_code == 400 and "Choose a role." in response.content.decode()
     assert roles(organisation) == {"jan": Role.MEMBER, "ola": Role.COORDINATOR}
 
 
 def test_coordinator_changes_a_role_both_ways(client, organisation, coordinator, member):
     client.force_login(coordinator)
-    response = client.post(en("booking:member_set_role", organisation.pk, member.pk), {"role": "coordinator"},
+    response = client.post(en("web:member_set_role", organisation.pk, member.pk), {"role": "coordinator"},
                            follow=True)
     assert roles(organisation)["jan"] == Role.COORDINATOR
     assert "Jan Kowalski is now a coordinator of Stowarzyszenie Aktywni Seniorzy." in messages_of(response)
     # With two coordinators, the first may step down.
-    response = client.post(en("booking:member_set_role", organisation.pk, coordinator.pk), {"role": "member"},
+    response = client.post(en("web:member_set_role", organisation.pk, coordinator.pk), {"role": "member"},
                            follow=True)
     assert roles(organisation) == {"jan": Role.COORDINATOR, "ola": Role.MEMBER}
     assert "Ola Zięba is now a member of Stowarzyszenie Aktywni Seniorzy." in messages_of(response)
@@ -129,24 +129,24 @@ def test_coordinator_changes_a_role_both_ways(client, organisation, coordinator,
 def test_the_last_coordinator_cannot_be_demoted_or_removed(client, organisation, coordinator, staff_user, centre):
     client.force_login(coordinator)
     before = roles(organisation)
-    response = client.post(en("booking:member_set_role", organisation.pk, coordinator.pk), {"role": "member"})
+    response = client.post(en("web:member_set_role", organisation.pk, coordinator.pk), {"role": "member"})
     assert response.status_code == 400
     card = re.search(rf'<li class="card" id="member-{coordinator.pk}">(.*?)</li>', response.content.decode(), re.S)
     assert "An organisation keeps at least one coordinator." in card.group(1)
     response = client.post(members_url(organisation), {"person": "ola", "role": "member"})
     assert field_error(response, "id_person") == "An organisation keeps at least one coordinator."
-    response = client.post(en("booking:member_remove", organisation.pk, coordinator.pk))  # leaving
+    response = client.post(en("web:member_remove", organisation.pk, coordinator.pk))  # leaving
     assert response.status_code == 400
     assert "An organisation keeps at least one coordinator." in response.content.decode()
     client.force_login(staff_user)  # nor may the centre's staff
-    response = client.post(en("booking:member_remove", organisation.pk, coordinator.pk))
+    response = client.post(en("web:member_remove", organisation.pk, coordinator.pk))
     assert response.status_code == 400
     assert roles(organisation) == before
 
 
 def test_removing_asks_first_then_removes(client, organisation, coordinator, member):
     client.force_login(coordinator)
-    url = en("booking:member_remove", organisation.pk, member.pk)
+    url = en("web:member_remove", organisation.pk, member.pk)
     page = client.get(members_url(organisation)).content.decode()
     assert f'href="{url}"' in page
     confirmation = client.get(url).content.decode()
@@ -163,11 +163,11 @@ def test_a_removed_member_no_longer_sees_the_organisations_bookings(client, orga
                                                                     room, open_day):
     book(coordinator, room, organisation, at(open_day, 10), at(open_day, 11), title="Walne zebranie")
     client.force_login(member)
-    assert "Walne zebranie" in client.get(en("booking:my_bookings")).content.decode()
+    assert "Walne zebranie" in client.get(en("web:my_bookings")).content.decode()
     client.force_login(coordinator)
-    client.post(en("booking:member_remove", organisation.pk, member.pk))
+    client.post(en("web:member_remove", organisation.pk, member.pk))
     client.force_login(member)
-    assert "Walne zebranie" not in client.get(en("booking:my_bookings")).content.decode()
+    assert "Walne zebranie" not in client.get(en("web:my_bookings")).content.decode()
     assert client.get(members_url(organisation)).status_code == 404
     assert Booking.objects.filter(title="Walne zebranie").exists()
 
@@ -175,38 +175,38 @@ def test_a_removed_member_no_longer_sees_the_organisations_bookings(client, orga
 def test_a_member_sees_the_list_without_forms_and_may_not_change_it(client, organisation, coordinator, member,
                                                                     newcomer):
     client.force_login(member)
-    page = client.get(en("booking:organisations")).content.decode()
+    page = client.get(en("web:organisations")).content.decode()
     assert f'href="{members_url(organisation)}"' in page
     page = client.get(members_url(organisation)).content.decode()
     assert "Members of Stowarzyszenie Aktywni Seniorzy" in page
     assert "Ola Zięba" in page and "Coordinator" in page and "Jan Kowalski" in page
     assert 'name="person"' not in page and "member_set_role" not in page and "Make a coordinator" not in page
-    assert en("booking:member_remove", organisation.pk, coordinator.pk) not in page
+    assert en("web:member_remove", organisation.pk, coordinator.pk) not in page
     before = roles(organisation)
     assert client.post(members_url(organisation), {"person": "nowy", "role": "member"}).status_code == 403
     assert client.post(members_url(organisation), {"person": "nikt", "role": "member"}).status_code == 403
-    assert client.post(en("booking:member_set_role", organisation.pk, member.pk),
+    assert client.post(en("web:member_set_role", organisation.pk, member.pk),
                        {"role": "coordinator"}).status_code == 403
-    assert client.get(en("booking:member_remove", organisation.pk, coordinator.pk)).status_code == 403
-    assert client.post(en("booking:member_remove", organisation.pk, coordinator.pk)).status_code == 403
+    assert client.get(en("web:member_remove", organisation.pk, coordinator.pk)).status_code == 403
+    assert client.post(en("web:member_remove", organisation.pk, coordinator.pk)).status_code == 403
     assert roles(organisation) == before
 
 
 def test_a_member_leaves_the_organisation(client, organisation, coordinator, member):
     client.force_login(member)
-    url = en("booking:member_remove", organisation.pk, member.pk)
+    url = en("web:member_remove", organisation.pk, member.pk)
     assert f'href="{url}"' in client.get(members_url(organisation)).content.decode()
     assert "Leave Stowarzyszenie Aktywni Seniorzy?" in client.get(url).content.decode()
     response = client.post(url, follow=True)
-    assert response.redirect_chain[-1][0] == en("booking:organisations")
+    assert response.redirect_chain[-1][0] == en("web:organisations")
     assert "You have left Stowarzyszenie Aktywni Seniorzy." in messages_of(response)
     assert roles(organisation) == {"ola": Role.COORDINATOR}
 
 
 def test_removing_is_post_only(client, organisation, coordinator, member):
     client.force_login(coordinator)
-    client.get(en("booking:member_remove", organisation.pk, member.pk))
-    assert client.get(en("booking:member_set_role", organisation.pk, member.pk)).status_code == 405
+    client.get(en("web:member_remove", organisation.pk, member.pk))
+    assert client.get(en("web:member_set_role", organisation.pk, member.pk)).status_code == 405
     assert "jan" in roles(organisation)
 
 
@@ -214,7 +214,7 @@ def test_removing_needs_a_csrf_token(organisation, coordinator, member):
     from django.test import Client
     client = Client(enforce_csrf_checks=True)
     client.force_login(coordinator)
-    assert client.post(en("booking:member_remove", organisation.pk, member.pk)).status_code == 403
+    assert client.post(en("web:member_remove", organisation.pk, member.pk)).status_code == 403
     assert "jan" in roles(organisation)
 
 
@@ -225,9 +225,9 @@ def test_strangers_and_coordinators_of_other_organisations_get_404(client, organ
     before = roles(organisation)
     assert client.get(members_url(organisation)).status_code == 404
     assert client.post(members_url(organisation), {"person": "obca", "role": "coordinator"}).status_code == 404
-    assert client.post(en("booking:member_set_role", organisation.pk, member.pk),
+    assert client.post(en("web:member_set_role", organisation.pk, member.pk),
                        {"role": "coordinator"}).status_code == 404
-    assert client.post(en("booking:member_remove", organisation.pk, member.pk)).status_code == 404
+    assert client.post(en("web:member_remove", organisation.pk, member.pk)).status_code == 404
     assert roles(organisation) == before
     client.logout()
     response = client.get(members_url(organisation))
@@ -238,8 +238,8 @@ def test_a_member_of_another_organisation_is_not_found_here(client, organisation
     outsider = factories.make_user("ewa")
     other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[outsider])
     client.force_login(coordinator)
-    assert client.get(en("booking:member_remove", organisation.pk, outsider.pk)).status_code == 404
-    assert client.post(en("booking:member_set_role", organisation.pk, outsider.pk),
+    assert client.get(en("web:member_remove", organisation.pk, outsider.pk)).status_code == 404
+    assert client.post(en("web:member_set_role", organisation.pk, outsider.pk),
                        {"role": "member"}).status_code == 404
     assert roles(other) == {"ewa": Role.MEMBER}
 
@@ -247,7 +247,7 @@ def test_a_member_of_another_organisation_is_not_found_here(client, organisation
 def test_centre_staff_manage_members_from_the_verification_page(client, organisation, coordinator, staff_user,
                                                                 centre, newcomer):
     client.force_login(staff_user)
-    assert f'href="{members_url(organisation)}"' in client.get(en("booking:organisation_review")).content.decode()
+    assert f'href="{members_url(organisation)}"' in client.get(en("web:organisation_review")).content.decode()
     page = client.get(members_url(organisation)).content.decode()
     assert 'name="person"' in page
     client.post(members_url(organisation), {"person": "nowy", "role": "coordinator"})

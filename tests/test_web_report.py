@@ -74,7 +74,7 @@ def year_of_use(centre, room, organisation):
 
 
 def test_figures_for_a_year(staff_client, centre, year_of_use):
-    response = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR})
+    response = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR})
     assert response.status_code == 200
     page = response.content.decode().split("<footer")[0]
     assert rows(page, "By resource") == [
@@ -106,13 +106,13 @@ def test_opens_on_this_year_of_the_first_centre_in_polish(client, staff_user, ce
 
 
 def test_members_and_visitors_cannot_see_it(client, member, centre):
-    url = en("booking:usage_report")
+    url = en("web:usage_report")
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(member)
     response = client.get(url)
     assert response.status_code == 403
     assert "This page is for the centre's staff." in html.unescape(response.content.decode())
-    assert url not in client.get(en("booking:home")).content.decode()
+    assert url not in client.get(en("web:home")).content.decode()
 
 
 @pytest.mark.parametrize("answer", ["", "format=csv"])
@@ -120,7 +120,7 @@ def test_staff_of_one_centre_cannot_report_on_another(client, centre, year_of_us
     other_staff = factories.make_user("ewa")
     elsewhere = factories.make_centre("Centrum Wolontariatu", staff=[other_staff])
     client.force_login(other_staff)
-    response = client.get(f"{en('booking:usage_report')}?{answer}", {"centre": centre.pk, **YEAR})
+    response = client.get(f"{en('web:usage_report')}?{answer}", {"centre": centre.pk, **YEAR})
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode().split("<footer")[0]
@@ -138,7 +138,7 @@ def test_staff_of_one_centre_cannot_report_on_another(client, centre, year_of_us
     ("0001-01-01", "0001-01-02", "first_day", "Ensure this value is greater than or equal to"),
 ])
 def test_a_wrong_period_is_an_error_next_to_the_field(staff_client, centre, first_day, last_day, field, message):
-    response = staff_client.get(en("booking:usage_report"),
+    response = staff_client.get(en("web:usage_report"),
                                 {"centre": centre.pk, "first_day": first_day, "last_day": last_day})
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
@@ -147,7 +147,7 @@ def test_a_wrong_period_is_an_error_next_to_the_field(staff_client, centre, firs
 
 
 def test_csv_has_both_tables(staff_client, centre, year_of_use):
-    response = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR, "format": "csv"})
+    response = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR, "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
@@ -164,7 +164,7 @@ def test_csv_has_both_tables(staff_client, centre, year_of_use):
         ["Rowerowy Chorzów", "Informal group", "1", "0.00", "7", "0"],
         ["Stowarzyszenie Aktywni Seniorzy", "Registered NGO (KRS)", "3", "3.00", "0", "6"],
     ]
-    page = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
+    page = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
     assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=csv"' in page
 
 
@@ -178,6 +178,6 @@ def test_queries_do_not_grow_with_bookings(staff_client, django_assert_max_num_q
         for number in range(bookings))
     # session, user, staffed centres (check, default, form, choices, menu), 4 for the report, footer (2)
     with django_assert_max_num_queries(14):
-        page = staff_client.get(en("booking:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
+        page = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
     assert rows(page, "By resource")[1] == ["Sala spotkań", "Room", str(bookings), f"{2 * bookings} h",
                                             str(min(bookings, 5)), str(bookings)]

@@ -92,7 +92,7 @@ def test_a_series_is_one_request_with_its_recurrence_in_words_and_its_dates(staf
                                                                              organisation, series, open_day):
     single = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
                             end=at(open_day, 11), title="Walne zebranie")
-    page = text(staff_client.get(en("booking:approval_queue")))
+    page = text(staff_client.get(en("web:approval_queue")))
     assert "2 requests are waiting" in page
     assert page.count('class="request') == 2
     assert page.index("Klub seniora") < page.index("Walne zebranie")  # the series was asked for first
@@ -105,8 +105,8 @@ def test_a_series_is_one_request_with_its_recurrence_in_words_and_its_dates(staf
     details = re.search(r"<details>(.*?)</details>", card, re.S).group(1)
     assert [day in details for day in dates(open_day, 4, "j F Y")] == [True] * 4
     assert details.count("<li>") == 4 and "16:00–18:00" in details
-    assert f'action="{en("booking:series_approve", series.pk)}"' in card
-    assert f'action="{en("booking:series_reject", series.pk)}"' in card
+    assert f'action="{en("web:series_approve", series.pk)}"' in card
+    assert f'action="{en("web:series_reject", series.pk)}"' in card
     assert 'name="csrfmiddlewaretoken"' in card
     assert f'id="request-{single.pk}"' in page  # a single booking stays as it was
 
@@ -114,7 +114,7 @@ def test_a_series_is_one_request_with_its_recurrence_in_words_and_its_dates(staf
 def test_the_recurrence_reads_in_polish_by_default(client, staff_user, series, open_day):
     client.force_login(staff_user)
     with translation.override("pl"):
-        page = text(client.get(reverse("booking:approval_queue")))
+        page = text(client.get(reverse("web:approval_queue")))
     assert "w każdy wtorek 16:00–18:00, 4 spotkania, od " in card_of(page, series)
     assert "Zatwierdź wszystkie spotkania" in page and "Odrzuć wszystkie spotkania" in page
 
@@ -123,13 +123,13 @@ def test_requests_are_ordered_by_their_earliest_request_time(staff_client, membe
     single = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
                             end=at(open_day, 11), title="Walne zebranie")
     later = book_series(member, room, organisation, open_day, title="Chór").series
-    page = text(staff_client.get(en("booking:approval_queue")))
+    page = text(staff_client.get(en("web:approval_queue")))
     assert page.index(f'id="request-{single.pk}"') < page.index(f'id="series-{later.pk}"')
 
 
 def test_approve_all_in_one_click_with_one_message_per_recipient(staff_client, series):
     response, kinds = messages_written_by(
-        lambda: staff_client.post(en("booking:series_approve", series.pk), follow=True))
+        lambda: staff_client.post(en("web:series_approve", series.pk), follow=True))
     assert statuses(series) == ["confirmed"] * 4
     page = text(response)
     assert "Approved: “Klub seniora”, Stowarzyszenie Aktywni Seniorzy, 4 meetings." in page
@@ -140,14 +140,14 @@ def test_approve_all_in_one_click_with_one_message_per_recipient(staff_client, s
 def test_only_the_pending_meetings_are_approved_and_listed(staff_client, member, series, open_day):
     first = meetings(series)[0]
     Booking.objects.filter(pk=first.pk).update(status=BookingStatus.CANCELLED)
-    card = card_of(text(staff_client.get(en("booking:approval_queue"))), series)
+    card = card_of(text(staff_client.get(en("web:approval_queue"))), series)
     assert "3 meetings" in card and date_format(open_day, "j F Y") not in card
-    staff_client.post(en("booking:series_approve", series.pk))
+    staff_client.post(en("web:series_approve", series.pk))
     assert statuses(series) == ["cancelled", "confirmed", "confirmed", "confirmed"]
 
 
 def test_reject_all_needs_a_reason_shown_next_to_it(staff_client, series):
-    response = staff_client.post(en("booking:series_reject", series.pk), {"reason": "  "})
+    response = staff_client.post(en("web:series_reject", series.pk), {"reason": "  "})
     assert response.status_code == 400
     page = text(response)
     error = re.search(rf'<p class="error" id="series-reason-{series.pk}-error">(.*?)</p>', page, re.S).group(1)
@@ -155,45 +155,45 @@ def test_reject_all_needs_a_reason_shown_next_to_it(staff_client, series):
     assert f'aria-describedby="series-reason-{series.pk}-error"' in page
     assert statuses(series) == ["pending"] * 4
     response, kinds = messages_written_by(lambda: staff_client.post(
-        en("booking:series_reject", series.pk), {"reason": "Sala w remoncie"}, follow=True))
+        en("web:series_reject", series.pk), {"reason": "Sala w remoncie"}, follow=True))
     assert "Rejected: “Klub seniora”, Stowarzyszenie Aktywni Seniorzy, 4 meetings." in text(response)
     assert {(b.status, b.decision_reason) for b in meetings(series)} == {("rejected", "Sala w remoncie")}
     assert kinds == {OutboxMessage.Kind.SERIES_REJECTED}
 
 
 def test_a_decided_series_is_answered_with_a_message_not_an_error(staff_client, series):
-    staff_client.post(en("booking:series_approve", series.pk))
-    response = staff_client.post(en("booking:series_approve", series.pk), follow=True)
+    staff_client.post(en("web:series_approve", series.pk))
+    response = staff_client.post(en("web:series_approve", series.pk), follow=True)
     assert response.status_code == 200
     assert "No meeting of this series awaits approval." in text(response)
-    response = staff_client.post(en("booking:series_reject", series.pk), {"reason": "Za późno"}, follow=True)
+    response = staff_client.post(en("web:series_reject", series.pk), {"reason": "Za późno"}, follow=True)
     assert "No meeting of this series awaits approval." in text(response)
     assert statuses(series) == ["confirmed"] * 4
 
 
 def test_members_and_other_centres_staff_cannot_decide(client, member, series):
     client.force_login(member)
-    assert client.post(en("booking:series_approve", series.pk)).status_code == 403
-    assert client.post(en("booking:series_reject", series.pk), {"reason": "Nie"}).status_code == 403
+    assert client.post(en("web:series_approve", series.pk)).status_code == 403
+    assert client.post(en("web:series_reject", series.pk), {"reason": "Nie"}).status_code == 403
     stranger = factories.make_user("ola")
     factories.make_centre("Centrum Pracy Socjalnej", staff=[stranger])
     client.force_login(stranger)
-    assert client.post(en("booking:series_approve", series.pk)).status_code == 404
-    assert client.post(en("booking:series_reject", series.pk), {"reason": "Nie"}).status_code == 404
+    assert client.post(en("web:series_approve", series.pk)).status_code == 404
+    assert client.post(en("web:series_reject", series.pk), {"reason": "Nie"}).status_code == 404
     assert statuses(series) == ["pending"] * 4
 
 
 def test_staff_of_another_centre_who_belong_to_the_organisation_still_cannot_decide(client, member, series):
     factories.make_centre("Centrum Pracy Socjalnej", staff=[member])
     client.force_login(member)
-    assert client.post(en("booking:series_approve", series.pk)).status_code == 403
+    assert client.post(en("web:series_approve", series.pk)).status_code == 403
     assert statuses(series) == ["pending"] * 4
 
 
 def test_decisions_need_a_post(staff_client, series):
-    assert staff_client.get(en("booking:series_approve", series.pk)).status_code == 405
-    assert staff_client.get(en("booking:series_reject", series.pk)).status_code == 405
-    assert staff_client.post(en("booking:series_approve", 999999)).status_code == 404
+    assert staff_client.get(en("web:series_approve", series.pk)).status_code == 405
+    assert staff_client.get(en("web:series_reject", series.pk)).status_code == 405
+    assert staff_client.post(en("web:series_approve", 999999)).status_code == 404
 
 
 def test_the_decision_forms_are_protected_against_csrf(client, staff_user, series):
@@ -201,34 +201,34 @@ def test_the_decision_forms_are_protected_against_csrf(client, staff_user, serie
 
     guarded = Client(enforce_csrf_checks=True)
     guarded.force_login(staff_user)
-    assert guarded.post(en("booking:series_approve", series.pk)).status_code == 403
+    assert guarded.post(en("web:series_approve", series.pk)).status_code == 403
     assert statuses(series) == ["pending"] * 4
 
 
 # --- Our bookings ------------------------------------------------------------------------------------------------
 
 def test_our_bookings_tell_a_meeting_of_a_series_and_offer_both_cancellations(member_client, series):
-    page = text(member_client.get(en("booking:my_bookings")))
+    page = text(member_client.get(en("web:my_bookings")))
     for meeting in meetings(series):
         card = page[page.index(f'id="booking-{meeting.pk}"'):]
         card = card[:card.index("</li>")]
         assert "Part of a series" in card and "every Tuesday 16:00–18:00" in card
-        assert en("booking:booking_cancel", meeting.pk) in card
-        assert en("booking:booking_cancel_following", meeting.pk) in card
+        assert en("web:booking_cancel", meeting.pk) in card
+        assert en("web:booking_cancel_following", meeting.pk) in card
         assert "Cancel this and all later meetings" in card
 
 
 def test_a_single_booking_is_not_called_part_of_a_series(member_client, member, room, organisation, open_day):
     booking = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
                              end=at(open_day, 11), title="Walne zebranie")
-    page = text(member_client.get(en("booking:my_bookings")))
-    assert "Part of a series" not in page and en("booking:booking_cancel_following", booking.pk) not in page
-    assert member_client.get(en("booking:booking_cancel_following", booking.pk)).status_code == 404
+    page = text(member_client.get(en("web:my_bookings")))
+    assert "Part of a series" not in page and en("web:booking_cancel_following", booking.pk) not in page
+    assert member_client.get(en("web:booking_cancel_following", booking.pk)).status_code == 404
 
 
 def test_cancelling_this_and_later_meetings_asks_first_then_cancels(member_client, series, open_day):
     second = meetings(series)[1]
-    url = en("booking:booking_cancel_following", second.pk)
+    url = en("web:booking_cancel_following", second.pk)
     page = text(member_client.get(url))
     assert "3 meetings will be cancelled" in page
     listed = re.search(r'<ul class="meetings">(.*?)</ul>', page, re.S).group(1)
@@ -236,7 +236,7 @@ def test_cancelling_this_and_later_meetings_asks_first_then_cancels(member_clien
     assert "every Tuesday 16:00–18:00" in page and 'name="csrfmiddlewaretoken"' in page
     assert statuses(series) == ["pending"] * 4
     response, kinds = messages_written_by(lambda: member_client.post(url, {"reason": ""}, follow=True))
-    assert response.redirect_chain[-1][0] == en("booking:my_bookings")
+    assert response.redirect_chain[-1][0] == en("web:my_bookings")
     assert "3 meetings of “Klub seniora” are cancelled." in text(response)
     assert statuses(series) == ["pending", "cancelled", "cancelled", "cancelled"]
     assert kinds == {OutboxMessage.Kind.SERIES_CANCELLED}
@@ -249,27 +249,27 @@ def test_another_organisation_cannot_see_or_cancel_the_series(client, series):
     other = factories.make_user("ewa")
     factories.make_organisation("Fundacja Sąsiedzi", members=[other])
     client.force_login(other)
-    url = en("booking:booking_cancel_following", meetings(series)[0].pk)
+    url = en("web:booking_cancel_following", meetings(series)[0].pk)
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "x"}).status_code == 404
     assert statuses(series) == ["pending"] * 4
 
 
 def test_staff_cancel_another_organisations_meetings_only_with_a_reason(staff_client, series):
-    url = en("booking:booking_cancel_following", meetings(series)[2].pk)
+    url = en("web:booking_cancel_following", meetings(series)[2].pk)
     response = staff_client.post(url, {"reason": ""})
     assert response.status_code == 200
     assert "Say why the booking is cancelled." in text(response)
     assert statuses(series) == ["pending"] * 4
     response = staff_client.post(url, {"reason": "Awaria ogrzewania"})
-    assert response.url == en("booking:approval_queue")
+    assert response.url == en("web:approval_queue")
     assert statuses(series) == ["pending", "pending", "cancelled", "cancelled"]
 
 
 def test_login_is_needed(client, series):
-    url = en("booking:booking_cancel_following", meetings(series)[0].pk)
-    assert client.get(url).url.startswith(en("booking:login"))
-    assert client.post(en("booking:series_approve", series.pk)).url.startswith(en("booking:login"))
+    url = en("web:booking_cancel_following", meetings(series)[0].pk)
+    assert client.get(url).url.startswith(en("web:login"))
+    assert client.post(en("web:series_approve", series.pk)).url.startswith(en("web:login"))
 
 
 # --- Queries --------------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_our_bookings_cost_the_same_queries_however_many_series(member_client, d
         room = factories.make_resource(centre)
         book_series(member, room, organisation, open_day, hour=7 + number % 9)
     with django_assert_max_num_queries(9):
-        page = text(member_client.get(en("booking:my_bookings")))
+        page = text(member_client.get(en("web:my_bookings")))
     assert page.count("Part of a series") == min(4 * count, 25)
 
 
@@ -326,5 +326,5 @@ def test_a_whole_day_series_has_no_hours(staff_client, member, centre, organisat
     series = create_series(user=member, resource=locker, organisation=organisation, start=at(open_day, 0),
                            end=at(open_day + timedelta(days=1), 0), rrule="FREQ=WEEKLY;COUNT=3", title="Magazyn",
                            mode=Mode.SKIP_CONFLICTS).series
-    card = card_of(text(staff_client.get(en("booking:approval_queue"))), series)
+    card = card_of(text(staff_client.get(en("web:approval_queue"))), series)
     assert "every Tuesday, 3 meetings, from " in card

@@ -68,7 +68,7 @@ def series_data(organisation, day, repeat=Repeat.WEEKLY, start="16:00", end="18:
 
 
 def post(client, resource, data, check=False):
-    return client.post(en("booking:booking_create", resource.pk), {**data, **({"check": "1"} if check else {})})
+    return client.post(en("web:booking_create", resource.pk), {**data, **({"check": "1"} if check else {})})
 
 
 def starts(series):
@@ -113,13 +113,13 @@ def test_last_weekday_of_the_month_stays_the_last():
 # --- Booking a series -------------------------------------------------------------------------------------------
 
 def test_a_weekly_series_is_one_request_with_its_dates(member_client, room, organisation, open_day):
-    response = member_client.post(en("booking:booking_create", room.pk), series_data(organisation, open_day),
+    response = member_client.post(en("web:booking_create", room.pk), series_data(organisation, open_day),
                                   follow=True)
     series = BookingSeries.objects.get()
     assert series.rrule == "FREQ=WEEKLY;BYDAY=TU;COUNT=4" and series.title == "Klub seniora"
     assert starts(series) == [at(open_day + timedelta(weeks=week), 16) for week in range(4)]
     assert Booking.objects.count() == 4 and set(Booking.objects.values_list("status", flat=True)) == {"pending"}
-    assert response.redirect_chain[-1][0] == en("booking:my_bookings")
+    assert response.redirect_chain[-1][0] == en("web:my_bookings")
     assert "Your request for 4 meetings has been sent." in text(response)
 
 
@@ -134,7 +134,7 @@ def test_every_second_week_until_a_date(member_client, room, organisation, open_
 @pytest.mark.parametrize(("place", "byday"), [(2, "2TU"), (-1, "-1TU")])
 def test_every_month_on_the_same_weekday(member_client, room, organisation, place, byday):
     first = month_weekday(place, date.today())
-    page = text(member_client.get(en("booking:booking_create", room.pk), {"start": f"{first}T16:00",
+    page = text(member_client.get(en("web:booking_create", room.pk), {"start": f"{first}T16:00",
                                                                            "end": f"{first}T18:00"}))
     assert ("Every month on the 2nd Tuesday" if place == 2 else "Every month on the last Tuesday") in page
     post(member_client, room, series_data(organisation, first, Repeat.MONTHLY, count=3))
@@ -218,7 +218,7 @@ def test_book_the_others_books_the_rest_and_reports_the_skipped(member_client, r
     other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[factories.make_user("ewa")])
     create_booking(user=other.members.get(), resource=room, organisation=other, start=at(taken, 15),
                    end=at(taken, 17), title="Tajne spotkanie")
-    response = member_client.post(en("booking:booking_create", room.pk),
+    response = member_client.post(en("web:booking_create", room.pk),
                                   series_data(organisation, open_day, mode=BookingSeries.Mode.SKIP_CONFLICTS),
                                   follow=True)
     series = BookingSeries.objects.get()
@@ -260,12 +260,12 @@ def test_bad_input_is_shown_next_to_its_field_and_writes_nothing(member_client, 
 def test_lockers_and_beds_have_no_repeat(member_client, centre, organisation, kind):
     resource = factories.make_resource(centre, kind=kind)
     assert resource.booking_mode != Resource.BookingMode.SLOTS
-    page = text(member_client.get(en("booking:booking_create", resource.pk)))
+    page = text(member_client.get(en("web:booking_create", resource.pk)))
     assert 'name="repeat"' not in page and "Check the dates" not in page and "repeat.js" not in page
 
 
 def test_the_form_offers_the_repeat_part_without_javascript(member_client, room, open_day):
-    page = text(member_client.get(en("booking:booking_create", room.pk), {"start": f"{open_day}T16:00",
+    page = text(member_client.get(en("web:booking_create", room.pk), {"start": f"{open_day}T16:00",
                                                                            "end": f"{open_day}T18:00"}))
     assert '<legend>Repeat</legend>' in page
     assert re.search(r'<input type="radio" name="repeat" value="" [^>]*checked', page)
@@ -289,7 +289,7 @@ def test_sending_a_series_costs_the_same_queries_however_many_meetings(member_cl
 
 def test_the_repeat_part_speaks_polish_by_default(member_client, room, open_day):
     with translation.override("pl"):
-        url = reverse("booking:booking_create", args=[room.pk])
+        url = reverse("web:booking_create", args=[room.pk])
     page = text(member_client.get(url, {"start": f"{open_day}T16:00", "end": f"{open_day}T18:00"}))
     for words in ("Powtarzanie", "Co drugi tydzień", "Nie rezerwuj żadnego spotkania", "Sprawdź terminy"):
         assert words in page

@@ -72,7 +72,7 @@ def test_makemessages_finds_nothing_left_to_translate(tmp_path):
     if not shutil.which("xgettext"):
         need_service("gettext is not installed (apt-get install gettext)")
     base = Path(settings.BASE_DIR)
-    for name in ("config", "ngo", "booking", "api", "notifications", "locale"):
+    for name in ("config", "ngo", "booking", "web", "api", "notifications", "locale"):
         shutil.copytree(base / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy(base / "manage.py", tmp_path)
     subprocess.run([sys.executable, "manage.py", "makemessages", "--locale=pl", "--no-obsolete"],
@@ -119,5 +119,5 @@ def test_pages_are_polish_by_default(client, room, member, organisation):
     assert "Centra i sale" in page and "Godziny otwarcia" in page
     client.force_login(member)
     with translation.override("pl"):
-        page = client.get(reverse("booking:booking_create", args=[room.pk])).content.decode()
+        page = client.get(reverse("web:booking_create", args=[room.pk])).content.decode()
     assert "Wyślij prośbę" in page and "Organizacja" in page

@@ -6,11 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from booking.models import BookingSeries, FeedToken, Resource
+from booking.recurrence import Repeat, describe, rrule_for
 from ngo.models import Membership, Organisation
 from ngo.selectors import active_accounts_matching
-
-from .models import BookingSeries, FeedToken, Resource
-from .recurrence import Repeat, describe, rrule_for
 
 
 class DateInput(forms.DateInput):

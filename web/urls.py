@@ -3,7 +3,7 @@ from django.urls import path
 
 from .views import accounts, bookings, members, public, staff
 
-app_name = "booking"
+app_name = "web"
 urlpatterns = [
     path("", public.home, name="home"),
     path("centres/<int:pk>/", public.centre_detail, name="centre_detail"),

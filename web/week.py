@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .availability import opening_intervals, public_holiday, resource_availability, subtract
-from .models import Resource
+from booking.availability import opening_intervals, public_holiday, resource_availability, subtract
+from booking.models import Resource
 
 FREE, BUSY, CLOSED, PAST, UNAVAILABLE = "free", "busy", "closed", "past", "unavailable"
 OPEN = "open"  # the centre is open, but it does not publish whether the resource is booked

@@ -49,7 +49,7 @@ def opening_hours_lines(hours):
     return lines
 
 
-@register.inclusion_tag("booking/includes/centre_info.html", takes_context=True)
+@register.inclusion_tag("web/includes/centre_info.html", takes_context=True)
 def centre_info(context):
     """The page's centre, or every centre, with address and opening hours (shown on every page)."""
     centre = context.get("centre")

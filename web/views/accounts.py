@@ -9,18 +9,18 @@ from django.views.i18n import set_language
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-    next_page = reverse_lazy("booking:home")
+    next_page = reverse_lazy("web:home")
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("booking:home")
+    next_page = reverse_lazy("web:home")
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/reset_request.html"
     email_template_name = "registration/reset_email.txt"
     subject_template_name = "registration/reset_subject.txt"
-    success_url = reverse_lazy("booking:password_reset_done")
+    success_url = reverse_lazy("web:password_reset_done")
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -29,7 +29,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/reset_confirm.html"
-    success_url = reverse_lazy("booking:password_reset_complete")
+    success_url = reverse_lazy("web:password_reset_complete")
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -13,21 +13,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from booking.availability import resource_availability
+from booking.exceptions import BookingConflict, RuleViolation
+from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
+from booking.selectors import (is_centre_staff, is_member, member_organisation_ids,
+                               staffed_centres, title_visibility, visible_bookings)
+from booking.series import (SeriesConflict, SeriesRuleViolation, cancel_series, create_series, dates_in_order,
+                             meetings_to_cancel)
+from booking.services import cancel_booking, create_booking
 from ngo.models import Membership, Organisation
 from ngo.services import register_organisation
 
 from . import PAGE_SIZE
-from ..availability import resource_availability
-from ..exceptions import BookingConflict, RuleViolation
-from ..feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
-from ..models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
-from ..selectors import (is_centre_staff, is_member, member_organisation_ids,
-                         staffed_centres, title_visibility, visible_bookings)
-from ..series import (SeriesConflict, SeriesRuleViolation, cancel_series, create_series, dates_in_order,
-                       meetings_to_cancel)
-from ..services import cancel_booking, create_booking
-from ..templatetags.booking_extras import span_label
+from ..templatetags.web_extras import span_label
 from ..week import LOCAL_INPUT_FORMAT, local_midnight
 
 
@@ -69,7 +69,7 @@ def booking_create(request, pk):
     organisations = _bookable_organisations(request.user, resource).order_by("name")
     context = {"resource": resource, "centre": centre}
     if not organisations.exists():
-        return render(request, "booking/booking_form.html", context)
+        return render(request, "web/booking_form.html", context)
     if request.method == "POST":
         form = BookingForm(request.POST, resource=resource, organisations=organisations)
         if form.is_valid():
@@ -87,7 +87,7 @@ def booking_create(request, pk):
                                    "title": b.title if visible(b) else None} for b in conflict.conflicts]
             else:
                 if booked:
-                    return redirect("booking:my_bookings")
+                    return redirect("web:my_bookings")
     else:
         start = _parse_local(request.GET.get("start"), centre.tz)
         end = _parse_local(request.GET.get("end"), centre.tz)
@@ -97,7 +97,7 @@ def booking_create(request, pk):
             initial.update(BookingForm.initial_for(resource, *_default_interval(resource, start, end)))
         form = BookingForm(initial=initial, resource=resource, organisations=organisations)
     context["form"] = form
-    return render(request, "booking/booking_form.html", context)
+    return render(request, "web/booking_form.html", context)
 
 
 def _request_booking(request, form, resource):
@@ -161,7 +161,7 @@ def my_bookings(request):
         request.GET.get("past_page"))
     for booking in [*upcoming, *past]:
         booking.can_cancel = booking.status in ACTIVE_STATUSES and booking.start > now
-    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past})
+    return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past})
 
 
 @login_required
@@ -177,10 +177,10 @@ def booking_cancel(request, pk):
         else:
             messages.success(request, _("The booking “%(title)s” is cancelled.") % {"title": booking.title})
             if not is_member(request.user, booking.organisation):
-                return redirect("booking:approval_queue")  # staff cancelling another organisation's booking
-            return redirect("booking:my_bookings")
+                return redirect("web:approval_queue")  # staff cancelling another organisation's booking
+            return redirect("web:my_bookings")
     can_cancel = booking.status in ACTIVE_STATUSES
-    return render(request, "booking/booking_cancel.html", {"booking": booking, "form": form,
+    return render(request, "web/booking_cancel.html", {"booking": booking, "form": form,
                                                            "can_cancel": can_cancel,
                                                            "centre": booking.resource.centre})
 
@@ -204,10 +204,10 @@ def booking_cancel_following(request, pk):
                 "%(count)d meeting of “%(title)s” is cancelled.", "%(count)d meetings of “%(title)s” are cancelled.",
                 len(cancelled)) % {"count": len(cancelled), "title": series.title})
             if not is_member(request.user, booking.organisation):
-                return redirect("booking:approval_queue")
-            return redirect("booking:my_bookings")
+                return redirect("web:approval_queue")
+            return redirect("web:my_bookings")
     meetings = list(meetings_to_cancel(series, from_date=from_date).select_related("resource__centre"))
-    return render(request, "booking/series_cancel.html", {"booking": booking, "series": series, "form": form,
+    return render(request, "web/series_cancel.html", {"booking": booking, "series": series, "form": form,
                                                           "meetings": meetings, "centre": centre})
 
 
@@ -234,7 +234,7 @@ def feeds(request):
             form = _feed_forms(request)
     active = FeedToken.objects.filter(owner=request.user, revoked_at__isnull=True).select_related(
         "organisation", "centre")
-    return render(request, "booking/feeds.html", {"form": form, "feeds": active, "new_feed": new_feed})
+    return render(request, "web/feeds.html", {"form": form, "feeds": active, "new_feed": new_feed})
 
 
 @login_required
@@ -243,14 +243,14 @@ def feed_revoke(request, pk):
     feed = get_object_or_404(FeedToken, pk=pk, owner=request.user, revoked_at__isnull=True)
     revoke_feed_token(feed=feed, user=request.user)
     messages.success(request, _("The calendar address “%(name)s” no longer works.") % {"name": feed})
-    return redirect("booking:feeds")
+    return redirect("web:feeds")
 
 
 @login_required
 def organisations(request):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation").order_by(
         "organisation__name")
-    return render(request, "booking/organisations.html", {"memberships": memberships})
+    return render(request, "web/organisations.html", {"memberships": memberships})
 
 
 @login_required
@@ -264,5 +264,5 @@ def organisation_register(request):
         else:
             messages.success(request, _("%(name)s is registered. The centre's staff will verify it.")
                              % {"name": organisation.name})
-            return redirect("booking:organisations")
-    return render(request, "booking/organisation_register.html", {"form": form})
+            return redirect("web:organisations")
+    return render(request, "web/organisation_register.html", {"form": form})

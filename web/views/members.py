@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from booking.selectors import visible_organisations
 from ngo.models import Membership
 from ngo.selectors import can_manage_members, members_of
 from ngo.services import add_member, remove_member, require_member_manager
 
 from ..forms import AddMemberForm, MemberRoleForm
-from ..selectors import visible_organisations
 
 
 def _organisation_of_member(request, pk):
@@ -40,7 +40,7 @@ def _render_members(request, organisation, form=None, errors=None, status=200):
     for membership in memberships:
         membership.error = errors.get(membership.user_id, "")
     own = next((m for m in memberships if m.user_id == request.user.pk), None)
-    return render(request, "booking/organisation_members.html", {
+    return render(request, "web/organisation_members.html", {
         "organisation": organisation, "memberships": memberships, "own": own, "can_manage": can_manage,
         "form": form or (AddMemberForm() if can_manage else None),
     }, status=status)
@@ -68,7 +68,7 @@ def organisation_members(request, pk):
                                  "changed.") % {"person": _name(person), "organisation": organisation.name})
     else:
         messages.success(request, _now_message(person, organisation, role))
-    return redirect("booking:organisation_members", organisation.pk)
+    return redirect("web:organisation_members", organisation.pk)
 
 
 @login_required
@@ -87,7 +87,7 @@ def member_set_role(request, pk, user_id):
         return _render_members(request, organisation, errors={membership.user_id: " ".join(refusal.messages)},
                                status=400)
     messages.success(request, _now_message(membership.user, organisation, role))
-    return redirect("booking:organisation_members", organisation.pk)
+    return redirect("web:organisation_members", organisation.pk)
 
 
 @login_required
@@ -106,10 +106,10 @@ def member_remove(request, pk, user_id):
         else:
             if leaving:
                 messages.success(request, _("You have left %(organisation)s.") % {"organisation": organisation.name})
-                return redirect("booking:organisations")
+                return redirect("web:organisations")
             messages.success(request, _("%(person)s no longer belongs to %(organisation)s.") % {
                 "person": _name(membership.user), "organisation": organisation.name})
-            return redirect("booking:organisation_members", organisation.pk)
-    return render(request, "booking/member_remove.html", {
+            return redirect("web:organisation_members", organisation.pk)
+    return render(request, "web/member_remove.html", {
         "organisation": organisation, "membership": membership, "leaving": leaving, "error": error,
     }, status=400 if error else 200)

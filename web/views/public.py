@@ -5,9 +5,10 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from ..feeds import resource_feed_url, webcal_url
-from ..models import Centre, Closure, Resource
-from ..selectors import OccupancyAccess, title_visibility
+from booking.feeds import resource_feed_url, webcal_url
+from booking.models import Centre, Closure, Resource
+from booking.selectors import OccupancyAccess, title_visibility
+
 from ..week import WeekBuilder, local_midnight, monday_of, week_bounds
 
 KIND_ORDER = [Resource.Kind.ROOM, Resource.Kind.DESK, Resource.Kind.EQUIPMENT, Resource.Kind.LOCKER,
@@ -22,13 +23,13 @@ def _in_kind_order(resources):
 def home(request):
     centres = Centre.objects.prefetch_related("opening_hours").annotate(
         resource_count=Count("resources", filter=Q(resources__is_active=True)))
-    return render(request, "booking/home.html", {"centres": centres})
+    return render(request, "web/home.html", {"centres": centres})
 
 
 def centre_detail(request, pk):
     centre = get_object_or_404(Centre.objects.prefetch_related("opening_hours"), pk=pk)
     resources = _in_kind_order(centre.resources.filter(is_active=True))
-    return render(request, "booking/centre_detail.html", {"centre": centre, "resources": resources})
+    return render(request, "web/centre_detail.html", {"centre": centre, "resources": resources})
 
 
 def _week_start(request, tz):
@@ -74,7 +75,7 @@ def resource_week(request, pk):
     if resource.occupancy_public:
         feed_url = resource_feed_url(resource)
         context.update({"feed_url": feed_url, "feed_webcal": webcal_url(feed_url)})
-    return render(request, "booking/resource_week.html", context)
+    return render(request, "web/resource_week.html", context)
 
 
 def centre_week(request, pk):
@@ -97,4 +98,4 @@ def centre_week(request, pk):
     ]
     context = _week_context(request, centre, monday)
     context.update({"days": days, "resources": resources})
-    return render(request, "booking/centre_week.html", context)
+    return render(request, "web/centre_week.html", context)

@@ -12,19 +12,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from booking.exceptions import RuleViolation
+from booking.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
+from booking.reports import centre_usage, usage_file_name, write_usage_csv
+from booking.selectors import approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
+from booking.series import approve_series, reject_series
+from booking.services import approve_booking, create_closure, delete_closure, reject_booking
 from ngo.models import Organisation
 from ngo.selectors import can_manage_organisations
 from ngo.services import set_organisation_status
 
 from . import PAGE_SIZE
-from ..exceptions import RuleViolation
 from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
-from ..models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
-from ..reports import centre_usage, usage_file_name, write_usage_csv
-from ..selectors import approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
-from ..series import approve_series, reject_series
-from ..services import approve_booking, create_closure, delete_closure, reject_booking
-from ..templatetags.booking_extras import span_label
+from ..templatetags.web_extras import span_label
 from ..week import monday_of, week_bounds
 
 
@@ -63,7 +63,7 @@ def _render_queue(request, reject_errors=None, status=200):
     for item in page.object_list:
         item.is_series = isinstance(item, BookingSeries)
         item.reject_error = reject_errors.get((type(item), item.pk), "")
-    return render(request, "booking/approval_queue.html", {"page": page}, status=status)
+    return render(request, "web/approval_queue.html", {"page": page}, status=status)
 
 
 @login_required
@@ -88,7 +88,7 @@ def booking_approve(request, pk):
         messages.success(request, _("Approved: “%(title)s”, %(organisation)s, %(when)s.") % {
             "title": booking.title, "organisation": booking.organisation,
             "when": span_label(booking.start, booking.end, booking.resource.centre.tz)})
-    return redirect("booking:approval_queue")
+    return redirect("web:approval_queue")
 
 
 @login_required
@@ -106,7 +106,7 @@ def booking_reject(request, pk):
     else:
         messages.success(request, _("Rejected: “%(title)s”, %(organisation)s.") % {
             "title": booking.title, "organisation": booking.organisation})
-    return redirect("booking:approval_queue")
+    return redirect("web:approval_queue")
 
 
 def _staff_series(request, pk):
@@ -127,7 +127,7 @@ def series_approve(request, pk):
             "Approved: “%(title)s”, %(organisation)s, %(count)d meeting.",
             "Approved: “%(title)s”, %(organisation)s, %(count)d meetings.", len(approved),
         ) % {"title": series.title, "organisation": series.organisation, "count": len(approved)})
-    return redirect("booking:approval_queue")
+    return redirect("web:approval_queue")
 
 
 @login_required
@@ -146,7 +146,7 @@ def series_reject(request, pk):
             "Rejected: “%(title)s”, %(organisation)s, %(count)d meeting.",
             "Rejected: “%(title)s”, %(organisation)s, %(count)d meetings.", len(rejected),
         ) % {"title": series.title, "organisation": series.organisation, "count": len(rejected)})
-    return redirect("booking:approval_queue")
+    return redirect("web:approval_queue")
 
 
 def _render_organisation_review(request, errors=None, status=200):
@@ -161,7 +161,7 @@ def _render_organisation_review(request, errors=None, status=200):
     errors = errors or {}
     for organisation in page.object_list:
         organisation.error = errors.get(organisation.pk, "")
-    return render(request, "booking/organisation_review.html", {"page": page}, status=status)
+    return render(request, "web/organisation_review.html", {"page": page}, status=status)
 
 
 @login_required
@@ -184,7 +184,7 @@ def organisation_set_status(request, pk):
     organisation.refresh_from_db(fields=["status"])
     messages.success(request, _("%(name)s: %(status)s.") % {"name": organisation.name,
                                                             "status": organisation.get_status_display()})
-    return redirect("booking:organisation_review")
+    return redirect("web:organisation_review")
 
 
 @login_required
@@ -201,10 +201,10 @@ def closures(request):
             form.add_violation(violation)
         else:
             messages.success(request, _("Closure added: %(reason)s.") % {"reason": closure.reason})
-            return redirect("booking:closures")
+            return redirect("web:closures")
     upcoming = Closure.objects.filter(centre__in=centres, end__gt=timezone.now()).select_related(
         "centre", "resource").order_by("start")
-    return render(request, "booking/closures.html", {"form": form, "closures": upcoming})
+    return render(request, "web/closures.html", {"form": form, "closures": upcoming})
 
 
 @login_required
@@ -213,7 +213,7 @@ def closure_delete(request, pk):
     closure = get_object_or_404(Closure.objects.select_related("centre"), pk=pk)
     delete_closure(user=request.user, closure=closure)
     messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
-    return redirect("booking:closures")
+    return redirect("web:closures")
 
 
 @login_required
@@ -225,7 +225,7 @@ def usage_report(request):
                 "last_day": today}
     form = UsageReportForm({**defaults, **request.GET.dict()}, centres=centres)
     if not form.is_valid():
-        return render(request, "booking/usage_report.html", {"form": form}, status=400)
+        return render(request, "web/usage_report.html", {"form": form}, status=400)
     data = form.cleaned_data
     report = centre_usage(data["centre"], data["first_day"], data["last_day"])
     if request.GET.get("format") == "csv":
@@ -236,4 +236,4 @@ def usage_report(request):
         return response
     csv_query = urlencode({"centre": data["centre"].pk, "first_day": data["first_day"],
                            "last_day": data["last_day"], "format": "csv"})
-    return render(request, "booking/usage_report.html", {"form": form, "report": report, "csv_query": csv_query})
+    return render(request, "web/usage_report.html", {"form": form, "report": report, "csv_query": csv_query})
