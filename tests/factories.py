@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
 from booking.models import Centre, OpeningHours, Resource
+from booking.series import create_series
+from booking.services import create_booking
 from ngo.models import Membership, Organisation
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -63,3 +65,35 @@ def make_organisation(name=None, members=(), coordinators=(), status=Organisatio
     for user in coordinators:
         Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
     return organisation
+
+
+def _interval(start, end, day, hour, hours):
+    """Explicit `start` and `end`, or `hours` long from `hour` o'clock (Warsaw time) on `day`."""
+    if start is None:
+        start = at(day, hour)
+        end = start + timedelta(hours=hours)
+    return start, end
+
+
+def make_booking(*, resource, organisation, actor=None, start=None, end=None, day=None, hour=10, hours=1,
+                 title="Spotkanie", **fields):
+    """A booking made through the service, as `actor` (by default the organisation's first member) makes it.
+
+    Other `fields` (`now`, `quantity`, `public`, `override_reason`, ...) go to the service unchanged.
+    """
+    actor = actor or organisation.members.first()
+    start, end = _interval(start, end, day, hour, hours)
+    fields.update(resource=resource, organisation=organisation, start=start, end=end, title=title)
+    return create_booking(user=actor, **fields)
+
+
+def make_series(*, resource, organisation, rrule, actor=None, start=None, end=None, day=None, hour=10, hours=1,
+                title="Klub seniora", **options):
+    """A series booked through the service, as `actor` (by default the organisation's first member) books it.
+
+    Returns the service's SeriesResult; other `options` (`now`, `mode`, `dry_run`, ...) go to it unchanged.
+    """
+    actor = actor or organisation.members.first()
+    start, end = _interval(start, end, day, hour, hours)
+    options.update(resource=resource, organisation=organisation, start=start, end=end, rrule=rrule, title=title)
+    return create_series(user=actor, **options)

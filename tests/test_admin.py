@@ -11,7 +11,6 @@ from django.utils.formats import date_format
 from booking import services
 from booking.availability import public_holiday
 from booking.models import BookingEvent, BookingStatus
-from booking.series import create_series
 from tests import factories
 from tests.factories import at
 
@@ -46,10 +45,10 @@ def cps_staff(other_centre):
 def bookings(room, other_centre, organisation, member, open_day):
     """One pending request in each centre."""
     cps_room = factories.make_resource(other_centre, name="Sala warsztatowa")
-    ours = services.create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                                   end=at(open_day, 11), title="Próba teatru seniorów")
-    theirs = services.create_booking(user=member, resource=cps_room, organisation=organisation,
-                                     start=at(open_day, 10), end=at(open_day, 11), title="Kurs komputerowy")
+    ours = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                  title="Próba teatru seniorów")
+    theirs = factories.make_booking(actor=member, resource=cps_room, organisation=organisation, day=open_day, hour=10,
+                                    title="Kurs komputerowy")
     return ours, theirs
 
 
@@ -150,8 +149,7 @@ def test_staff_cannot_act_on_another_centres_booking(client, cps_staff, bookings
 
 def test_a_mixed_selection_changes_what_it_may(client, cas_staff, bookings, room, organisation, member, open_day):
     ours, _theirs = bookings
-    confirmed = services.create_booking(user=member, resource=room, organisation=organisation,
-                                        start=at(open_day, 12), end=at(open_day, 13), title="Spotkanie")
+    confirmed = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12)
     services.approve_booking(booking=confirmed, user=cas_staff)
     client.force_login(cas_staff)
     texts, levels = run_action(client, "approve_booking", [ours, confirmed])
@@ -187,8 +185,8 @@ def desks(centre, organisation, member, open_day):
     """Three hot desks, all three taken from 10:00 to 11:00 (two by one booking, one by another)."""
     desks = factories.make_resource(centre, kind="desk", name="Biurka rotacyjne", units=3)
     for quantity, hour in ((2, 9), (1, 10)):
-        services.create_booking(user=member, resource=desks, organisation=organisation, start=at(open_day, hour),
-                                end=at(open_day, 11), title="Dyżur", quantity=quantity)
+        factories.make_booking(actor=member, resource=desks, organisation=organisation, start=at(open_day, hour),
+                               end=at(open_day, 11), title="Dyżur", quantity=quantity)
     return desks
 
 
@@ -214,11 +212,11 @@ def test_units_may_be_lowered_to_what_is_booked_and_past_bookings_do_not_count(
     while public_holiday(centre, past_day) or public_holiday(centre, past_day + timedelta(days=1)):
         past_day -= timedelta(weeks=1)
     for _bed in range(2):  # two beds taken together, a stay that is over
-        services.create_booking(user=member, resource=beds, organisation=organisation,
-                                start=at(past_day, 15), end=at(past_day + timedelta(days=1), 10), title="Nocleg",
-                                now=at(past_day - timedelta(days=1), 8))
-    services.create_booking(user=member, resource=beds, organisation=organisation, start=at(open_day, 15),
-                            end=at(open_day + timedelta(days=1), 10), title="Nocleg")
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(past_day, 15),
+                               end=at(past_day + timedelta(days=1), 10), title="Nocleg",
+                               now=at(past_day - timedelta(days=1), 8))
+    factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(open_day, 15),
+                           end=at(open_day + timedelta(days=1), 10), title="Nocleg")
     client.force_login(cas_staff)
     assert post_resource(client, beds, units=1, min_duration="", slot_length="00:30:00").status_code == 302
     beds.refresh_from_db()
@@ -228,8 +226,8 @@ def test_units_may_be_lowered_to_what_is_booked_and_past_bookings_do_not_count(
 
 
 def test_the_single_unit_flag_follows_the_units(client, cas_staff, room, organisation, member, open_day):
-    booking = services.create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                                      end=at(open_day, 11), title="Zebranie zarządu")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                     title="Zebranie zarządu")
     assert booking.exclusive
     client.force_login(cas_staff)
     assert post_resource(client, room, units=2).status_code == 302
@@ -291,8 +289,8 @@ def test_saving_unchanged_details_changes_nothing(client, cas_staff, bookings):
 
 def test_series_title_edited_in_the_admin_goes_through_the_series_service(client, cas_staff, room, organisation,
                                                                           member, open_day):
-    result = create_series(user=member, resource=room, organisation=organisation, start=at(open_day, 17),
-                           end=at(open_day, 18), rrule="FREQ=WEEKLY;COUNT=3", title="Klub seniora")
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day, hour=17,
+                                   rrule="FREQ=WEEKLY;COUNT=3")
     series = result.series
     client.force_login(cas_staff)
     url = reverse("admin:booking_bookingseries_change", args=[series.pk])

@@ -73,15 +73,6 @@ class World:
             day += timedelta(days=1)
         return day
 
-    def book(self, resource=None, organisation=None, user=None, start_hour=10, hours=1, day=None, **fields):
-        fields.setdefault("title", "Spotkanie zarządu")
-        day = day or self.day
-        return services.create_booking(
-            user=user or self.member, resource=resource or self.room_a,
-            organisation=organisation or self.organisation,
-            start=at(day, start_hour), end=at(day, start_hour + hours), **fields,
-        )
-
 
 @pytest.fixture
 def world(db):
@@ -221,7 +212,8 @@ def test_anonymous_callers_are_throttled(world):
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_unsupported_method_is_405_with_the_error_shape(world, method):
-    booking = world.book()
+    booking = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                     day=world.day)
 
     response = getattr(client_for(world.member), method)(f"{API}/bookings/{booking.pk}/", {}, format="json")
 
@@ -251,7 +243,8 @@ def test_form_encoded_body_is_415(world):
 
 def test_lists_are_paginated(world):
     for hour in range(7, 17):
-        world.book(start_hour=hour)
+        factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                               day=world.day, hour=hour)
     client = client_for(world.member)
 
     first = client.get(f"{API}/bookings/", {"page_size": 4}).json()
@@ -336,7 +329,8 @@ def test_available_filter_keeps_only_resources_free_for_the_whole_interval(world
     closed_room = factories.make_resource(world.centre_a, name="Kuchnia")
     Closure.objects.create(centre=world.centre_a, resource=closed_room, start=at(world.day, 12), end=at(world.day, 13),
                            reason="Przegląd")
-    world.book(start_hour=11, hours=1)  # room_a taken 11:00-12:00
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           hour=11)  # room_a taken 11:00-12:00
 
     def free(start_hour, end_hour):
         response = APIClient().get(f"{API}/resources/", {
@@ -354,7 +348,8 @@ def test_available_filter_keeps_only_resources_free_for_the_whole_interval(world
 
 
 def test_available_filter_reads_naive_times_in_the_centres_time_zone(world):
-    world.book(start_hour=11, hours=1)
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           hour=11)
     naive = {"centre": world.centre_a.pk, "available_from": f"{world.day}T11:00:00",
              "available_to": f"{world.day}T11:30:00"}
 
@@ -384,7 +379,7 @@ def test_resource_list_query_count_does_not_grow(world, rows, django_assert_max_
     for number in range(rows):
         desk = factories.make_resource(world.centre_a if number % 3 else world.centre_b, kind=Resource.Kind.DESK)
         if number % 2:
-            world.book(resource=desk, start_hour=10)
+            factories.make_booking(actor=world.member, resource=desk, organisation=world.organisation, day=world.day)
     params = {"available_from": at(world.day, 10).isoformat(), "available_to": at(world.day, 11).isoformat()}
 
     with django_assert_max_num_queries(2):
@@ -395,10 +390,12 @@ def test_resource_list_query_count_does_not_grow(world, rows, django_assert_max_
 
 
 def test_availability_shows_free_and_busy_titles_only_where_visible(world):
-    world.book(start_hour=10, hours=1, title="Prywatne zebranie")
-    world.book(start_hour=12, hours=1, title="Otwarte warsztaty", public=True)
-    world.book(organisation=world.other_organisation, user=world.other_member, start_hour=14, hours=1,
-               title="Klub rowerowy")
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           title="Prywatne zebranie")
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           hour=12, title="Otwarte warsztaty", public=True)
+    factories.make_booking(actor=world.other_member, resource=world.room_a, organisation=world.other_organisation,
+                           day=world.day, hour=14, title="Klub rowerowy")
     params = {"start": at(world.day, 0).isoformat(), "end": at(world.day + timedelta(days=1), 0).isoformat()}
     url = f"{API}/resources/{world.room_a.pk}/availability/"
 
@@ -417,9 +414,10 @@ def test_availability_shows_free_and_busy_titles_only_where_visible(world):
 def test_private_occupancy_is_shown_to_staff_and_members_only(world):
     world.room_a.occupancy_public = False
     world.room_a.save()
-    world.book(start_hour=10, hours=1, title="Prywatne zebranie")
-    world.book(organisation=world.other_organisation, user=world.other_member, start_hour=14, hours=1,
-               title="Klub rowerowy")
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           title="Prywatne zebranie")
+    factories.make_booking(actor=world.other_member, resource=world.room_a, organisation=world.other_organisation,
+                           day=world.day, hour=14, title="Klub rowerowy")
     params = {"start": at(world.day, 0).isoformat(), "end": at(world.day + timedelta(days=1), 0).isoformat()}
     url = f"{API}/resources/{world.room_a.pk}/availability/"
 
@@ -438,7 +436,7 @@ def test_available_filter_does_not_tell_when_a_private_resource_is_busy(world):
     world.room_a.occupancy_public = False
     world.room_a.save()
     free_room = factories.make_resource(world.centre_a, name="Sala komputerowa", occupancy_public=False)
-    world.book(start_hour=10, hours=1)
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day)
     params = {"centre": world.centre_a.pk, "available_from": at(world.day, 10).isoformat(),
               "available_to": at(world.day, 11).isoformat()}
 
@@ -502,7 +500,8 @@ def test_booking_takes_a_fixed_number_of_statements(world, django_assert_max_num
     """Token, resource, organisation; in the transaction (savepoint here, BEGIN on a real request) the lock,
     opening hours, membership, closures, bookings in the way, the insert, its audit event, the staff to tell and
     the e-mails' outbox rows. The e-mails themselves are written by the send task, after the commit."""
-    world.book(start_hour=8)  # history in the room does not change the count
+    factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
+                           hour=8)  # history in the room does not change the count
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(world.member)}")
 
@@ -533,8 +532,8 @@ def test_naive_booking_times_are_read_in_the_centres_time_zone(world):
 
 
 def test_conflict_is_409_with_titles_only_where_visible(world):
-    world.book(organisation=world.other_organisation, user=world.other_member, start_hour=10, hours=2,
-               title="Klub rowerowy")
+    factories.make_booking(actor=world.other_member, resource=world.room_a, organisation=world.other_organisation,
+                           day=world.day, hours=2, title="Klub rowerowy")
 
     refused = client_for(world.member).post(f"{API}/bookings/", booking_payload(world), format="json")
     body = assert_error(refused, 409, "conflict")
@@ -644,8 +643,10 @@ def test_staff_override_sets_rules_aside_but_members_cannot(world):
 
 
 def test_members_see_only_their_organisations_bookings(world):
-    own = world.book(start_hour=10)
-    other = world.book(organisation=world.other_organisation, user=world.other_member, start_hour=12)
+    own = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                 day=world.day)
+    other = factories.make_booking(actor=world.other_member, resource=world.room_a,
+                                   organisation=world.other_organisation, day=world.day, hour=12)
     client = client_for(world.member)
 
     listed = client.get(f"{API}/bookings/").json()
@@ -663,7 +664,8 @@ def test_members_see_only_their_organisations_bookings(world):
 
 
 def test_member_cancels_their_organisations_booking(world):
-    booking = world.book(user=world.coordinator)
+    booking = factories.make_booking(actor=world.coordinator, resource=world.room_a, organisation=world.organisation,
+                                     day=world.day)
 
     response = client_for(world.member).post(f"{API}/bookings/{booking.pk}/cancel/", {"reason": "Choroba"},
                                              format="json")
@@ -677,7 +679,8 @@ def test_member_cancels_their_organisations_booking(world):
 
 
 def test_members_cannot_approve_their_own_booking(world):
-    booking = world.book()
+    booking = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                     day=world.day)
 
     assert_error(client_for(world.member).post(f"{API}/bookings/{booking.pk}/approve/", {}, format="json"),
                  403, "permission_denied")
@@ -685,9 +688,12 @@ def test_members_cannot_approve_their_own_booking(world):
 
 
 def test_staff_see_approve_and_reject_in_their_centre_only(world):
-    in_a = world.book(start_hour=10)
-    rejected = world.book(start_hour=12)
-    in_b = world.book(resource=world.room_b, start_hour=10)
+    in_a = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                  day=world.day)
+    rejected = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                      day=world.day, hour=12)
+    in_b = factories.make_booking(actor=world.member, resource=world.room_b, organisation=world.organisation,
+                                  day=world.day)
     client = client_for(world.staff_a)
 
     assert {b["id"] for b in client.get(f"{API}/bookings/").json()["results"]} == {in_a.pk, rejected.pk}
@@ -703,7 +709,8 @@ def test_staff_see_approve_and_reject_in_their_centre_only(world):
 
 
 def test_staff_cancel_with_a_reason(world):
-    booking = world.book()
+    booking = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                     day=world.day)
     client = client_for(world.staff_a)
 
     assert_error(client.post(f"{API}/bookings/{booking.pk}/cancel/", {}, format="json"), 400, "reason_required")
@@ -713,7 +720,8 @@ def test_staff_cancel_with_a_reason(world):
 
 def test_staff_who_is_a_member_elsewhere_cannot_approve_there(world):
     Membership.objects.create(user=world.staff_a, organisation=world.other_organisation)
-    booking = world.book(resource=world.room_b, organisation=world.other_organisation, user=world.other_member)
+    booking = factories.make_booking(actor=world.other_member, resource=world.room_b,
+                                     organisation=world.other_organisation, day=world.day)
     client = client_for(world.staff_a)
 
     assert client.get(f"{API}/bookings/{booking.pk}/").status_code == 200  # seen as a member
@@ -721,7 +729,8 @@ def test_staff_who_is_a_member_elsewhere_cannot_approve_there(world):
 
 
 def test_superuser_sees_and_approves_everywhere(world):
-    in_a, in_b = world.book(), world.book(resource=world.room_b)
+    in_a, in_b = (factories.make_booking(actor=world.member, resource=room, organisation=world.organisation,
+                                         day=world.day) for room in (world.room_a, world.room_b))
     client = client_for(world.superuser)
 
     assert {b["id"] for b in client.get(f"{API}/bookings/").json()["results"]} == {in_a.pk, in_b.pk}
@@ -729,11 +738,15 @@ def test_superuser_sees_and_approves_everywhere(world):
 
 
 def test_booking_filters(world):
-    first = world.book(start_hour=8)
-    second = world.book(start_hour=12)
-    later = world.book(start_hour=10, day=world.next_open_day(world.day))
+    first = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                   day=world.day, hour=8)
+    second = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                    day=world.day, hour=12)
+    later = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                   day=world.next_open_day(world.day))
     services.approve_booking(booking=second, user=world.staff_a)
-    in_b = world.book(resource=world.room_b)
+    in_b = factories.make_booking(actor=world.member, resource=world.room_b, organisation=world.organisation,
+                                  day=world.day)
     client = client_for(world.superuser)
 
     def ids(**params):
@@ -758,7 +771,8 @@ def test_booking_list_query_count_does_not_grow(world, rows, django_assert_max_n
     world.room_a.units = rows
     world.room_a.save()
     for _ in range(rows):
-        world.book(start_hour=10)
+        factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                               day=world.day)
     for user in (world.member, world.staff_a):
         client = client_for(user)
         with django_assert_max_num_queries(4):
@@ -767,7 +781,8 @@ def test_booking_list_query_count_does_not_grow(world, rows, django_assert_max_n
 
 
 def test_booking_detail_query_count_does_not_grow_with_history(world, django_assert_max_num_queries):
-    booking = world.book()
+    booking = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
+                                     day=world.day)
     services.approve_booking(booking=booking, user=world.staff_a)
     services.cancel_booking(booking=booking, user=world.member, reason="x")
     client = client_for(world.member)

@@ -18,12 +18,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from api.authentication import issue_token
-from booking import services
 from booking.feeds import create_feed_token
 from booking.models import FeedToken, Resource
 from config.wsgi import application
 from tests import factories
-from tests.factories import at
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "150"))
 
@@ -49,8 +47,8 @@ def fuzz_world(db, settings):
     factories.make_organisation(members=[factories.make_user("fuzz-other")])
     day = factories.next_open_weekday(1, centre=centre)
     for hour in (8, 10, 12, 14):
-        services.create_booking(user=member, resource=room, organisation=organisation, start=at(day, hour),
-                                end=at(day, hour + 1), title=f"Spotkanie {hour}")
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=day, hour=hour,
+                               title=f"Spotkanie {hour}")
     create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=organisation)
     create_feed_token(owner=staff, scope=FeedToken.Scope.CENTRE, centre=centre)
     # As Django's test client does: the in-process requests must not close the test's connection.

@@ -22,12 +22,6 @@ FRIDAY = date(2026, 1, 16)
 pytestmark = pytest.mark.django_db
 
 
-def book(resource, organisation, user, start, end, **fields):
-    fields.setdefault("title", "Spotkanie")
-    return services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                                   now=NOW, **fields)
-
-
 def day(d):
     return at(d, 0), at(d + timedelta(days=1), 0)
 
@@ -50,21 +44,23 @@ def test_an_empty_day_is_free_for_the_opening_hours(room):
 
 
 def test_a_booking_is_busy_and_cut_out_of_the_free_time(room, organisation, member):
-    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11), title="Zebranie zarządu")
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                           title="Zebranie zarządu", now=NOW)
     availability = resource_availability(room, *day(TUESDAY))
     assert free(availability) == [("Tue 07:00", "Tue 10:00", 1), ("Tue 11:00", "Tue 18:00", 1)]
     assert busy(availability) == [("10:00", "11:00", None)]
 
 
 def test_the_window_clips_free_time(room, organisation, member):
-    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
     availability = resource_availability(room, at(TUESDAY, 10, 30), at(TUESDAY, 12))
     assert free(availability) == [("Tue 11:00", "Tue 12:00", 1)]
     assert len(availability.busy) == 1
 
 
 def test_cancelled_bookings_are_free_again(room, organisation, member):
-    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     services.cancel_booking(booking=booking, user=member, now=NOW)
     availability = resource_availability(room, *day(TUESDAY))
     assert free(availability) == [("Tue 07:00", "Tue 18:00", 1)]
@@ -72,8 +68,10 @@ def test_cancelled_bookings_are_free_again(room, organisation, member):
 
 
 def test_titles_only_where_the_caller_may_see_them(room, organisation, member, staff_user):
-    book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 10), title="Spotkanie AA")
-    book(room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13), title="Dzień otwarty", public=True)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=9,
+                           title="Spotkanie AA", now=NOW)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=12,
+                           title="Dzień otwarty", public=True, now=NOW)
     stranger = factories.make_user("obcy")
     factories.make_organisation(members=[stranger])
     seen = {
@@ -94,13 +92,15 @@ def test_titles_only_where_the_caller_may_see_them(room, organisation, member, s
 def test_units_left_on_a_multi_unit_resource(centre, organisation, member):
     beds = factories.make_resource(centre, Resource.Kind.ACCOMMODATION, units=4, capacity=4)
     for _ in range(3):
-        book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10))
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                               end=at(THURSDAY, 10), now=NOW)
     availability = resource_availability(beds, at(TUESDAY, 0), at(FRIDAY, 0))
     assert free(availability) == [
         ("Tue 00:00", "Tue 15:00", 4), ("Tue 15:00", "Thu 10:00", 1), ("Thu 10:00", "Fri 00:00", 4),
     ]
     assert len(availability.busy) == 3
-    book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10))
+    factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                           end=at(WEDNESDAY, 10), now=NOW)
     assert free(resource_availability(beds, at(TUESDAY, 0), at(FRIDAY, 0))) == [
         ("Tue 00:00", "Tue 15:00", 4), ("Wed 10:00", "Thu 10:00", 1), ("Thu 10:00", "Fri 00:00", 4),
     ]
@@ -108,9 +108,10 @@ def test_units_left_on_a_multi_unit_resource(centre, organisation, member):
 
 def test_partly_taken_units_are_counted_per_interval(centre, organisation, member):
     desks = factories.make_resource(centre, Resource.Kind.DESK, units=2, requires_approval=False)
-    book(desks, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
-    book(desks, organisation, member, at(TUESDAY, 11), at(TUESDAY, 12))
-    book(desks, organisation, member, at(TUESDAY, 15), at(TUESDAY, 18), quantity=2)
+    factories.make_booking(actor=member, resource=desks, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
+    factories.make_booking(actor=member, resource=desks, organisation=organisation, day=TUESDAY, hour=11, now=NOW)
+    factories.make_booking(actor=member, resource=desks, organisation=organisation, day=TUESDAY, hour=15, hours=3,
+                           quantity=2, now=NOW)
     assert free(resource_availability(desks, *day(TUESDAY))) == [
         ("Tue 07:00", "Tue 10:00", 2), ("Tue 10:00", "Tue 12:00", 1), ("Tue 12:00", "Tue 15:00", 2),
     ]
@@ -141,7 +142,8 @@ def test_public_holidays_are_not_free_unless_the_centre_opts_out(centre, room):
 def test_closures_do_not_take_free_days_from_lockers(centre, organisation, member):
     locker = factories.make_resource(centre, Resource.Kind.LOCKER, units=2, requires_approval=False)
     Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(THURSDAY, 0), reason="Remont")
-    book(locker, organisation, member, at(TUESDAY, 0), at(WEDNESDAY, 0))
+    factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(TUESDAY, 0),
+                           end=at(WEDNESDAY, 0), now=NOW)
     assert free(resource_availability(locker, at(TUESDAY, 0), at(THURSDAY, 0))) == [
         ("Tue 00:00", "Wed 00:00", 1), ("Wed 00:00", "Thu 00:00", 2),
     ]
@@ -150,7 +152,7 @@ def test_closures_do_not_take_free_days_from_lockers(centre, organisation, membe
 def test_buffers_are_not_free(room, organisation, member):
     room.buffer = timedelta(minutes=30)
     room.save()
-    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
     availability = resource_availability(room, *day(TUESDAY))
     assert free(availability) == [("Tue 07:00", "Tue 09:30", 1), ("Tue 11:30", "Tue 18:00", 1)]
     assert busy(availability) == [("10:00", "11:00", None)]
@@ -159,7 +161,7 @@ def test_buffers_are_not_free(room, organisation, member):
 def test_a_booking_just_outside_the_window_still_casts_its_buffer(room, organisation, member):
     room.buffer = timedelta(minutes=30)
     room.save()
-    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
     availability = resource_availability(room, at(TUESDAY, 11), at(TUESDAY, 13))
     assert free(availability) == [("Tue 11:30", "Tue 13:00", 1)]
     assert availability.busy == []
@@ -179,7 +181,8 @@ def test_a_constant_number_of_queries(django_assert_max_num_queries, centre, roo
     hours = [(8, 9), (10, 11), (12, 13), (15, 16)]
     for n in range(bookings):
         d, (start, end) = tuesdays[n // 4], hours[n % 4]
-        book(room, organisation, member, at(d, start), at(d, end), public=n % 2 == 0)
+        factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(d, start),
+                               end=at(d, end), public=n % 2 == 0, now=NOW)
     Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(THURSDAY, 0), reason="Remont")
     resource = Resource.objects.select_related("centre").get(pk=room.pk)
     visible = title_visibility(member)

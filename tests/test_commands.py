@@ -189,11 +189,6 @@ def test_import_resources_dry_run_reports_and_changes_nothing(centre, tmp_path):
 
 # --- export_bookings ----------------------------------------------------------------------------
 
-def book(resource, organisation, user, start, end, **fields):
-    return services.create_booking(user=user, resource=resource, organisation=organisation, start=start,
-                                   end=end, title=fields.pop("title", "Warsztaty"), now=NOW, **fields)
-
-
 def read_csv(text):
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -202,9 +197,12 @@ def test_export_bookings_writes_local_times_and_filters(centre, room, organisati
                                                          django_assert_max_num_queries):
     other = factories.make_centre("Centrum Pracy Socjalnej", short_name="CPS")
     other_room = factories.make_resource(other, name="Pokój rozmów")
-    first = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 10, 30), title="Zebranie zarządu")
-    book(room, organisation, member, at(TUESDAY + timedelta(days=7), 9), at(TUESDAY + timedelta(days=7), 10))
-    rejected = book(other_room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13))
+    first = factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 9),
+                                   end=at(TUESDAY, 10, 30), title="Zebranie zarządu", now=NOW)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY + timedelta(days=7),
+                           hour=9, now=NOW)
+    rejected = factories.make_booking(actor=member, resource=other_room, organisation=organisation, day=TUESDAY,
+                                      hour=12, now=NOW)
     services.reject_booking(booking=rejected, user=factories.make_user("root", is_superuser=True), reason="Remont")
 
     with django_assert_max_num_queries(3):
@@ -244,8 +242,9 @@ def removed_long_ago(room, member, staff_user):
                                                coordinators=[coordinator], krs="0000111222",
                                                kind=Organisation.Kind.REGISTERED_NGO, phone="600100200",
                                                description="Prowadzi Zofia Wiśniewska")
-    booking = book(room, organisation, coordinator, at(TUESDAY, 9), at(TUESDAY, 11), attendees=8,
-                   title="Urodziny Pani Zofii", purpose="Spotkanie z rodziną Wiśniewskich")
+    booking = factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=TUESDAY, hour=9,
+                                     hours=2, title="Urodziny Pani Zofii", attendees=8,
+                                     purpose="Spotkanie z rodziną Wiśniewskich", now=NOW)
     services.approve_booking(booking=booking, user=staff_user, reason="Zgoda dla Pani Zofii")
     Letter.objects.create(organisation=organisation, received_at=NOW, sender="ZUS, Zofia Wiśniewska")
     FeedToken.objects.create(owner=coordinator, scope=FeedToken.Scope.PERSON, token_hash="a" * 64)
@@ -318,8 +317,9 @@ def test_purge_respects_the_number_of_years(removed_long_ago):
 def test_import_resources_cannot_lower_units_below_what_is_booked(centre, organisation, member, tmp_path):
     lockers = factories.make_resource(centre, kind="locker", name="Szafki (rząd B)", units=6)
     today = timezone.localdate()
-    services.create_booking(user=member, resource=lockers, organisation=organisation, title="Archiwum",
-                            start=at(today + timedelta(days=7), 0), end=at(today + timedelta(days=14), 0), quantity=4)
+    factories.make_booking(actor=member, resource=lockers, organisation=organisation,
+                           start=at(today + timedelta(days=7), 0), end=at(today + timedelta(days=14), 0),
+                           title="Archiwum", quantity=4)
     before = snapshot()
     with pytest.raises(CommandError, match="1 error"):
         run("import_resources", write(tmp_path, "centre,kind,name,units\nCAS,locker,Szafki (rząd B),3\n"),

@@ -122,8 +122,8 @@ def assert_refused_by_the_database(*args, **kwargs):
 
 @pytest.mark.postgres
 def test_the_database_refuses_a_raw_overlapping_insert(room, organisation, member, open_day):
-    services.create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                            end=at(open_day, 11), title="Zebranie")
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title="Zebranie")
     assert_refused_by_the_database(room, organisation, at(open_day, 10, 30), at(open_day, 11, 30))
     # Claiming the row is not exclusive does not help: the database derives that from the resource.
     assert_refused_by_the_database(room, organisation, at(open_day, 9), at(open_day, 12), exclusive=False)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from booking.feeds import create_feed_token, resource_feed_url, revoke_feed_token, token_feed_url, webcal_url
 from booking.models import Booking, BookingStatus, FeedToken, Resource
-from booking.services import approve_booking, cancel_booking, create_booking, reject_booking
+from booking.services import approve_booking, cancel_booking, reject_booking
 from ngo.models import Membership
 from ngo.services import remove_member
 from tests import factories
@@ -29,11 +29,6 @@ def path_of(url):
 
 def fetch(client, url, **headers):
     return client.get(path_of(url), **headers)
-
-
-def book(member, resource, organisation, day, hour, title="Spotkanie", hours=1, **fields):
-    return create_booking(user=member, resource=resource, organisation=organisation, start=at(day, hour),
-                          end=at(day, hour + hours), title=title, **fields)
 
 
 @pytest.fixture
@@ -56,8 +51,10 @@ def organisation_feed(owner, organisation):
 # --- public occupancy ---------------------------------------------------------------------------------------
 
 def test_resource_feed_shows_busy_blocks_titled_only_when_public(client, member, room, organisation, open_day):
-    private = book(member, room, organisation, open_day, 10, title="Zebranie zarządu", purpose="Budżet")
-    public = book(member, room, organisation, open_day, 12, title="Dzień otwarty", public=True)
+    private = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                     title="Zebranie zarządu", purpose="Budżet")
+    public = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12,
+                                    title="Dzień otwarty", public=True)
 
     response = fetch(client, resource_feed_url(room), HTTP_ACCEPT_LANGUAGE="en")
 
@@ -83,15 +80,22 @@ def test_resource_feed_exists_only_for_active_resources_with_public_occupancy(cl
 
 
 def test_feed_window_and_statuses(client, member, staff_user, room, organisation, open_day):
-    pending = book(member, room, organisation, open_day, 8)
-    confirmed = approve_booking(booking=book(member, room, organisation, open_day, 9), user=staff_user)
-    cancelled = cancel_booking(booking=book(member, room, organisation, open_day, 10), user=member)
-    cancelled_long_ago = cancel_booking(booking=book(member, room, organisation, open_day, 11), user=member)
-    rejected = reject_booking(booking=book(member, room, organisation, open_day, 12), user=staff_user,
-                              reason="Sala zajęta na remont")
-    recent_past = book(member, room, organisation, open_day, 13)
-    long_past = book(member, room, organisation, open_day, 14)
-    far_ahead = book(member, room, organisation, open_day, 15)
+    pending = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=8)
+    confirmed = approve_booking(
+        booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=9),
+        user=staff_user)
+    cancelled = cancel_booking(
+        booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10),
+        user=member)
+    cancelled_long_ago = cancel_booking(
+        booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=11),
+        user=member)
+    rejected = reject_booking(
+        booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12),
+        user=staff_user, reason="Sala zajęta na remont")
+    recent_past = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=13)
+    long_past = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=14)
+    far_ahead = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=15)
     now = timezone.now()
     Booking.objects.filter(pk=cancelled_long_ago.pk).update(updated_at=now - timedelta(days=31))
     for booking, moved_start in ((recent_past, now - timedelta(days=89)), (long_past, now - timedelta(days=91)),
@@ -114,9 +118,12 @@ def test_feed_window_and_statuses(client, member, staff_user, room, organisation
 def test_organisation_feed_shows_the_organisation_bookings_in_full(client, english_member, coordinator, centre,
                                                                    room, organisation, other_organisation,
                                                                    open_day):
-    mine = book(english_member, room, organisation, open_day, 10, title=POLISH_TITLE, purpose=POLISH_PURPOSE)
-    colleagues = book(coordinator, room, organisation, open_day, 12, title="Walne zgromadzenie")
-    book(other_organisation.members.get(), room, other_organisation, open_day, 14, title="Cudze spotkanie")
+    mine = factories.make_booking(actor=english_member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                  title=POLISH_TITLE, purpose=POLISH_PURPOSE)
+    colleagues = factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=open_day,
+                                        hour=12, title="Walne zgromadzenie")
+    factories.make_booking(actor=other_organisation.members.get(), resource=room, organisation=other_organisation,
+                           day=open_day, hour=14, title="Cudze spotkanie")
     url = organisation_feed(english_member, organisation)
 
     response = fetch(client, url)
@@ -145,9 +152,10 @@ def test_organisation_feed_shows_the_organisation_bookings_in_full(client, engli
 def test_person_feed_shows_only_what_the_person_booked(client, member, coordinator, room, organisation,
                                                        other_organisation, open_day):
     Membership.objects.create(user=member, organisation=other_organisation)
-    own = book(member, room, organisation, open_day, 10)
-    own_elsewhere = book(member, room, other_organisation, open_day, 11)
-    book(coordinator, room, organisation, open_day, 12)
+    own = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
+    own_elsewhere = factories.make_booking(actor=member, resource=room, organisation=other_organisation, day=open_day,
+                                           hour=11)
+    factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=open_day, hour=12)
     _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
 
     events = events_of(fetch(client, token_feed_url(raw)).content)
@@ -159,9 +167,10 @@ def test_centre_feed_shows_all_the_centre_bookings_to_its_staff(client, staff_us
                                                                 organisation, other_organisation, open_day):
     other_centre = factories.make_centre("Centrum Pracy Socjalnej", staff=[factories.make_user("piotr")])
     elsewhere = factories.make_resource(other_centre, name="Sala B")
-    ours = [book(member, room, organisation, open_day, 10),
-            book(other_organisation.members.get(), room, other_organisation, open_day, 12)]
-    book(member, elsewhere, organisation, open_day, 10)
+    ours = [factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10),
+            factories.make_booking(actor=other_organisation.members.get(), resource=room,
+                                   organisation=other_organisation, day=open_day, hour=12)]
+    factories.make_booking(actor=member, resource=elsewhere, organisation=organisation, day=open_day, hour=10)
     _feed, raw = create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE, centre=centre)
 
     events = events_of(fetch(client, token_feed_url(raw)).content)
@@ -171,7 +180,7 @@ def test_centre_feed_shows_all_the_centre_bookings_to_its_staff(client, staff_us
 
 def test_member_removed_from_the_organisation_gets_an_empty_feed(client, member, coordinator, room, organisation,
                                                                  open_day):
-    booking = book(member, room, organisation, open_day, 10)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     organisation_url = organisation_feed(member, organisation)
     _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
     person_url = token_feed_url(raw)
@@ -179,7 +188,8 @@ def test_member_removed_from_the_organisation_gets_an_empty_feed(client, member,
     assert set(events_of(fetch(client, person_url).content)) == {uid(booking)}
 
     remove_member(membership=Membership.objects.get(user=member, organisation=organisation), actor=coordinator)
-    book(coordinator, room, organisation, open_day, 12, title="Nowe spotkanie")
+    factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=open_day, hour=12,
+                           title="Nowe spotkanie")
 
     for url in (organisation_url, person_url):
         response = fetch(client, url)
@@ -190,7 +200,7 @@ def test_member_removed_from_the_organisation_gets_an_empty_feed(client, member,
 
 def test_staff_removed_from_the_centre_gets_an_empty_feed(client, staff_user, member, centre, room, organisation,
                                                           open_day):
-    book(member, room, organisation, open_day, 10)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     _feed, raw = create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE, centre=centre)
     assert len(events_of(fetch(client, token_feed_url(raw)).content)) == 1
 
@@ -213,7 +223,7 @@ def test_revoked_and_unknown_tokens_are_404_after_one_lookup(client, member, org
 
 
 def test_unchanged_feed_answers_304_and_a_change_answers_200(client, member, room, organisation, open_day):
-    booking = book(member, room, organisation, open_day, 10)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     url = organisation_feed(member, organisation)
     first = fetch(client, url)
     etag, last_modified = first["ETag"], first["Last-Modified"]
@@ -239,8 +249,8 @@ def test_feed_shrinking_is_not_mistaken_for_unchanged(client, member, room, orga
                                                       coordinator, open_day):
     """A booking leaving a feed does not touch its updated_at; the feed still counts as modified."""
     Membership.objects.create(user=member, organisation=other_organisation)
-    stays = book(member, room, organisation, open_day, 10)
-    book(member, room, other_organisation, open_day, 12)
+    stays = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
+    factories.make_booking(actor=member, resource=room, organisation=other_organisation, day=open_day, hour=12)
     _feed, raw = create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)
     first = fetch(client, token_feed_url(raw))
 
@@ -304,9 +314,10 @@ def test_query_count_does_not_grow_with_bookings(client, django_assert_num_queri
 def test_occupancy_of_a_multi_unit_resource(client, staff_user, centre, organisation, open_day):
     dormitory = factories.make_resource(centre, kind=Resource.Kind.ACCOMMODATION, name="Pokój 3", units=4,
                                         requires_approval=False)
-    stay = create_booking(user=staff_user, resource=dormitory, organisation=organisation, start=at(open_day, 15),
-                          end=at(open_day + timedelta(days=2), 10), title="Nocleg trenerów", quantity=3,
-                          override_reason="Check-out on a holiday is fine for this test")
+    stay = factories.make_booking(actor=staff_user, resource=dormitory, organisation=organisation,
+                                  start=at(open_day, 15), end=at(open_day + timedelta(days=2), 10),
+                                  title="Nocleg trenerów", quantity=3,
+                                  override_reason="Check-out on a holiday is fine for this test")
 
     events = events_of(fetch(client, resource_feed_url(dormitory), HTTP_ACCEPT_LANGUAGE="en").content)
 

@@ -9,8 +9,8 @@ from ical.calendar_stream import IcsCalendarStream
 
 from booking.ical import feed_calendar, invitation
 from booking.models import BookingStatus, Resource
-from booking.services import approve_booking, cancel_booking, create_booking
-from tests.factories import WARSAW, at, make_resource
+from booking.services import approve_booking, cancel_booking
+from tests.factories import WARSAW, at, make_booking, make_resource
 
 POLISH_TITLE = "Warsztaty kulinarne „Żurek i pierogi” – Koło Gospodyń Wiejskich z Chorzowa"
 POLISH_PURPOSE = (
@@ -71,18 +71,15 @@ def dst_sunday():
     return next_dst_change(date.today() + timedelta(days=7))
 
 
-def book(user, resource, organisation, start, end, title="Spotkanie", **fields):
-    """Through the service; staff may set the rules aside (holidays fall around the clock changes)."""
-    return create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                          title=title, **fields)
-
-
 def test_times_around_a_clock_change_keep_their_local_wall_time(staff_user, room, organisation, centre, dst_sunday):
     friday, monday = dst_sunday - timedelta(days=2), dst_sunday + timedelta(days=1)
-    override = {"override_reason": "Zmiana czasu"}
-    before = book(staff_user, room, organisation, at(friday, 10), at(friday, 12), **override)
-    after = book(staff_user, room, organisation, at(monday, 10), at(monday, 12), **override)
-    across = book(staff_user, room, organisation, at(dst_sunday, 1), at(dst_sunday, 4), title="Noc", **override)
+    override = {"override_reason": "Zmiana czasu"}  # staff set the rules aside: holidays fall around the changes
+    before = make_booking(actor=staff_user, resource=room, organisation=organisation, day=friday, hour=10, hours=2,
+                          **override)
+    after = make_booking(actor=staff_user, resource=room, organisation=organisation, day=monday, hour=10, hours=2,
+                         **override)
+    across = make_booking(actor=staff_user, resource=room, organisation=organisation, day=dst_sunday, hour=1, hours=3,
+                          title="Noc", **override)
 
     ics = render([before, after, across])
     events = events_of(ics)
@@ -113,8 +110,8 @@ def test_times_around_a_clock_change_keep_their_local_wall_time(staff_user, room
 def test_whole_day_bookings_are_all_day_events(staff_user, centre, organisation, dst_sunday):
     locker = make_resource(centre, kind=Resource.Kind.LOCKER, name="Szafka 7")
     saturday, monday = dst_sunday - timedelta(days=1), dst_sunday + timedelta(days=1)
-    booking = book(staff_user, locker, organisation, at(saturday, 0), at(monday, 0), title="Szafka na materiały",
-                   override_reason="Test")
+    booking = make_booking(actor=staff_user, resource=locker, organisation=organisation, start=at(saturday, 0),
+                           end=at(monday, 0), title="Szafka na materiały", override_reason="Test")
 
     ics = render([booking])
 
@@ -128,8 +125,8 @@ def test_whole_day_bookings_are_all_day_events(staff_user, centre, organisation,
 def test_stays_run_from_check_in_to_check_out_with_their_nights(staff_user, centre, organisation, dst_sunday):
     dormitory = make_resource(centre, kind=Resource.Kind.ACCOMMODATION, name="Pokój 3", units=4)
     friday, monday = dst_sunday - timedelta(days=2), dst_sunday + timedelta(days=1)
-    booking = book(staff_user, dormitory, organisation, at(friday, 15), at(monday, 10), title="Obóz szkoleniowy",
-                   quantity=2, override_reason="Test")
+    booking = make_booking(actor=staff_user, resource=dormitory, organisation=organisation, start=at(friday, 15),
+                           end=at(monday, 10), title="Obóz szkoleniowy", quantity=2, override_reason="Test")
 
     events = events_of(render([booking]))
 
@@ -141,8 +138,8 @@ def test_stays_run_from_check_in_to_check_out_with_their_nights(staff_user, cent
 
 
 def test_event_carries_polish_text_intact_and_folded(member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 12), title=POLISH_TITLE,
-                   purpose=POLISH_PURPOSE)
+    booking = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10, hours=2,
+                           title=POLISH_TITLE, purpose=POLISH_PURPOSE)
 
     ics = render([booking])
     loose, strict = parse(ics)
@@ -169,8 +166,10 @@ def test_event_carries_polish_text_intact_and_folded(member, room, organisation,
 
 
 def test_status_and_sequence_follow_the_booking(member, staff_user, room, organisation, open_day):
-    approved = book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Zebranie")
-    cancelled = book(member, room, organisation, at(open_day, 12), at(open_day, 13), title="Próba chóru")
+    approved = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                            title="Zebranie")
+    cancelled = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12,
+                             title="Próba chóru")
     uid_approved, uid_cancelled = (f"booking-{b.pk}@127.0.0.1" for b in (approved, cancelled))
     first = events_of(render([approved, cancelled]))
     assert [first[uid][3:] for uid in (uid_approved, uid_cancelled)] == [("TENTATIVE", 0), ("TENTATIVE", 0)]
@@ -185,7 +184,7 @@ def test_status_and_sequence_follow_the_booking(member, staff_user, room, organi
 
 
 def test_calendar_properties_for_subscribers(member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 12))
+    booking = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10, hours=2)
 
     ics = render([booking])
     loose, strict = parse(ics)
@@ -211,12 +210,13 @@ def test_public_view_shows_titles_only_of_public_bookings(member, staff_user, ce
                                                          open_day):
     dormitory = make_resource(centre, kind=Resource.Kind.ACCOMMODATION, name="Pokój 3", units=4,
                               requires_approval=False)
-    private = book(member, room, organisation, at(open_day, 10), at(open_day, 12), title="Zebranie zarządu",
-                   purpose="Sprawy członkowskie")
-    public = book(member, room, organisation, at(open_day, 13), at(open_day, 15), title="Dzień otwarty",
-                  public=True)
-    stay = book(staff_user, dormitory, organisation, at(open_day, 15), at(open_day + timedelta(days=1), 10),
-                title="Nocleg trenerów", quantity=2, override_reason="Check-out day may be a holiday")
+    private = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10, hours=2,
+                           title="Zebranie zarządu", purpose="Sprawy członkowskie")
+    public = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=13, hours=2,
+                          title="Dzień otwarty", public=True)
+    stay = make_booking(actor=staff_user, resource=dormitory, organisation=organisation, start=at(open_day, 15),
+                        end=at(open_day + timedelta(days=1), 10), title="Nocleg trenerów", quantity=2,
+                        override_reason="Check-out day may be a holiday")
 
     ics = render([private, public, stay], public=True)
 
@@ -231,7 +231,8 @@ def test_public_view_shows_titles_only_of_public_bookings(member, staff_user, ce
 
 
 def test_invitation_requests_and_cancels_the_same_event(member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 12), title=POLISH_TITLE)
+    booking = make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10, hours=2,
+                           title=POLISH_TITLE)
 
     request = invitation(booking)
     booking = cancel_booking(booking=booking, user=member)

@@ -86,16 +86,11 @@ def assert_event(mail, booking, method):
     return event
 
 
-def book(member, room, organisation, day, **fields):
-    fields.setdefault("title", "Walne zebranie")
-    return services.create_booking(user=member, resource=room, organisation=organisation, start=at(day, 10),
-                                   end=at(day, 12), **fields)
-
-
 def test_request_goes_to_the_member_and_to_staff_each_in_their_language(
         member, english_staff, room, organisation, open_day, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(member, room, organisation, open_day, purpose="Sprawozdanie roczne", attendees=9)
+        booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                         title="Walne zebranie", purpose="Sprawozdanie roczne", attendees=9)
 
     assert booking.status == Booking.Status.PENDING
     to_member, to_staff = sorted(mailoutbox, key=lambda mail: mail.to != ["jan@example.org"])
@@ -125,7 +120,8 @@ def test_request_goes_to_the_member_and_to_staff_each_in_their_language(
 
 def test_approval_confirms_to_the_member_with_the_updated_event(
         member, english_staff, room, organisation, open_day, mailoutbox, django_capture_on_commit_callbacks):
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     mailoutbox.clear()
     member.language = "en"
     member.save(update_fields=["language"])
@@ -147,7 +143,8 @@ def test_a_message_written_late_keeps_the_state_of_the_change_that_caused_it(
         member, staff_user, room, organisation, open_day, mailoutbox):
     """Messages are written when first sent: a request still queued when the booking is cancelled must not
     re-add the event that the later cancellation removed."""
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     services.cancel_booking(booking=booking, user=member)
     assert mailoutbox == []  # nothing committed here, so nothing queued yet: the relay finds them later
 
@@ -166,7 +163,8 @@ def test_a_message_written_late_keeps_the_state_of_the_change_that_caused_it(
 
 def test_a_message_about_a_booking_that_is_gone_is_not_sent(member, staff_user, room, organisation, open_day,
                                                             mailoutbox):
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     Booking.objects.filter(pk=booking.pk).delete()
 
     message = OutboxMessage.objects.get(recipient="jan@example.org")
@@ -179,7 +177,8 @@ def test_a_message_about_a_booking_that_is_gone_is_not_sent(member, staff_user, 
 
 def test_rejection_tells_the_reason_and_removes_the_tentative_event(
         member, staff_user, room, organisation, open_day, mailoutbox, django_capture_on_commit_callbacks):
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,7 +198,8 @@ def test_cancellation_by_staff_cancels_the_event_with_the_reason(
     member.save(update_fields=["language"])
     room.requires_approval = False
     room.save()
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -219,7 +219,8 @@ def test_a_resource_without_approval_confirms_at_once_and_bothers_no_staff(
     room.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(member, room, organisation, open_day)
+        booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                         title="Walne zebranie")
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"]
@@ -232,10 +233,10 @@ def test_reminder_goes_out_the_day_before_once(
         member, staff_user, room, organisation, open_day, mailoutbox, django_capture_on_commit_callbacks):
     room.requires_approval = False
     room.save()
-    booking = book(member, room, organisation, open_day)
-    pending = services.create_booking(user=member, resource=factories.make_resource(room.centre),
-                                      organisation=organisation, start=at(open_day, 14), end=at(open_day, 15),
-                                      title="Próba chóru")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
+    pending = factories.make_booking(actor=member, resource=factories.make_resource(room.centre),
+                                     organisation=organisation, day=open_day, hour=14, title="Próba chóru")
     assert pending.status == Booking.Status.PENDING
     mailoutbox.clear()
     day_before = at(open_day - timedelta(days=1), 9)
@@ -295,12 +296,14 @@ def test_a_rolled_back_change_sends_nothing(member, staff_user, room, organisati
                                             django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            book(member, room, organisation, open_day)
+            factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                   title="Walne zebranie")
             assert OutboxMessage.objects.count() == 2  # written with the booking...
             raise RuntimeError("the request failed after the booking")
         unverified = factories.make_organisation(status=Organisation.Status.UNVERIFIED, members=[member])
         with pytest.raises(RuleViolation):
-            book(member, room, unverified, open_day)
+            factories.make_booking(actor=member, resource=room, organisation=unverified, day=open_day, hours=2,
+                                   title="Walne zebranie")
 
     assert OutboxMessage.objects.count() == 0  # ...and rolled back with it
     assert callbacks == [] and mailoutbox == []
@@ -309,7 +312,8 @@ def test_a_rolled_back_change_sends_nothing(member, staff_user, room, organisati
 def test_a_duplicated_send_task_sends_once(member, staff_user, room, organisation, open_day, mailoutbox,
                                            django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        book(member, room, organisation, open_day)
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                               title="Walne zebranie")
     assert len(mailoutbox) == 2
 
     for message in OutboxMessage.objects.all():
@@ -327,7 +331,8 @@ def test_with_the_broker_down_booking_is_quick_and_the_relay_sends_later_once(
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(member, room, organisation, open_day)
+        booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                         title="Walne zebranie")
     elapsed = time.monotonic() - started
 
     assert elapsed < 2, f"booking took {elapsed:.2f} s with the broker down"
@@ -356,7 +361,8 @@ def test_failing_sends_are_retried_then_given_up_and_shown_to_staff(
     room.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        book(member, room, organisation, open_day)
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                               title="Walne zebranie")
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == ("pending", 1)
     assert "ConnectionRefusedError" in message.last_error
@@ -402,7 +408,8 @@ def test_dates_and_hours_read_naturally_in_both_languages():
 
 def test_notifications_add_a_bounded_number_of_queries(member, staff_user, room, organisation, open_day,
                                                        django_assert_max_num_queries):
-    booking = book(member, room, organisation, open_day)
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                     title="Walne zebranie")
     # Approval alone: lock, staff check, update, audit event (six with the savepoint); the e-mail adds the
     # booker and one insert (it is written by the send task, after the commit).
     with django_assert_max_num_queries(8):
@@ -473,7 +480,8 @@ def test_a_real_worker_sends_the_confirmation_once_even_when_its_task_is_publish
     celery_broker(redis_url)
 
     with celery_worker(redis_url, mail_dir, log):
-        booking = book(member, room, organisation, open_day)  # commits: the two requests' e-mails are published
+        booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
+                                         title="Walne zebranie")  # commits: the two requests' e-mails are published
         booking = services.approve_booking(booking=booking, user=staff_user)  # and the confirmation
         confirmation = OutboxMessage.objects.get(kind=Kind.BOOKING_CONFIRMED)
         # The same send task twice more, as a redelivery or the relay racing the first would publish it.

@@ -10,8 +10,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from booking.operations import centre_staff_group
-from booking.series import create_series
-from booking.services import create_booking
 from ngo import services as ngo_services
 from ngo.gdpr import purge_personal_data
 from ngo.models import Organisation
@@ -31,13 +29,13 @@ def left_long_ago(member, staff_user, room, centre):
     zofia = factories.make_user("zofia", first_name="Zofia", last_name="Wiśniewska")
     organisation = factories.make_organisation("Klub Seniora Zofii Wiśniewskiej", members=[member],
                                                coordinators=[zofia], phone="600100200")
-    create_series(user=zofia, resource=room, organisation=organisation, start=at(TUESDAY, 17), end=at(TUESDAY, 18),
-                  rrule="FREQ=WEEKLY;COUNT=4", title="Urodziny Pani Zofii", now=NOW)
+    factories.make_series(actor=zofia, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                          rrule="FREQ=WEEKLY;COUNT=4", title="Urodziny Pani Zofii", now=NOW)
     ngo_services.log_letter(organisation=organisation, actor=staff_user, sender="ZUS, Zofia Wiśniewska")
     # Zofia also had a booking with a group she left before; its e-mail was addressed to her.
     earlier = factories.make_organisation("Dawny Chór", members=[zofia])
-    create_booking(user=zofia, resource=room, organisation=earlier, start=at(TUESDAY, 10), end=at(TUESDAY, 12),
-                   title="Próba chóru", now=NOW)
+    factories.make_booking(actor=zofia, resource=room, organisation=earlier, day=TUESDAY, hour=10, hours=2,
+                           title="Próba chóru", now=NOW)
     earlier.memberships.filter(user=zofia).delete()
     organisation.removed_at = timezone.now() - timedelta(days=6 * 366)
     organisation.save()
@@ -46,8 +44,8 @@ def left_long_ago(member, staff_user, room, centre):
 
 def test_the_purge_erases_the_e_mails_about_purged_organisations_and_to_purged_people(
         left_long_ago, member, organisation, room):
-    create_booking(user=member, resource=room, organisation=organisation, start=at(TUESDAY, 13), end=at(TUESDAY, 14),
-                   title="Walne zebranie", now=NOW)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=13,
+                           title="Walne zebranie", now=NOW)
     for message in OutboxMessage.objects.all():  # as the worker does, once the bookings' transactions commit
         deliver(message.pk)
     kept = set(OutboxMessage.objects.filter(subject__contains="Walne zebranie").values_list("pk", flat=True))
@@ -94,12 +92,12 @@ def test_staff_read_only_the_e_mails_of_their_own_centres(client, member, staff_
     other_room = factories.make_resource(factories.make_centre("Centrum Pracy Socjalnej", staff=[other_staff]),
                                          name="Sala warsztatowa")
     with django_capture_on_commit_callbacks(execute=True):  # the messages are written when they are sent
-        create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                       end=at(open_day, 12), title="Zebranie Aktywnych Seniorów")
-        create_booking(user=member, resource=other_room, organisation=organisation, start=at(open_day, 10),
-                       end=at(open_day, 12), title="Warsztaty w Pracy Socjalnej")
-        create_series(user=member, resource=other_room, organisation=organisation, start=at(TUESDAY, 17),
-                      end=at(TUESDAY, 18), rrule="FREQ=WEEKLY;COUNT=4", title="Cykl Pracy Socjalnej", now=NOW)
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10, hours=2,
+                               title="Zebranie Aktywnych Seniorów")
+        factories.make_booking(actor=member, resource=other_room, organisation=organisation, day=open_day, hour=10,
+                               hours=2, title="Warsztaty w Pracy Socjalnej")
+        factories.make_series(actor=member, resource=other_room, organisation=organisation, day=TUESDAY, hour=17,
+                              rrule="FREQ=WEEKLY;COUNT=4", title="Cykl Pracy Socjalnej", now=NOW)
 
     client.force_login(staff_user)
     page = client.get("/admin/notifications/outboxmessage/?q=").content.decode()

@@ -28,12 +28,6 @@ EASTER_MONDAY = date(2026, 4, 6)
 pytestmark = pytest.mark.django_db
 
 
-def book(resource, organisation, user, start, end, *, now=NOW, **fields):
-    fields.setdefault("title", "Spotkanie zarządu")
-    return services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                                   now=now, **fields)
-
-
 def tables():
     """What a refused call must leave exactly as it was."""
     return (
@@ -45,8 +39,9 @@ def tables():
 def refused(code, resource, organisation, user, start, end, **fields):
     """Assert the booking is refused with `code`, nothing is written, and return the violation."""
     before = tables()
+    fields.setdefault("now", NOW)
     with pytest.raises(RuleViolation) as info:
-        book(resource, organisation, user, start, end, **fields)
+        factories.make_booking(actor=user, resource=resource, organisation=organisation, start=start, end=end, **fields)
     assert info.value.code == code, info.value.message
     assert str(info.value.message)
     assert tables() == before
@@ -55,8 +50,9 @@ def refused(code, resource, organisation, user, start, end, **fields):
 
 @pytest.fixture
 def booker(room, organisation, member):
-    """book(start, end, **fields) for the member's verified organisation in the meeting room."""
-    return lambda start, end, **fields: book(room, organisation, member, start, end, **fields)
+    """booker(start, end, **fields) books for the member's verified organisation in the meeting room."""
+    return lambda start, end, **fields: factories.make_booking(actor=member, resource=room, organisation=organisation,
+                                                               start=start, end=end, now=NOW, **fields)
 
 
 @pytest.fixture
@@ -122,7 +118,8 @@ def test_resource_closure_closes_only_that_resource(booker, refuse, centre, room
                            reason="Malowanie")
     error = refuse("closed", at(TUESDAY, 10), at(TUESDAY, 11))
     assert error.message.startswith(f"{room.name}: ") and "(Malowanie)" in error.message
-    assert book(other_room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).pk
+    assert factories.make_booking(actor=member, resource=other_room, organisation=organisation, day=TUESDAY, hour=10,
+                                  now=NOW).pk
     assert booker(at(WEDNESDAY, 10), at(WEDNESDAY, 11)).pk
 
 
@@ -162,7 +159,8 @@ def test_days_start_and_end_at_midnight(centre, organisation, member):
     error = refused("misaligned", locker, organisation, member, at(TUESDAY, 10), at(THURSDAY, 0))
     assert error.field == "start"
     assert refused("misaligned", locker, organisation, member, at(TUESDAY, 0), at(THURSDAY, 12)).field == "end"
-    assert book(locker, organisation, member, at(TUESDAY, 0), at(THURSDAY, 0)).pk
+    assert factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(TUESDAY, 0),
+                                  end=at(THURSDAY, 0), now=NOW).pk
 
 
 def test_nights_start_at_check_in_and_end_at_check_out(centre, organisation, member):
@@ -171,7 +169,8 @@ def test_nights_start_at_check_in_and_end_at_check_out(centre, organisation, mem
     refused("misaligned", beds, organisation, member, at(TUESDAY, 12), at(THURSDAY, 10))
     refused("misaligned", beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 12))
     refused("misaligned", beds, organisation, member, at(TUESDAY, 15), at(TUESDAY, 22))
-    assert book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10)).pk
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                  end=at(THURSDAY, 10), now=NOW).pk
 
 
 # --- duration -------------------------------------------------------------------------------
@@ -228,7 +227,8 @@ def test_weekly_quota_counts_the_organisations_hours_in_that_week(booker, refuse
     next_monday = SUNDAY + timedelta(days=1)
     assert booker(at(next_monday, 10), at(next_monday, 13)).pk
     other = factories.make_organisation(members=[member])
-    assert book(room, other, member, at(FRIDAY, 10), at(FRIDAY, 13)).pk
+    assert factories.make_booking(actor=member, resource=room, organisation=other, day=FRIDAY, hour=10, hours=3,
+                                  now=NOW).pk
 
 
 def test_cancelled_bookings_do_not_count_towards_the_quota(booker, centre, member):
@@ -244,7 +244,8 @@ def test_quota_of_hours_does_not_count_whole_day_lockers(centre, organisation, m
     centre.weekly_hours_per_organisation = 4
     centre.save()
     locker = factories.make_resource(centre, Resource.Kind.LOCKER, units=8)
-    assert book(locker, organisation, member, at(TUESDAY, 0), at(TUESDAY + timedelta(days=7), 0)).pk
+    assert factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(TUESDAY, 0),
+                                  end=at(TUESDAY + timedelta(days=7), 0), now=NOW).pk
     assert booker(at(TUESDAY, 10), at(TUESDAY, 14)).pk
 
 
@@ -258,17 +259,20 @@ def test_organisation_must_be_verified(room, member, status):
     assert error.field == "organisation"
     organisation.status = Organisation.Status.VERIFIED
     organisation.save()
-    assert book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).pk
+    assert factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                  now=NOW).pk
 
 
 def test_only_members_book_for_their_organisation(room, organisation, member):
     outsider = factories.make_user("outsider")
     refused("not_a_member", room, organisation, outsider, at(TUESDAY, 10), at(TUESDAY, 11))
-    assert book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).created_by == member
+    assert factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                  now=NOW).created_by == member
 
 
 def test_centre_staff_book_for_an_organisation(room, organisation, staff_user):
-    booking = book(room, organisation, staff_user, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=staff_user, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     assert booking.created_by == staff_user
 
 
@@ -284,7 +288,8 @@ def test_over_capacity(booker, refuse, room):
 def test_too_many_units(centre, organisation, member):
     beds = factories.make_resource(centre, Resource.Kind.ACCOMMODATION, units=4, capacity=4)
     refused("too_many_units", beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10), quantity=5)
-    assert book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10), quantity=4).quantity == 4
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                  end=at(WEDNESDAY, 10), quantity=4, now=NOW).quantity == 4
 
 
 def test_at_least_one_unit(refuse):
@@ -310,8 +315,9 @@ def test_invalid_interval(refuse):
 
 def test_staff_override_skips_the_rules_and_records_the_reason(room, staff_user):
     unverified = factories.make_organisation(status=Organisation.Status.UNVERIFIED)
-    booking = book(room, unverified, staff_user, at(SATURDAY, 20), at(SATURDAY, 23, 45),
-                   override_reason="Zebranie wyborcze po godzinach, zgoda dyrektora")
+    booking = factories.make_booking(actor=staff_user, resource=room, organisation=unverified, start=at(SATURDAY, 20),
+                                     end=at(SATURDAY, 23, 45),
+                                     override_reason="Zebranie wyborcze po godzinach, zgoda dyrektora", now=NOW)
     assert booking.override_reason == "Zebranie wyborcze po godzinach, zgoda dyrektora"
     event = booking.events.get()
     assert (event.actor, event.reason) == (staff_user, booking.override_reason)
@@ -326,7 +332,8 @@ def test_staff_override_never_overrides_a_conflict(booker, room, organisation, s
     taken = booker(at(TUESDAY, 10), at(TUESDAY, 11))
     before = tables()
     with pytest.raises(BookingConflict) as info:
-        book(room, organisation, staff_user, at(TUESDAY, 10, 30), at(TUESDAY, 11, 30), override_reason="Pilne")
+        factories.make_booking(actor=staff_user, resource=room, organisation=organisation, start=at(TUESDAY, 10, 30),
+                               end=at(TUESDAY, 11, 30), override_reason="Pilne", now=NOW)
     assert info.value.conflicts == [taken]
     assert tables() == before
 
@@ -334,7 +341,8 @@ def test_staff_override_never_overrides_a_conflict(booker, room, organisation, s
 def test_override_by_a_member_is_refused(room, organisation, member):
     before = tables()
     with pytest.raises(PermissionDenied):
-        book(room, organisation, member, at(SATURDAY, 10), at(SATURDAY, 11), override_reason="Bardzo proszę")
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=SATURDAY, hour=10,
+                               override_reason="Bardzo proszę", now=NOW)
     assert tables() == before
 
 
@@ -343,5 +351,6 @@ def test_override_by_staff_of_another_centre_is_refused(room, organisation):
     factories.make_centre("Centrum Pracy Socjalnej", staff=[elsewhere])
     before = tables()
     with pytest.raises(PermissionDenied):
-        book(room, organisation, elsewhere, at(SATURDAY, 10), at(SATURDAY, 11), override_reason="Pilne")
+        factories.make_booking(actor=elsewhere, resource=room, organisation=organisation, day=SATURDAY, hour=10,
+                               override_reason="Pilne", now=NOW)
     assert tables() == before

@@ -17,11 +17,10 @@ from booking.series import (
     Mode,
     approve_series,
     cancel_series,
-    create_series,
     reject_series,
     update_series_details,
 )
-from booking.services import approve_booking, create_booking
+from booking.services import approve_booking
 from booking.signals import SeriesAction, booking_changed, series_changed
 from ngo.models import Organisation
 from tests import factories
@@ -37,24 +36,14 @@ def other_organisation(db):
     return factories.make_organisation("Fundacja Sąsiedzi", members=[factories.make_user("ewa")])
 
 
-def book(member, resource, organisation, start, end, rrule, **options):
-    options.setdefault("title", "Klub seniora")
-    return create_series(user=member, resource=resource, organisation=organisation, start=start, end=end,
-                         rrule=rrule, now=NOW, **options)
-
-
-def book_once(organisation, resource, start, end, title="Spotkanie"):
-    return create_booking(user=organisation.members.first(), resource=resource, organisation=organisation,
-                          start=start, end=end, title=title, now=NOW)
-
-
 def stored():
     return Booking.objects.count(), BookingSeries.objects.count(), BookingEvent.objects.count()
 
 
 def test_weekly_series_books_every_occurrence_as_a_pending_booking(member, room, organisation):
-    result = book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
-                  purpose="Spotkania przy kawie", attendees=10)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                   rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=10", purpose="Spotkania przy kawie", attendees=10,
+                                   now=NOW)
     series = BookingSeries.objects.get()
     assert result.series == series and result.skipped == [] and series.skipped == []
     assert (series.rrule, series.mode, series.title) == ("FREQ=WEEKLY;BYDAY=TU;COUNT=10", Mode.ALL_OR_NOTHING,
@@ -81,7 +70,8 @@ def test_occurrences_of_a_resource_without_approval_are_confirmed_and_announced(
     series_changed.connect(receiver)
     booking_changed.connect(booking_receiver)
     try:
-        result = book(member, kitchen, organisation, at(TUESDAY, 10), at(TUESDAY, 12), "FREQ=WEEKLY;COUNT=4")
+        result = factories.make_series(actor=member, resource=kitchen, organisation=organisation, day=TUESDAY, hour=10,
+                                       hours=2, rrule="FREQ=WEEKLY;COUNT=4", now=NOW)
     finally:
         series_changed.disconnect(receiver)
         booking_changed.disconnect(booking_receiver)
@@ -94,7 +84,8 @@ def test_occurrences_of_a_resource_without_approval_are_confirmed_and_announced(
 
 def test_series_keeps_17_00_local_across_both_clock_changes(member, room, organisation):
     start = at(date(2027, 3, 16), 17)
-    book(member, room, organisation, start, at(date(2027, 3, 16), 18), "FREQ=WEEKLY;BYDAY=TU;UNTIL=20271109")
+    factories.make_series(actor=member, resource=room, organisation=organisation, start=start,
+                          end=at(date(2027, 3, 16), 18), rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20271109", now=NOW)
     bookings = list(Booking.objects.order_by("start"))
     assert {(b.start.astimezone(WARSAW).hour, b.end.astimezone(WARSAW).hour) for b in bookings} == {(17, 18)}
     utc_hours = {b.start.astimezone(WARSAW).date(): b.start.astimezone(timezone.utc).hour for b in bookings}
@@ -113,8 +104,8 @@ HOLIDAYS_2027 = {
 
 def test_skip_mode_reports_easter_monday_and_11_november_as_holidays(member, room, organisation):
     rule = "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20271130"
-    result = book(member, room, organisation, at(date(2027, 3, 1), 16), at(date(2027, 3, 1), 18), rule,
-                  mode=Mode.SKIP_CONFLICTS)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=date(2027, 3, 1),
+                                   hour=16, hours=2, rrule=rule, mode=Mode.SKIP_CONFLICTS, now=NOW)
     skipped = {occurrence.start.date(): occurrence for occurrence in result.skipped}
     assert set(skipped) == set(HOLIDAYS_2027)
     for day, name in HOLIDAYS_2027.items():
@@ -130,8 +121,8 @@ def test_skip_mode_reports_easter_monday_and_11_november_as_holidays(member, roo
 
 def test_all_or_nothing_refuses_a_series_over_holidays_and_writes_nothing(member, room, organisation):
     with pytest.raises(RuleViolation) as caught:
-        book(member, room, organisation, at(date(2027, 3, 1), 16), at(date(2027, 3, 1), 18),
-             "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20271130")
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=date(2027, 3, 1), hour=16,
+                              hours=2, rrule="FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20271130", now=NOW)
     assert caught.value.code == "closed"
     assert "Poniedziałek Wielkanocny" in caught.value.message
     assert [occurrence.start.date() for occurrence in caught.value.occurrences] == sorted(HOLIDAYS_2027)
@@ -141,25 +132,28 @@ def test_all_or_nothing_refuses_a_series_over_holidays_and_writes_nothing(member
 def test_a_closure_of_the_centre_is_reported_as_closed(member, centre, room, organisation):
     Closure.objects.create(centre=centre, start=at(date(2027, 1, 26), 0), end=at(date(2027, 1, 27), 0),
                            reason="Malowanie sal")
-    result = book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=4",
-                  mode=Mode.SKIP_CONFLICTS)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                   rrule="FREQ=WEEKLY;COUNT=4", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert [(o.start.date(), o.code) for o in result.skipped] == [(date(2027, 1, 26), "closed")]
     assert len(result.bookings) == 3
 
 
 @pytest.mark.parametrize("mode", [Mode.ALL_OR_NOTHING, Mode.SKIP_CONFLICTS])
 def test_conflict_in_the_middle(mode, member, room, organisation, other_organisation):
-    taken = book_once(other_organisation, room, at(date(2027, 1, 26), 16, 30), at(date(2027, 1, 26), 17, 30))
+    taken = factories.make_booking(resource=room, organisation=other_organisation, start=at(date(2027, 1, 26), 16, 30),
+                                   end=at(date(2027, 1, 26), 17, 30), now=NOW)
     rule = "FREQ=WEEKLY;BYDAY=TU;COUNT=5"
     if mode == Mode.ALL_OR_NOTHING:
         with pytest.raises(BookingConflict) as caught:
-            book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), rule, mode=mode)
+            factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                  rrule=rule, mode=mode, now=NOW)
         assert caught.value.conflicts == [taken]
         assert [(o.start.date(), o.code) for o in caught.value.occurrences] == [(date(2027, 1, 26), "conflict")]
         assert "1 z 5 spotkań" in caught.value.message
         assert Booking.objects.get() == taken and not BookingSeries.objects.exists()
     else:
-        result = book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), rule, mode=mode)
+        result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                       rrule=rule, mode=mode, now=NOW)
         assert [(o.start.date(), o.code, o.conflicts) for o in result.skipped] == [
             (date(2027, 1, 26), "conflict", (taken,))]
         assert [b.start.astimezone(WARSAW).date() for b in result.series.bookings.order_by("start")] == [
@@ -169,8 +163,9 @@ def test_conflict_in_the_middle(mode, member, room, organisation, other_organisa
 def test_occurrences_of_one_series_cannot_overlap_each_other(member, centre, organisation):
     locker = factories.make_resource(centre, kind="locker", name="Szafka 1", requires_approval=False)
     # A week-long locker booking repeated every day overlaps itself from the second day on.
-    result = book(member, locker, organisation, at(TUESDAY, 0), at(TUESDAY + timedelta(days=7), 0),
-                  "FREQ=DAILY;COUNT=8", mode=Mode.SKIP_CONFLICTS)
+    result = factories.make_series(actor=member, resource=locker, organisation=organisation, start=at(TUESDAY, 0),
+                                   end=at(TUESDAY + timedelta(days=7), 0), rrule="FREQ=DAILY;COUNT=8",
+                                   mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert [b.start.date() for b in result.bookings] == [TUESDAY, TUESDAY + timedelta(days=7)]
     assert {o.code for o in result.skipped} == {"conflict"}
 
@@ -179,20 +174,22 @@ def test_a_multi_unit_resource_takes_occurrences_while_units_are_free(member, ce
                                                                       other_organisation):
     desks = factories.make_resource(centre, kind="desk", name="Biurka", units=2, requires_approval=False)
     for organisation_ in (other_organisation, other_organisation):
-        book_once(organisation_, desks, at(date(2027, 1, 19), 9), at(date(2027, 1, 19), 12))
-    book_once(other_organisation, desks, at(date(2027, 1, 26), 9), at(date(2027, 1, 26), 12))
-    result = book(member, desks, organisation, at(TUESDAY, 10), at(TUESDAY, 11), "FREQ=WEEKLY;COUNT=3",
-                  mode=Mode.SKIP_CONFLICTS)
+        factories.make_booking(resource=desks, organisation=organisation_, day=date(2027, 1, 19), hour=9, hours=3,
+                               now=NOW)
+    factories.make_booking(resource=desks, organisation=other_organisation, day=date(2027, 1, 26), hour=9, hours=3,
+                           now=NOW)
+    result = factories.make_series(actor=member, resource=desks, organisation=organisation, day=TUESDAY, hour=10,
+                                   rrule="FREQ=WEEKLY;COUNT=3", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert [o.start.date() for o in result.skipped] == [date(2027, 1, 19)]
     assert len(result.bookings) == 2
 
 
 @pytest.mark.parametrize("mode", [Mode.ALL_OR_NOTHING, Mode.SKIP_CONFLICTS])
 def test_dry_run_reports_everything_and_writes_nothing(mode, member, room, organisation, other_organisation):
-    book_once(other_organisation, room, at(date(2027, 1, 19), 17), at(date(2027, 1, 19), 18))
+    factories.make_booking(resource=room, organisation=other_organisation, day=date(2027, 1, 19), hour=17, now=NOW)
     before = stored()
-    result = book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=4",
-                  mode=mode, dry_run=True)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                   rrule="FREQ=WEEKLY;COUNT=4", mode=mode, dry_run=True, now=NOW)
     assert stored() == before
     assert result.dry_run and result.series.pk is None and all(b.pk is None for b in result.bookings)
     assert [b.start.date() for b in result.bookings] == [date(2027, 1, 12), date(2027, 1, 26), date(2027, 2, 2)]
@@ -204,16 +201,16 @@ def test_dry_run_still_refuses_whole_series_rules(member, room):
     unverified = factories.make_organisation("Grupa w trakcie", members=[member],
                                              status=Organisation.Status.UNVERIFIED)
     with pytest.raises(RuleViolation) as caught:
-        book(member, room, unverified, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=4",
-             mode=Mode.SKIP_CONFLICTS, dry_run=True)
+        factories.make_series(actor=member, resource=room, organisation=unverified, day=TUESDAY, hour=17,
+                              rrule="FREQ=WEEKLY;COUNT=4", mode=Mode.SKIP_CONFLICTS, dry_run=True, now=NOW)
     assert caught.value.code == "organisation_not_verified"
 
 
 def test_skip_mode_with_no_free_date_left_refuses(member, room, organisation):
     with pytest.raises(RuleViolation) as caught:
         # Saturdays: the centre is closed on every one of them.
-        book(member, room, organisation, at(date(2027, 1, 16), 10), at(date(2027, 1, 16), 11),
-             "FREQ=WEEKLY;COUNT=3", mode=Mode.SKIP_CONFLICTS)
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=date(2027, 1, 16), hour=10,
+                              rrule="FREQ=WEEKLY;COUNT=3", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert caught.value.code == "outside_opening_hours"
     assert len(caught.value.occurrences) == 3
     assert stored() == (0, 0, 0)
@@ -221,8 +218,8 @@ def test_skip_mode_with_no_free_date_left_refuses(member, room, organisation):
 
 def test_occurrences_beyond_the_resources_advance_window_are_skipped(member, centre, organisation):
     room = factories.make_resource(centre, name="Sala szkoleniowa", advance_window=timedelta(days=30))
-    result = book(member, room, organisation, at(TUESDAY, 10), at(TUESDAY, 11), "FREQ=WEEKLY;COUNT=6",
-                  mode=Mode.SKIP_CONFLICTS)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                   rrule="FREQ=WEEKLY;COUNT=6", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert [b.start.date() for b in result.bookings] == [date(2027, 1, 12), date(2027, 1, 19), date(2027, 1, 26),
                                                           date(2027, 2, 2)]
     assert {o.code for o in result.skipped} == {"too_far_ahead"}
@@ -232,9 +229,9 @@ def test_weekly_quota_counts_the_series_own_occurrences(member, centre, room, or
     centre.weekly_hours_per_organisation = 3
     centre.save()
     # Already one hour booked in the week of 18 January.
-    book_once(organisation, room, at(date(2027, 1, 20), 8), at(date(2027, 1, 20), 9))
-    result = book(member, room, organisation, at(TUESDAY, 10), at(TUESDAY, 11), "FREQ=DAILY;BYDAY=TU,WE,TH;COUNT=6",
-                  mode=Mode.SKIP_CONFLICTS)
+    factories.make_booking(resource=room, organisation=organisation, day=date(2027, 1, 20), hour=8, now=NOW)
+    result = factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                   rrule="FREQ=DAILY;BYDAY=TU,WE,TH;COUNT=6", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert [(o.start.date(), o.code) for o in result.skipped] == [(date(2027, 1, 21), "quota_exceeded")]
     assert [b.start.date() for b in result.bookings] == [date(2027, 1, 12), date(2027, 1, 13), date(2027, 1, 14),
                                                           date(2027, 1, 19), date(2027, 1, 20)]
@@ -244,24 +241,24 @@ def test_staff_may_set_the_rules_aside_but_never_a_conflict(staff_user, member, 
                                                              other_organisation):
     saturday = date(2027, 1, 16)  # the centre is closed at weekends
     with pytest.raises(PermissionDenied):
-        book(member, room, organisation, at(saturday, 10), at(saturday, 12), "FREQ=WEEKLY;COUNT=3",
-             override_reason="Festyn")
-    result = book(staff_user, room, organisation, at(saturday, 10), at(saturday, 12), "FREQ=WEEKLY;COUNT=3",
-                  override_reason="Festyn sąsiedzki")
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=saturday, hour=10, hours=2,
+                              rrule="FREQ=WEEKLY;COUNT=3", override_reason="Festyn", now=NOW)
+    result = factories.make_series(actor=staff_user, resource=room, organisation=organisation, day=saturday, hour=10,
+                                   hours=2, rrule="FREQ=WEEKLY;COUNT=3", override_reason="Festyn sąsiedzki", now=NOW)
     assert {(b.override_reason, b.status) for b in Booking.objects.all()} == {("Festyn sąsiedzki", "pending")}
     assert len(result.bookings) == 3
     assert set(BookingEvent.objects.values_list("reason", flat=True)) == {"Festyn sąsiedzki"}
 
-    book_once(other_organisation, room, at(date(2027, 1, 19), 17), at(date(2027, 1, 19), 18))
+    factories.make_booking(resource=room, organisation=other_organisation, day=date(2027, 1, 19), hour=17, now=NOW)
     with pytest.raises(BookingConflict):
-        book(staff_user, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=3",
-             override_reason="Ważne")
+        factories.make_series(actor=staff_user, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                              rrule="FREQ=WEEKLY;COUNT=3", override_reason="Ważne", now=NOW)
 
 
 def test_only_members_of_a_verified_organisation_book_a_series(member, room, other_organisation):
     with pytest.raises(RuleViolation) as caught:
-        book(member, room, other_organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=2",
-             mode=Mode.SKIP_CONFLICTS)
+        factories.make_series(actor=member, resource=room, organisation=other_organisation, day=TUESDAY, hour=17,
+                              rrule="FREQ=WEEKLY;COUNT=2", mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert caught.value.code == "not_a_member"
 
 
@@ -273,14 +270,16 @@ def test_only_members_of_a_verified_organisation_book_a_series(member, room, oth
 ])
 def test_limits_and_malformed_rules_refuse_the_series(rule, code, member, room, organisation):
     with pytest.raises(RuleViolation) as caught:
-        book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), rule, mode=Mode.SKIP_CONFLICTS)
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17, rrule=rule,
+                              mode=Mode.SKIP_CONFLICTS, now=NOW)
     assert caught.value.code == code
     assert stored() == (0, 0, 0)
 
 
 def test_unknown_mode_is_refused(member, room, organisation):
     with pytest.raises(RuleViolation) as caught:
-        book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=2", mode="some")
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                              rrule="FREQ=WEEKLY;COUNT=2", mode="some", now=NOW)
     assert caught.value.code == "invalid_mode"
 
 
@@ -322,19 +321,21 @@ def test_a_weekly_series_for_a_year_costs_a_bounded_number_of_queries(
     counts = []
     for resource in (quiet, busy):
         with CaptureQueriesContext(connection) as queries:
-            result = book(member, resource, organisation, at(first_tuesday, 17), at(first_tuesday, 18),
-                          "FREQ=WEEKLY;BYDAY=TU;COUNT=52")
+            result = factories.make_series(actor=member, resource=resource, organisation=organisation,
+                                           day=first_tuesday, hour=17, rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=52", now=NOW)
         assert len(result.bookings) == 52
         counts.append(len(queries))
     # Whatever the listeners of series_changed do, nothing grows with the bookings already there.
     assert counts[0] == counts[1], counts
     with without_receivers(series_changed), django_assert_max_num_queries(16):
-        book(member, busy, organisation, at(first_tuesday, 16), at(first_tuesday, 17), "FREQ=WEEKLY;BYDAY=TU;COUNT=52")
+        factories.make_series(actor=member, resource=busy, organisation=organisation, day=first_tuesday, hour=16,
+                              rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=52", now=NOW)
 
 
 @pytest.fixture
 def pending_series(member, room, organisation):
-    return book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=6").series
+    return factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                 rrule="FREQ=WEEKLY;COUNT=6", now=NOW).series
 
 
 def statuses(series):
@@ -424,7 +425,8 @@ def test_title_and_purpose_change_for_future_meetings_only(pending_series, membe
 @pytest.mark.postgres
 def test_series_occurrences_are_guarded_by_the_exclusion_constraint(member, room, organisation):
     """On PostgreSQL the bulk-inserted occurrences are covered by the same constraint as single bookings."""
-    book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), "FREQ=WEEKLY;COUNT=2")
+    factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                          rrule="FREQ=WEEKLY;COUNT=2", now=NOW)
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.create(resource=room, organisation=organisation, title="Obok zasad",
                                start=at(TUESDAY, 17, 30), end=at(TUESDAY, 18, 30), status=BookingStatus.CONFIRMED,
@@ -433,8 +435,8 @@ def test_series_occurrences_are_guarded_by_the_exclusion_constraint(member, room
 
 def test_feeds_show_each_meeting_as_its_own_event(member, room, organisation):
     """Calendars get single events with their own UID and status, not an RRULE they might expand differently."""
-    series = book(member, room, organisation, at(date(2027, 3, 16), 17), at(date(2027, 3, 16), 18),
-                  "FREQ=WEEKLY;BYDAY=TU;COUNT=4").series
+    series = factories.make_series(actor=member, resource=room, organisation=organisation, day=date(2027, 3, 16),
+                                   hour=17, rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=4", now=NOW).series
     cancel_series(series=series, user=member, from_date=date(2027, 3, 30), now=NOW)
     with translation.override("en"):
         ics = feed_calendar(series.bookings.order_by("start"), name="Klub", time_zone="Europe/Warsaw").to_ical()

@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from booking.availability import public_holiday
 from booking.models import Booking, BookingEvent, BookingSeries, Closure
-from booking.services import create_booking
 from tests import factories
 from tests.factories import WARSAW, at
 
@@ -64,8 +63,8 @@ def test_recurring_booking_creates_a_series_and_its_meetings(client_for, member,
 
 
 def test_dry_run_answers_the_dates_and_writes_nothing(client_for, member, payload, room, days, other_organisation):
-    create_booking(user=other_organisation.members.first(), resource=room, organisation=other_organisation,
-                   start=at(days[2], 17), end=at(days[2], 18), title="Poufne spotkanie")
+    factories.make_booking(actor=other_organisation.members.first(), resource=room, organisation=other_organisation,
+                           day=days[2], hour=17, title="Poufne spotkanie")
     before = (Booking.objects.count(), BookingSeries.objects.count(), BookingEvent.objects.count())
     response = client_for(member).post("/api/v1/bookings/?dry_run=1", payload, format="json")
     assert response.status_code == 200, response.json()
@@ -83,8 +82,8 @@ def test_dry_run_answers_the_dates_and_writes_nothing(client_for, member, payloa
 
 def test_conflict_in_the_middle_refuses_all_or_books_the_rest(client_for, member, payload, room, days,
                                                               other_organisation):
-    create_booking(user=other_organisation.members.first(), resource=room, organisation=other_organisation,
-                   start=at(days[1], 16), end=at(days[1], 17, 30), title="Warsztaty", public=True)
+    factories.make_booking(actor=other_organisation.members.first(), resource=room, organisation=other_organisation,
+                           start=at(days[1], 16), end=at(days[1], 17, 30), title="Warsztaty", public=True)
     refused = client_for(member).post("/api/v1/bookings/", payload, format="json")
     assert refused.status_code == 409
     body = refused.json()

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.ical import booking_uid
 from booking.models import Booking, BookingEvent, BookingStatus
-from booking.series import Mode, approve_series, cancel_series, create_series, reject_series, update_series_details
+from booking.series import Mode, approve_series, cancel_series, reject_series, update_series_details
 from booking.services import approve_booking
 from notifications.models import OutboxMessage
 from tests import factories
@@ -24,15 +24,10 @@ TUESDAY = date(2027, 1, 12)
 WEEKLY_SIX = "FREQ=WEEKLY;COUNT=6"  # Tuesdays 12 January - 16 February 2027
 
 
-def book(member, resource, organisation, start, end, rrule, **options):
-    options.setdefault("title", "Klub seniora")
-    return create_series(user=member, resource=resource, organisation=organisation, start=start, end=end,
-                         rrule=rrule, now=NOW, **options)
-
-
 @pytest.fixture
 def pending_series(member, room, organisation):
-    return book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), WEEKLY_SIX).series
+    return factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                 rrule=WEEKLY_SIX, now=NOW).series
 
 
 def sent_to(mailoutbox, address):
@@ -71,8 +66,9 @@ def test_a_series_request_writes_one_message_to_the_member_and_one_to_each_staff
     first = date(2027, 10, 7)  # Thursdays to 25 November; 11 November is Independence Day; clocks go back 31 October
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = book(member, room, organisation, at(first, 17), at(first, 18), "FREQ=WEEKLY;BYDAY=TH;COUNT=8",
-                      mode=Mode.SKIP_CONFLICTS, purpose="Gry planszowe", attendees=11)
+        result = factories.make_series(actor=member, resource=room, organisation=organisation, day=first, hour=17,
+                                       rrule="FREQ=WEEKLY;BYDAY=TH;COUNT=8", mode=Mode.SKIP_CONFLICTS,
+                                       purpose="Gry planszowe", attendees=11, now=NOW)
 
     assert [o.start.date() for o in result.skipped] == [date(2027, 11, 11)]
     assert len(mailoutbox) == 3
@@ -116,7 +112,8 @@ def test_a_series_without_approval_is_confirmed_in_one_message_and_bothers_no_st
     kitchen = factories.make_resource(centre, name="Kuchnia", requires_approval=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = book(english_member, kitchen, organisation, at(TUESDAY, 17), at(TUESDAY, 18), WEEKLY_SIX)
+        result = factories.make_series(actor=english_member, resource=kitchen, organisation=organisation, day=TUESDAY,
+                                       hour=17, rrule=WEEKLY_SIX, now=NOW)
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"]
@@ -247,7 +244,8 @@ def test_a_year_of_weekly_meetings_with_its_e_mails_takes_a_bounded_number_of_qu
     counts = []
     for resource in (quiet, busy):
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
-            result = book(member, resource, organisation, at(first, 17), at(first, 18), YEAR_OF_TUESDAYS)
+            result = factories.make_series(actor=member, resource=resource, organisation=organisation, day=first,
+                                           hour=17, rrule=YEAR_OF_TUESDAYS, now=NOW)
         assert len(result.bookings) == 52
         counts.append(len(queries))
     assert counts[0] == counts[1], counts  # the same with an empty and a full calendar
@@ -258,7 +256,8 @@ def test_a_year_of_weekly_meetings_with_its_e_mails_takes_a_bounded_number_of_qu
     # messages (savepoint, lock, its meetings, opening hours, update, release) once the transaction commits.
     mailoutbox.clear()
     with django_assert_max_num_queries(16 + 2 + 3 * 6), django_capture_on_commit_callbacks(execute=True):
-        series = book(member, busy, organisation, at(first, 16), at(first, 17), YEAR_OF_TUESDAYS).series
+        series = factories.make_series(actor=member, resource=busy, organisation=organisation, day=first, hour=16,
+                                       rrule=YEAR_OF_TUESDAYS, now=NOW).series
     assert len(mailoutbox) == 3
 
     for operation, bound in [
@@ -279,7 +278,8 @@ def test_a_series_rolled_back_sends_nothing(member, room, organisation, mailoutb
     """The messages are written in the series' own transaction, so they go if it goes."""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            book(member, room, organisation, at(TUESDAY, 17), at(TUESDAY, 18), WEEKLY_SIX)
+            factories.make_series(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=17,
+                                  rrule=WEEKLY_SIX, now=NOW)
             assert OutboxMessage.objects.count() == 2
             raise RuntimeError("the request failed after the series was booked")
     assert callbacks == [] and mailoutbox == []

@@ -28,12 +28,6 @@ FALL_BACK = date(2026, 10, 25)  # last Sunday of October: 03:00 -> 02:00, a 25-h
 pytestmark = pytest.mark.django_db
 
 
-def book(resource, organisation, user, start, end, *, now=NOW, **fields):
-    fields.setdefault("title", "Warsztaty")
-    return services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                                   now=now, **fields)
-
-
 def tables():
     return (
         list(Booking.objects.order_by("pk").values_list("pk", "status", "sequence")),
@@ -56,8 +50,8 @@ def beds(centre):
 
 def test_slots_mode_books_a_room_within_the_day(room, organisation, member):
     assert room.booking_mode == Resource.BookingMode.SLOTS
-    booking = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 12, 30), attendees=10,
-                   purpose="Walne zebranie członków")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 9),
+                                     end=at(TUESDAY, 12, 30), attendees=10, purpose="Walne zebranie członków", now=NOW)
     booking.refresh_from_db()
     assert (booking.start, booking.end, booking.attendees) == (at(TUESDAY, 9), at(TUESDAY, 12, 30), 10)
 
@@ -67,29 +61,35 @@ def test_days_mode_ignores_weekends_holidays_and_closures(centre, locker, organi
     Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(FRIDAY, 0), reason="Remont")
     Closure.objects.create(centre=centre, resource=locker, start=at(MONDAY, 0), end=at(MONDAY, 12),
                            reason="Przegląd szafek")
-    booking = book(locker, organisation, member, at(TUESDAY, 0), at(MONDAY + timedelta(days=1), 0))
+    booking = factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(TUESDAY, 0),
+                                     end=at(MONDAY + timedelta(days=1), 0), now=NOW)
     assert booking.status == BookingStatus.CONFIRMED
     # Starting on a Saturday or on a public holiday is fine too.
-    assert book(locker, organisation, member, at(SATURDAY, 0), at(MONDAY, 0)).pk
-    assert book(locker, organisation, member, at(date(2026, 11, 11), 0), at(date(2026, 11, 12), 0)).pk
+    assert factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(SATURDAY, 0),
+                                  end=at(MONDAY, 0), now=NOW).pk
+    assert factories.make_booking(actor=member, resource=locker, organisation=organisation,
+                                  start=at(date(2026, 11, 11), 0), end=at(date(2026, 11, 12), 0), now=NOW).pk
 
 
 def test_nights_mode_needs_open_check_in_and_check_out_days(centre, beds, organisation, member):
-    assert book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10)).pk
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                  end=at(THURSDAY, 10), now=NOW).pk
     # Friday is an open day (07:00-14:00); Saturday is not.
-    error = pytest.raises(RuleViolation, book, beds, organisation, member, at(FRIDAY, 15), at(SATURDAY, 10)).value
+    error = pytest.raises(RuleViolation, factories.make_booking, actor=member, resource=beds, organisation=organisation,
+                          start=at(FRIDAY, 15), end=at(SATURDAY, 10), now=NOW).value
     assert (error.code, error.field) == ("closed", "end")
     # A weekend in the middle of a stay is fine.
-    assert book(beds, organisation, member, at(FRIDAY, 15), at(MONDAY, 10)).pk
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(FRIDAY, 15),
+                                  end=at(MONDAY, 10), now=NOW).pk
     # Check-in on a public holiday is not.
-    error = pytest.raises(RuleViolation, book, beds, organisation, member,
-                          at(date(2026, 11, 11), 15), at(date(2026, 11, 12), 10)).value
+    error = pytest.raises(RuleViolation, factories.make_booking, actor=member, resource=beds, organisation=organisation,
+                          start=at(date(2026, 11, 11), 15), end=at(date(2026, 11, 12), 10), now=NOW).value
     assert (error.code, error.field) == ("closed", "start")
     # Nor on a day the centre is closed for the whole of its hours.
     Closure.objects.create(centre=centre, start=at(date(2026, 1, 27), 0), end=at(date(2026, 1, 28), 0),
                            reason="Dezynsekcja")
-    error = pytest.raises(RuleViolation, book, beds, organisation, member,
-                          at(date(2026, 1, 26), 15), at(date(2026, 1, 27), 10)).value
+    error = pytest.raises(RuleViolation, factories.make_booking, actor=member, resource=beds, organisation=organisation,
+                          start=at(date(2026, 1, 26), 15), end=at(date(2026, 1, 27), 10), now=NOW).value
     assert (error.code, error.field) == ("closed", "end")
     assert "(Dezynsekcja)" in error.message
 
@@ -98,10 +98,12 @@ def test_check_in_and_check_out_follow_the_centre(centre, beds, organisation, me
     centre.check_in_time, centre.check_out_time = time(14), time(11)
     centre.save()
     with pytest.raises(RuleViolation) as info:
-        book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10))
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                               end=at(THURSDAY, 10), now=NOW)
     assert info.value.code == "misaligned"
     assert "14:00" in info.value.message
-    assert book(beds, organisation, member, at(TUESDAY, 14), at(THURSDAY, 11)).pk
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 14),
+                                  end=at(THURSDAY, 11), now=NOW).pk
 
 
 # --- daylight saving ------------------------------------------------------------------------
@@ -110,17 +112,20 @@ def test_check_in_and_check_out_follow_the_centre(centre, beds, organisation, me
 def test_a_daylight_saving_day_is_still_one_day(locker, organisation, member, day, hours):
     locker.min_duration = locker.max_duration = timedelta(days=1)
     locker.save()
-    booking = book(locker, organisation, member, at(day, 0), at(day + timedelta(days=1), 0))
+    booking = factories.make_booking(actor=member, resource=locker, organisation=organisation, start=at(day, 0),
+                                     end=at(day + timedelta(days=1), 0), now=NOW)
     assert booking.end - booking.start == timedelta(hours=hours)
     # The week around it is still seven days long.
     locker.max_duration = timedelta(days=7)
     locker.save()
-    week = book(locker, organisation, member, at(day - timedelta(days=3), 0), at(day + timedelta(days=4), 0))
+    week = factories.make_booking(actor=member, resource=locker, organisation=organisation,
+                                  start=at(day - timedelta(days=3), 0), end=at(day + timedelta(days=4), 0), now=NOW)
     assert week.end - week.start == timedelta(days=7, hours=hours - 24)
 
 
 def test_a_stay_across_daylight_saving_keeps_local_check_in_and_check_out(beds, organisation, member):
-    booking = book(beds, organisation, member, at(date(2026, 10, 23), 15), at(date(2026, 10, 26), 10))
+    booking = factories.make_booking(actor=member, resource=beds, organisation=organisation,
+                                     start=at(date(2026, 10, 23), 15), end=at(date(2026, 10, 26), 10), now=NOW)
     assert booking.start.astimezone(WARSAW).time() == time(15)
     assert booking.end.astimezone(WARSAW).time() == time(10)
     assert booking.end - booking.start == timedelta(days=2, hours=20)
@@ -128,9 +133,12 @@ def test_a_stay_across_daylight_saving_keeps_local_check_in_and_check_out(beds, 
 
 def test_slot_times_stay_local_across_daylight_saving(centre, room, organisation, member):
     OpeningHours.objects.create(centre=centre, weekday=6, opens=time(7), closes=time(18))
-    before = book(room, organisation, member, at(date(2026, 3, 22), 10), at(date(2026, 3, 22), 11))
-    on_the_day = book(room, organisation, member, at(SPRING_FORWARD, 10), at(SPRING_FORWARD, 11))
-    after = book(room, organisation, member, at(date(2026, 3, 30), 10), at(date(2026, 3, 30), 11))
+    before = factories.make_booking(actor=member, resource=room, organisation=organisation, day=date(2026, 3, 22),
+                                    hour=10, now=NOW)
+    on_the_day = factories.make_booking(actor=member, resource=room, organisation=organisation, day=SPRING_FORWARD,
+                                        hour=10, now=NOW)
+    after = factories.make_booking(actor=member, resource=room, organisation=organisation, day=date(2026, 3, 30),
+                                   hour=10, now=NOW)
     assert before.start.astimezone(WARSAW).hour == on_the_day.start.astimezone(WARSAW).hour == 10
     assert (before.start.astimezone(WARSAW).utcoffset(), on_the_day.start.astimezone(WARSAW).utcoffset()) == \
            (timedelta(hours=1), timedelta(hours=2))
@@ -138,26 +146,32 @@ def test_slot_times_stay_local_across_daylight_saving(centre, room, organisation
     assert after.start.astimezone(WARSAW).time() == time(10)
     # The whole opening day, 07:00-18:00 local, is 11 hours even on the 23-hour day.
     kitchen = factories.make_resource(centre, name="Kuchnia warsztatowa", max_duration=timedelta(hours=11))
-    full = book(kitchen, organisation, member, at(SPRING_FORWARD, 7), at(SPRING_FORWARD, 18), title="Cały dzień")
+    full = factories.make_booking(actor=member, resource=kitchen, organisation=organisation, day=SPRING_FORWARD, hour=7,
+                                  hours=11, title="Cały dzień", now=NOW)
     assert full.end - full.start == timedelta(hours=11)
 
 
 # --- conflicts ------------------------------------------------------------------------------
 
 def test_back_to_back_bookings_do_not_conflict(room, organisation, member):
-    first = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
-    second = book(room, organisation, member, at(TUESDAY, 11), at(TUESDAY, 12))
-    third = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 10))
+    first = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                   now=NOW)
+    second = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=11,
+                                    now=NOW)
+    third = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=9, now=NOW)
     assert {b.status for b in (first, second, third)} == {BookingStatus.PENDING}
 
 
 def test_conflict_carries_the_bookings_in_the_way(room, organisation, member):
-    morning = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11), title="Zebranie")
-    noon = book(room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13), title="Próba chóru")
-    book(room, organisation, member, at(TUESDAY, 15), at(TUESDAY, 16))
+    morning = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     title="Zebranie", now=NOW)
+    noon = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=12,
+                                  title="Próba chóru", now=NOW)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=15, now=NOW)
     before = tables()
     with pytest.raises(BookingConflict) as info:
-        book(room, organisation, member, at(TUESDAY, 10, 30), at(TUESDAY, 12, 30))
+        factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 10, 30),
+                               end=at(TUESDAY, 12, 30), now=NOW)
     assert info.value.code == "conflict"
     assert info.value.conflicts == [morning, noon]
     assert [c.title for c in info.value.conflicts] == ["Zebranie", "Próba chóru"]
@@ -165,62 +179,79 @@ def test_conflict_carries_the_bookings_in_the_way(room, organisation, member):
 
 
 def test_a_pending_request_already_holds_the_slot(room, organisation, member):
-    pending = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    pending = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     assert pending.status == BookingStatus.PENDING
     with pytest.raises(BookingConflict):
-        book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+        factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
 
 
 @pytest.mark.parametrize("end_the_first", ["cancel", "reject"])
 def test_cancelled_and_rejected_bookings_free_the_slot(room, organisation, member, staff_user, end_the_first):
-    first = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    first = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                   now=NOW)
     if end_the_first == "cancel":
         services.cancel_booking(booking=first, user=member, now=NOW)
     else:
         services.reject_booking(booking=first, user=staff_user, reason="Sala zajęta przez OPS")
-    assert book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).status == BookingStatus.PENDING
+    assert factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                  now=NOW).status == BookingStatus.PENDING
 
 
 def test_bookings_of_another_resource_do_not_conflict(centre, room, organisation, member):
     other = factories.make_resource(centre, name="Kuchnia warsztatowa")
-    book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
-    assert book(other, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11)).pk
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
+    assert factories.make_booking(actor=member, resource=other, organisation=organisation, day=TUESDAY, hour=10,
+                                  now=NOW).pk
 
 
 def test_buffer_between_bookings(room, organisation, member):
     room.buffer = timedelta(minutes=30)
     room.save()
-    taken = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    taken = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                   now=NOW)
     for start, end in [(at(TUESDAY, 11), at(TUESDAY, 12)), (at(TUESDAY, 9), at(TUESDAY, 10))]:
         with pytest.raises(BookingConflict) as info:
-            book(room, organisation, member, start, end)
+            factories.make_booking(actor=member, resource=room, organisation=organisation, start=start, end=end,
+                                   now=NOW)
         assert info.value.conflicts == [taken]
-    assert book(room, organisation, member, at(TUESDAY, 11, 30), at(TUESDAY, 12, 30)).pk
-    assert book(room, organisation, member, at(TUESDAY, 8, 30), at(TUESDAY, 9, 30)).pk
+    assert factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 11, 30),
+                                  end=at(TUESDAY, 12, 30), now=NOW).pk
+    assert factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 8, 30),
+                                  end=at(TUESDAY, 9, 30), now=NOW).pk
 
 
 def test_three_of_four_beds_taken(beds, organisation, member):
-    taken = [book(beds, organisation, member, at(TUESDAY, 15), at(THURSDAY, 10)) for _ in range(3)]
+    taken = [factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                    end=at(THURSDAY, 10), now=NOW) for _ in range(3)]
     before = tables()
     with pytest.raises(BookingConflict) as info:
-        book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10), quantity=2)
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(WEDNESDAY, 15),
+                               end=at(THURSDAY, 10), quantity=2, now=NOW)
     assert sorted(b.pk for b in info.value.conflicts) == sorted(b.pk for b in taken)
     assert tables() == before
-    last_bed = book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10), quantity=1)
+    last_bed = factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(WEDNESDAY, 15),
+                                      end=at(THURSDAY, 10), quantity=1, now=NOW)
     assert last_bed.quantity == 1
     with pytest.raises(BookingConflict):
-        book(beds, organisation, member, at(WEDNESDAY, 15), at(THURSDAY, 10))
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(WEDNESDAY, 15),
+                               end=at(THURSDAY, 10), now=NOW)
     # The first night still has a bed.
-    assert book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10)).pk
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                  end=at(WEDNESDAY, 10), now=NOW).pk
 
 
 def test_beds_count_at_the_busiest_instant_not_in_total(beds, organisation, member):
     """Two beds Tuesday-Wednesday and two Wednesday-Friday never overlap: four more fit nowhere, two do."""
-    book(beds, organisation, member, at(TUESDAY, 15), at(WEDNESDAY, 10), quantity=2)
-    book(beds, organisation, member, at(WEDNESDAY, 15), at(FRIDAY, 10), quantity=2)
+    factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                           end=at(WEDNESDAY, 10), quantity=2, now=NOW)
+    factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(WEDNESDAY, 15),
+                           end=at(FRIDAY, 10), quantity=2, now=NOW)
     with pytest.raises(BookingConflict):
-        book(beds, organisation, member, at(TUESDAY, 15), at(FRIDAY, 10), quantity=3)
-    assert book(beds, organisation, member, at(TUESDAY, 15), at(FRIDAY, 10), quantity=2).pk
+        factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                               end=at(FRIDAY, 10), quantity=3, now=NOW)
+    assert factories.make_booking(actor=member, resource=beds, organisation=organisation, start=at(TUESDAY, 15),
+                                  end=at(FRIDAY, 10), quantity=2, now=NOW).pk
 
 
 # --- state machine and audit ----------------------------------------------------------------
@@ -230,7 +261,8 @@ def events(booking):
 
 
 def test_pending_confirmed_cancelled(room, organisation, member, staff_user):
-    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     assert (booking.status, booking.sequence) == (BookingStatus.PENDING, 0)
     booking = services.approve_booking(booking=booking, user=staff_user, reason="Zapraszamy")
     assert (booking.status, booking.sequence, booking.decision_reason) == (BookingStatus.CONFIRMED, 1, "Zapraszamy")
@@ -246,7 +278,8 @@ def test_pending_confirmed_cancelled(room, organisation, member, staff_user):
 
 
 def test_pending_rejected_needs_a_reason(room, organisation, member, staff_user):
-    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     before = tables()
     for reason in ("", "   "):
         with pytest.raises(RuleViolation) as info:
@@ -260,7 +293,8 @@ def test_pending_rejected_needs_a_reason(room, organisation, member, staff_user)
 
 
 def test_pending_cancelled_by_the_member(room, organisation, member):
-    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     booking = services.cancel_booking(booking=booking, user=member, now=NOW)
     assert (booking.status, booking.sequence) == (BookingStatus.CANCELLED, 1)
     assert events(booking)[-1] == (member, BookingStatus.PENDING, BookingStatus.CANCELLED, "")
@@ -268,14 +302,16 @@ def test_pending_cancelled_by_the_member(room, organisation, member):
 
 def test_resource_without_approval_creates_confirmed_bookings(centre, organisation, member):
     desk = factories.make_resource(centre, Resource.Kind.DESK, requires_approval=False)
-    booking = book(desk, organisation, member, at(TUESDAY, 8), at(TUESDAY, 16))
+    booking = factories.make_booking(actor=member, resource=desk, organisation=organisation, day=TUESDAY, hour=8,
+                                     hours=8, now=NOW)
     assert booking.status == BookingStatus.CONFIRMED
     assert events(booking) == [(member, "", BookingStatus.CONFIRMED, "")]
 
 
 @pytest.fixture
 def staff_and_booking(room, organisation, member, staff_user):
-    return staff_user, book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    return staff_user, factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY,
+                                              hour=10, now=NOW)
 
 
 def _refused_transition(call, code=None):
@@ -382,7 +418,8 @@ def test_each_transition_announces_itself(staff_and_booking, member):
 @pytest.mark.django_db(transaction=True)
 def test_refusals_leave_the_tables_as_they_were(room, organisation, member, staff_user, centre):
     """Run outside a test transaction, so that the service's own transaction is the one rolled back."""
-    existing = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    existing = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                      now=NOW)
     unverified = factories.make_organisation(members=[member], status="unverified")
     Closure.objects.create(centre=centre, start=at(WEDNESDAY, 0), end=at(THURSDAY, 0), reason="Inwentaryzacja")
     attempts = [
@@ -398,7 +435,7 @@ def test_refusals_leave_the_tables_as_they_were(room, organisation, member, staf
     for error, fields in attempts:
         fields.setdefault("organisation", organisation)
         with pytest.raises(error):
-            book(room, user=member, **fields)
+            factories.make_booking(actor=member, resource=room, now=NOW, **fields)
     with pytest.raises(RuleViolation):
         services.reject_booking(booking=existing, user=staff_user, reason="")
     with pytest.raises(PermissionDenied):
@@ -409,7 +446,8 @@ def test_refusals_leave_the_tables_as_they_were(room, organisation, member, staf
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, staff_user):
     """If a listener (the e-mail outbox) fails, neither the booking nor its audit event is left behind."""
-    existing = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    existing = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                      now=NOW)
     before = tables()
 
     def broken_outbox(**kwargs):
@@ -418,7 +456,8 @@ def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, 
     booking_changed.connect(broken_outbox)
     try:
         with pytest.raises(RuntimeError):
-            book(room, organisation, member, at(TUESDAY, 12), at(TUESDAY, 13))
+            factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=12,
+                                   now=NOW)
         with pytest.raises(RuntimeError):
             services.approve_booking(booking=existing, user=staff_user)
     finally:
@@ -431,7 +470,8 @@ def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, 
 # --- details --------------------------------------------------------------------------------
 
 def test_update_booking_details_is_for_members_and_staff_and_keeps_the_rules(room, organisation, member, staff_user):
-    booking = book(room, organisation, member, at(TUESDAY, 10), at(TUESDAY, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
+                                     now=NOW)
     stranger = factories.make_organisation("Fundacja Obok", members=[factories.make_user("obcy")]).members.first()
     before = tables()
     with pytest.raises(PermissionDenied):

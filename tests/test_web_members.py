@@ -8,8 +8,7 @@ import pytest
 from booking.models import Booking
 from ngo.models import Membership
 from tests import factories
-from tests.factories import at
-from tests.test_web_pages import book, en, error_of
+from tests.test_web_pages import en, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +160,8 @@ def test_removing_asks_first_then_removes(client, organisation, coordinator, mem
 
 def test_a_removed_member_no_longer_sees_the_organisations_bookings(client, organisation, coordinator, member,
                                                                     room, open_day):
-    book(coordinator, room, organisation, at(open_day, 10), at(open_day, 11), title="Walne zebranie")
+    factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title="Walne zebranie")
     client.force_login(member)
     assert "Walne zebranie" in client.get(en("web:my_bookings")).content.decode()
     client.force_login(coordinator)

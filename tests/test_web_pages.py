@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 
 from booking.feeds import hash_token
 from booking.models import Booking, Closure, FeedToken
-from booking.services import create_booking
 from ngo.models import Membership, Organisation
 from tests import factories
 from tests.factories import at
@@ -36,11 +35,6 @@ def error_of(response, field_id):
     assert f"{field_id}_error" in re.search(
         rf'<[^>]+id="{field_id}"[^>]*>', html).group(0), "the input does not point at its error"
     return re.sub(r"<[^>]+>", "", match.group(1)).replace("Error:", "").strip()
-
-
-def book(user, resource, organisation, start, end, title="Spotkanie", **fields):
-    return create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                          title=title, **fields)
 
 
 @pytest.fixture
@@ -82,9 +76,10 @@ def test_week_shows_free_slots_as_links_to_the_booking_form(client, room, open_d
 def test_busy_time_shows_titles_only_where_visible(client, member, room, organisation, other_organisation,
                                                   open_day):
     ewa = other_organisation.members.get()
-    book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Zebranie zarządu")
-    book(ewa, room, other_organisation, at(open_day, 12), at(open_day, 13), title="Warsztaty kulinarne",
-         public=True)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title="Zebranie zarządu")
+    factories.make_booking(actor=ewa, resource=room, organisation=other_organisation, day=open_day, hour=12,
+                           title="Warsztaty kulinarne", public=True)
     url = en("web:resource_week", room.pk)
     anonymous = client.get(url, {"date": open_day.isoformat()}).content.decode()
     assert "Warsztaty kulinarne" in anonymous
@@ -114,7 +109,7 @@ def test_week_navigation_previous_next_and_jump_to_a_date(client, room, open_day
 
 def test_centre_week_shows_every_resource_with_free_ranges(client, centre, room, member, organisation, open_day):
     desk = factories.make_resource(centre, kind="desk", name="Biurko 1")
-    book(member, room, organisation, at(open_day, 10), at(open_day, 11))
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     page = client.get(en("web:centre_week", centre.pk), {"date": open_day.isoformat()}).content.decode()
     assert "Biurko 1" in page and "Sala spotkań" in page
     # the room is free around the booking, the desk all day; free ranges are links
@@ -127,7 +122,8 @@ def test_private_occupancy_shows_opening_hours_and_closures_but_not_bookings(
         client, centre, room, member, organisation, staff_user, open_day):
     room.occupancy_public = False
     room.save()
-    book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Zebranie zarządu", public=True)
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title="Zebranie zarządu", public=True)
     Closure.objects.create(centre=centre, start=at(open_day, 16), end=at(open_day, 18), reason="Malowanie sali")
     params = {"date": open_day.isoformat()}
     resource_url, centre_url = en("web:resource_week", room.pk), en("web:centre_week", centre.pk)
@@ -156,8 +152,10 @@ def test_private_occupancy_shows_opening_hours_and_closures_but_not_bookings(
 def fill_week(user, resource, organisation, monday, per_day):
     for offset in range(4):
         for hour in range(7, 7 + per_day):
-            book(user, resource, organisation, at(monday + timedelta(days=offset), hour),
-                 at(monday + timedelta(days=offset), hour + 1), title=f"Spotkanie {offset}-{hour}")
+            factories.make_booking(actor=user, resource=resource, organisation=organisation,
+                                   start=at(monday + timedelta(days=offset), hour),
+                                   end=at(monday + timedelta(days=offset), hour + 1),
+                                   title=f"Spotkanie {offset}-{hour}")
 
 
 @pytest.mark.parametrize("per_day", [1, 10])
@@ -200,7 +198,8 @@ def test_booking_form_opens_on_the_clicked_slot_with_the_organisation_preselecte
 
 
 def test_default_end_stops_where_the_free_time_ends(client, member, room, organisation, open_day):
-    book(member, room, organisation, at(open_day, 10, 30), at(open_day, 12))
+    factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(open_day, 10, 30),
+                           end=at(open_day, 12))
     client.force_login(member)
     page = client.get(en("web:booking_create", room.pk),
                       {"start": f"{open_day}T10:00", "end": f"{open_day}T10:30"}).content.decode()
@@ -246,8 +245,10 @@ def test_an_unverified_organisation_is_told_next_to_the_organisation(client, mem
 def test_a_conflict_is_shown_by_the_time_fields_with_titles_only_where_visible(
         client, member, room, organisation, other_organisation, open_day):
     ewa = other_organisation.members.get()
-    book(ewa, room, other_organisation, at(open_day, 10), at(open_day, 11), title="Tajne spotkanie")
-    book(member, room, organisation, at(open_day, 11), at(open_day, 12), title="Nasza próba chóru")
+    factories.make_booking(actor=ewa, resource=room, organisation=other_organisation, day=open_day, hour=10,
+                           title="Tajne spotkanie")
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=11,
+                           title="Nasza próba chóru")
     client.force_login(member)
     response = client.post(en("web:booking_create", room.pk), form_data(organisation, open_day, "10:30", "11:30"))
     page = response.content.decode()
@@ -269,8 +270,10 @@ def test_a_member_without_organisation_is_sent_to_register_one(client, room):
 # --- Our bookings and cancelling ------------------------------------------------------------
 
 def test_our_bookings_lists_upcoming_and_past_with_status_in_words(client, member, room, organisation, open_day):
-    upcoming = book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Przyszłe spotkanie")
-    past = book(member, room, organisation, at(open_day, 12), at(open_day, 13), title="Dawne spotkanie")
+    upcoming = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                      title="Przyszłe spotkanie")
+    past = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12,
+                                  title="Dawne spotkanie")
     Booking.objects.filter(pk=past.pk).update(start=timezone.now() - timedelta(days=3, hours=1),
                                               end=timezone.now() - timedelta(days=3), status="confirmed")
     client.force_login(member)
@@ -283,7 +286,7 @@ def test_our_bookings_lists_upcoming_and_past_with_status_in_words(client, membe
 
 
 def test_cancelling_asks_first_then_cancels(client, member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     client.force_login(member)
     url = en("web:booking_cancel", booking.pk)
     page = client.get(url).content.decode()
@@ -299,7 +302,7 @@ def test_cancelling_asks_first_then_cancels(client, member, room, organisation, 
 def test_another_organisations_booking_cannot_be_seen_or_cancelled(client, member, room, other_organisation,
                                                                    open_day):
     ewa = other_organisation.members.get()
-    booking = book(ewa, room, other_organisation, at(open_day, 10), at(open_day, 11))
+    booking = factories.make_booking(actor=ewa, resource=room, organisation=other_organisation, day=open_day, hour=10)
     client.force_login(member)
     assert client.get(en("web:booking_cancel", booking.pk)).status_code == 404
     assert client.post(en("web:booking_cancel", booking.pk)).status_code == 404

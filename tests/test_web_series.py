@@ -11,8 +11,7 @@ from django.utils.formats import date_format
 
 from booking.models import Booking, BookingStatus
 from booking.recurrence import describe
-from booking.series import Mode, create_series
-from booking.services import create_booking
+from booking.series import Mode
 from notifications.models import OutboxMessage
 from tests import factories
 from tests.factories import at
@@ -37,14 +36,10 @@ def centre(centre):
     return centre
 
 
-def book_series(user, resource, organisation, day, hour=16, rrule=WEEKLY_FOUR, title="Klub seniora", **options):
-    return create_series(user=user, resource=resource, organisation=organisation, start=at(day, hour),
-                         end=at(day, hour + 2), rrule=rrule, title=title, **options)
-
-
 @pytest.fixture
 def series(member, room, organisation, open_day):
-    return book_series(member, room, organisation, open_day).series
+    return factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day, hour=16, hours=2,
+                                 rrule=WEEKLY_FOUR).series
 
 
 def meetings(series):
@@ -90,8 +85,8 @@ def card_of(page, series):
 
 def test_a_series_is_one_request_with_its_recurrence_in_words_and_its_dates(staff_client, member, room,
                                                                              organisation, series, open_day):
-    single = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                            end=at(open_day, 11), title="Walne zebranie")
+    single = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                    title="Walne zebranie")
     page = text(staff_client.get(en("web:approval_queue")))
     assert "2 requests are waiting" in page
     assert page.count('class="request') == 2
@@ -120,9 +115,10 @@ def test_the_recurrence_reads_in_polish_by_default(client, staff_user, series, o
 
 
 def test_requests_are_ordered_by_their_earliest_request_time(staff_client, member, room, organisation, open_day):
-    single = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                            end=at(open_day, 11), title="Walne zebranie")
-    later = book_series(member, room, organisation, open_day, title="Chór").series
+    single = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                    title="Walne zebranie")
+    later = factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day, hour=16,
+                                  hours=2, rrule=WEEKLY_FOUR, title="Chór").series
     page = text(staff_client.get(en("web:approval_queue")))
     assert page.index(f'id="request-{single.pk}"') < page.index(f'id="series-{later.pk}"')
 
@@ -219,8 +215,8 @@ def test_our_bookings_tell_a_meeting_of_a_series_and_offer_both_cancellations(me
 
 
 def test_a_single_booking_is_not_called_part_of_a_series(member_client, member, room, organisation, open_day):
-    booking = create_booking(user=member, resource=room, organisation=organisation, start=at(open_day, 10),
-                             end=at(open_day, 11), title="Walne zebranie")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                     title="Walne zebranie")
     page = text(member_client.get(en("web:my_bookings")))
     assert "Part of a series" not in page and en("web:booking_cancel_following", booking.pk) not in page
     assert member_client.get(en("web:booking_cancel_following", booking.pk)).status_code == 404
@@ -279,7 +275,8 @@ def test_our_bookings_cost_the_same_queries_however_many_series(member_client, d
                                                                 member, centre, organisation, open_day, count):
     for number in range(count):
         room = factories.make_resource(centre)
-        book_series(member, room, organisation, open_day, hour=7 + number % 9)
+        factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day, hour=7 + number % 9,
+                              hours=2, rrule=WEEKLY_FOUR)
     with django_assert_max_num_queries(9):
         page = text(member_client.get(en("web:my_bookings")))
     assert page.count("Part of a series") == min(4 * count, 25)
@@ -323,8 +320,8 @@ def test_recurrence_in_polish_words(rrule, words):
 
 def test_a_whole_day_series_has_no_hours(staff_client, member, centre, organisation, open_day):
     locker = factories.make_resource(centre, kind="locker", name="Szafka 1")
-    series = create_series(user=member, resource=locker, organisation=organisation, start=at(open_day, 0),
-                           end=at(open_day + timedelta(days=1), 0), rrule="FREQ=WEEKLY;COUNT=3", title="Magazyn",
-                           mode=Mode.SKIP_CONFLICTS).series
+    series = factories.make_series(actor=member, resource=locker, organisation=organisation, start=at(open_day, 0),
+                                   end=at(open_day + timedelta(days=1), 0), rrule="FREQ=WEEKLY;COUNT=3",
+                                   title="Magazyn", mode=Mode.SKIP_CONFLICTS).series
     card = card_of(text(staff_client.get(en("web:approval_queue"))), series)
     assert "every Tuesday, 3 meetings, from " in card

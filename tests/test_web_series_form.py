@@ -13,7 +13,6 @@ from django.utils.formats import date_format
 
 from booking.models import Booking, BookingSeries, Closure, Resource
 from booking.recurrence import Repeat, expand, rrule_for
-from booking.services import create_booking
 from tests import factories
 from tests.factories import WARSAW, at
 
@@ -162,8 +161,8 @@ def test_checking_the_dates_lists_them_with_the_refused_ones_and_books_nothing(
         member_client, centre, room, organisation, open_day):
     closed = open_day + timedelta(weeks=2)
     Closure.objects.create(centre=centre, start=at(closed, 0), end=at(closed + timedelta(days=1), 0), reason="Remont")
-    create_booking(user=organisation.members.get(), resource=room, organisation=organisation,
-                   start=at(open_day + timedelta(weeks=3), 15), end=at(open_day + timedelta(weeks=3), 17), title="Chór")
+    factories.make_booking(actor=organisation.members.get(), resource=room, organisation=organisation,
+                           day=open_day + timedelta(weeks=3), hour=15, hours=2, title="Chór")
     response = post(member_client, room, series_data(organisation, open_day), check=True)
     assert response.status_code == 200
     assert Booking.objects.count() == 1 and not BookingSeries.objects.exists()
@@ -201,8 +200,8 @@ def test_book_none_refuses_the_series_and_names_the_date(member_client, centre, 
 def test_book_none_refuses_a_series_with_a_taken_date(member_client, room, organisation, open_day):
     taken = open_day + timedelta(weeks=3)
     other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[factories.make_user("ewa")])
-    create_booking(user=other.members.get(), resource=room, organisation=other, start=at(taken, 15),
-                   end=at(taken, 17), title="Tajne spotkanie")
+    factories.make_booking(actor=other.members.get(), resource=room, organisation=other, day=taken, hour=15, hours=2,
+                           title="Tajne spotkanie")
     response = post(member_client, room, series_data(organisation, open_day))
     assert response.status_code == 200
     assert Booking.objects.count() == 1 and not BookingSeries.objects.exists()
@@ -216,8 +215,8 @@ def test_book_none_refuses_a_series_with_a_taken_date(member_client, room, organ
 def test_book_the_others_books_the_rest_and_reports_the_skipped(member_client, room, organisation, open_day):
     taken = open_day + timedelta(weeks=2)
     other = factories.make_organisation("Fundacja Pomocna Dłoń", members=[factories.make_user("ewa")])
-    create_booking(user=other.members.get(), resource=room, organisation=other, start=at(taken, 15),
-                   end=at(taken, 17), title="Tajne spotkanie")
+    factories.make_booking(actor=other.members.get(), resource=room, organisation=other, day=taken, hour=15, hours=2,
+                           title="Tajne spotkanie")
     response = member_client.post(en("web:booking_create", room.pk),
                                   series_data(organisation, open_day, mode=BookingSeries.Mode.SKIP_CONFLICTS),
                                   follow=True)

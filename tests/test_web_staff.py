@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from booking.models import Booking, Closure
-from booking.series import Mode, create_series
-from booking.services import create_booking
+from booking.series import Mode
 from ngo.models import Organisation
 from tests import factories
 from tests.factories import at
@@ -18,11 +17,6 @@ from tests.factories import at
 def en(name, *args):
     with translation.override("en"):
         return reverse(name, args=args)
-
-
-def book(user, resource, organisation, start, end, title="Spotkanie"):
-    return create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                          title=title)
 
 
 @pytest.fixture
@@ -48,13 +42,17 @@ def test_members_do_not_see_the_staff_menu_and_staff_do(client, member, staff_us
 
 def test_queue_shows_pending_requests_of_own_centres_oldest_first(staff_client, member, room, organisation,
                                                                    open_day):
-    first = book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Pierwsza prośba")
-    second = book(member, room, organisation, at(open_day, 8), at(open_day, 9), title="Druga prośba")
-    confirmed = book(member, room, organisation, at(open_day, 14), at(open_day, 15), title="Już zatwierdzona")
+    first = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                   title="Pierwsza prośba")
+    second = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=8,
+                                    title="Druga prośba")
+    confirmed = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=14,
+                                       title="Już zatwierdzona")
     Booking.objects.filter(pk=confirmed.pk).update(status="confirmed")
     elsewhere = factories.make_centre("Centrum Pracy Socjalnej")
     other_room = factories.make_resource(elsewhere, name="Sala warsztatowa")
-    book(member, other_room, organisation, at(open_day, 10), at(open_day, 11), title="Gdzie indziej")
+    factories.make_booking(actor=member, resource=other_room, organisation=organisation, day=open_day, hour=10,
+                           title="Gdzie indziej")
     page = staff_client.get(en("web:approval_queue")).content.decode()
     assert "2 requests are waiting" in page
     assert page.index("Pierwsza prośba") < page.index("Druga prośba")
@@ -67,7 +65,8 @@ def test_queue_shows_pending_requests_of_own_centres_oldest_first(staff_client, 
 
 
 def test_approve_in_one_click(staff_client, member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 11), title="Walne zebranie")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                                     title="Walne zebranie")
     response = staff_client.post(en("web:booking_approve", booking.pk), follow=True)
     booking.refresh_from_db()
     assert booking.status == "confirmed"
@@ -76,7 +75,7 @@ def test_approve_in_one_click(staff_client, member, room, organisation, open_day
 
 
 def test_reject_needs_a_reason_shown_next_to_it(staff_client, member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     response = staff_client.post(en("web:booking_reject", booking.pk), {"reason": "  "})
     assert response.status_code == 400
     page = response.content.decode()
@@ -91,7 +90,7 @@ def test_reject_needs_a_reason_shown_next_to_it(staff_client, member, room, orga
 
 
 def test_members_cannot_approve(client, member, room, organisation, open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     client.force_login(member)
     assert client.post(en("web:booking_approve", booking.pk)).status_code == 403
     booking.refresh_from_db()
@@ -106,12 +105,11 @@ def test_queue_costs_the_same_queries_however_many_requests(staff_client, django
         user = factories.make_user()
         organisation = factories.make_organisation(members=[user])
         day = open_day + timedelta(weeks=number % 3)
-        book(user, room, organisation, at(day, 7 + number % 10), at(day, 8 + number % 10))
+        factories.make_booking(actor=user, resource=room, organisation=organisation, day=day, hour=7 + number % 10)
         # and a weekly series of three meetings, one request however many meetings
-        create_series(user=user, resource=other_room, organisation=organisation,
-                      start=at(open_day + timedelta(days=number // 10), 7 + number % 10),
-                      end=at(open_day + timedelta(days=number // 10), 8 + number % 10),
-                      rrule="FREQ=WEEKLY;COUNT=3", mode=Mode.SKIP_CONFLICTS, title="Cykl")
+        factories.make_series(actor=user, resource=other_room, organisation=organisation,
+                              day=open_day + timedelta(days=number // 10), hour=7 + number % 10,
+                              rrule="FREQ=WEEKLY;COUNT=3", title="Cykl", mode=Mode.SKIP_CONFLICTS)
     # session, user, staffed centres (page and menu), count, the page's requests, their bookings and series,
     # other bookings that week, footer
     with django_assert_max_num_queries(10):
@@ -178,7 +176,7 @@ def test_staff_cannot_close_another_centre(client, centre, open_day):
 
 def test_staff_cancel_another_organisations_booking_with_a_reason(staff_client, member, room, organisation,
                                                                   open_day):
-    booking = book(member, room, organisation, at(open_day, 10), at(open_day, 11))
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
     url = en("web:booking_cancel", booking.pk)
     response = staff_client.post(url, {"reason": ""})
     assert re.search(r'id="id_reason_error">.*Say why the booking is cancelled\.', response.content.decode(), re.S)
