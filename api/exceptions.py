@@ -16,9 +16,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from booking.exceptions import BookingConflict, RuleViolation
-from booking.selectors import title_visibility
+from booking.selectors import visible_conflicts
 
-from .serializers import ConflictSerializer
+from .serializers import ConflictSerializer, occurrence_reports
 
 
 def error_body(code, detail, fields=None):
@@ -54,23 +54,24 @@ def first_error(detail):
     return detail
 
 
-def conflict_response(exc, request):
-    visible = title_visibility(request.user)
-    body = error_body("conflict", exc.message)
-    body["conflicts"] = ConflictSerializer(
-        [{"start": booking.start, "end": booking.end, "title": booking.title if visible(booking) else None}
-         for booking in sorted(exc.conflicts, key=lambda b: (b.start, b.pk))],
-        many=True,
-    ).data
-    return Response(body, status=status.HTTP_409_CONFLICT)
+def refusal_response(exc, actor):
+    """A booking refused by the services: 409 with the conflicts, or 400 naming the rule; a refused series adds
+    its `occurrences`, the dates that cannot be booked."""
+    if isinstance(exc, BookingConflict):
+        body = error_body("conflict", exc.message)
+        body["conflicts"] = ConflictSerializer(visible_conflicts(actor, exc.conflicts), many=True).data
+        code = status.HTTP_409_CONFLICT
+    else:
+        body = error_body(exc.code, exc.message, {exc.field: [exc.message]} if exc.field else {})
+        code = status.HTTP_400_BAD_REQUEST
+    if hasattr(exc, "occurrences"):
+        body["occurrences"] = occurrence_reports([], exc.occurrences, actor)
+    return Response(body, status=code)
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, BookingConflict):
-        return conflict_response(exc, context["request"])
-    if isinstance(exc, RuleViolation):
-        fields = {exc.field: [exc.message]} if exc.field else {}
-        return Response(error_body(exc.code, exc.message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (BookingConflict, RuleViolation)):
+        return refusal_response(exc, context["request"].user)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

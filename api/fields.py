@@ -1,14 +1,10 @@
 """Timestamps: ISO 8601 with an offset, or without one to be read in the centre's time zone."""
-from datetime import datetime, timezone as dt_timezone
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-# Far enough from datetime's limits that shifting by buffers or time zones cannot overflow.
-EARLIEST = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
-LATEST = datetime(3000, 1, 1, tzinfo=dt_timezone.utc)
+from booking.localtime import EARLIEST, LATEST
 
 
 class LocalDateTimeField(serializers.DateTimeField):
@@ -99,3 +95,16 @@ class StrictSlugRelatedField(serializers.SlugRelatedField):
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "07:00:00"})
 class WallClockTimeField(serializers.TimeField):
     """A local time of day, "HH:MM:SS" (JSON Schema's `time` format would demand an offset)."""
+
+
+@extend_schema_field({"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})
+class DateOrDateTimeField(serializers.Field):
+    """A date (its local midnight is meant) or a date-time, naive ones read in the centre's time zone."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) == len("2027-01-31"):
+            return serializers.DateField().run_validation(data)
+        return LocalDateTimeField().run_validation(data)
+
+    def to_representation(self, value):
+        return value.isoformat()

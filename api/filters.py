@@ -15,10 +15,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from booking.availability import resources_free_throughout
+from booking.localtime import EARLIEST, LATEST
 from booking.models import Booking, BookingStatus, Centre, Resource
 from booking.selectors import OccupancyAccess
 
-from .fields import EARLIEST, LATEST, in_zone
+from .fields import in_zone
 from .serializers import check_window
 
 MAX_ID = 2**63 - 1

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from booking.exceptions import RuleViolation
@@ -11,17 +12,16 @@ from booking.models import (
     Booking, BookingEvent, BookingSeries, BookingStatus, Centre, Closure, FeedToken, OpeningHours, Resource,
 )
 from booking.recurrence import parse_rrule
-from booking.selectors import visible_organisations, visible_resources
+from booking.selectors import visible_conflicts, visible_organisations, visible_resources
+from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation
 
 from .fields import (
-    LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
+    DateOrDateTimeField, LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
     StrictPrimaryKeyRelatedField, StrictSlugRelatedField, WallClockTimeField, in_zone,
 )
 
 MAX_AVAILABILITY_DAYS = 92
-# Generous bounds: real numbers stay far below them, and no input can overflow a database integer.
-MAX_COUNT = 10_000
 
 
 def check_window(start, end, *, start_field="start", end_field="end", max_days=MAX_AVAILABILITY_DAYS):
@@ -173,11 +173,12 @@ class BookingCreateSerializer(serializers.Serializer):
                                                       help_text=_("The organisation you book for."))
     start = LocalDateTimeField()
     end = LocalDateTimeField()
-    title = StrictCharField(max_length=200)
+    # The title and the numbers are checked by the booking rules, alike for every path (booking.rules).
+    title = StrictCharField(allow_blank=True, help_text=_("Not blank; at most 200 characters."))
     purpose = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
-    attendees = StrictIntegerField(required=False, default=1, min_value=1, max_value=MAX_COUNT)
-    quantity = StrictIntegerField(required=False, default=1, min_value=1, max_value=MAX_COUNT,
-                                  help_text=_("How many units: beds, lockers."))
+    attendees = StrictIntegerField(required=False, default=1, help_text=_("At least 1, at most the capacity."))
+    quantity = StrictIntegerField(required=False, default=1,
+                                  help_text=_("How many units: beds, lockers. At most the resource's units."))
     public = StrictBooleanField(required=False, default=False,
                                 help_text=_("Whether anyone may see the title in the centre's calendar."))
     override_reason = StrictCharField(
@@ -198,6 +199,8 @@ class BookingCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         tz = attrs["resource"].centre.tz
         attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        if "recurrence" in attrs:
+            attrs["recurrence"] = Recurrence(**attrs["recurrence"])
         return attrs
 
 
@@ -318,3 +321,95 @@ class ConflictSerializer(serializers.Serializer):
 
 class ConflictErrorSerializer(ErrorSerializer):
     conflicts = ConflictSerializer(many=True)
+
+
+# --- Series ---------------------------------------------------------------------------------
+
+class SeriesCancelSerializer(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
+                             help_text=_("Required when staff cancel another organisation's series."))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        fields["from"] = DateOrDateTimeField(
+            required=False, allow_null=True,
+            help_text=_("Cancel the meetings from this date on; without it, every meeting that has not started."),
+        )
+        return fields
+
+
+class SeriesDetailsSerializer(serializers.Serializer):
+    title = StrictCharField(required=False, allow_blank=True, help_text=_("At most 200 characters."))
+    purpose = StrictCharField(required=False, allow_blank=True, max_length=5000)
+
+
+class OccurrenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Booking
+        fields = ["id", "start", "end", "status", "title"]
+        read_only_fields = fields
+
+
+class SkippedSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    code = serializers.CharField(help_text=_("Why the date was not booked: `conflict`, `closed`, ..."))
+    detail = serializers.CharField()
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    start = serializers.DateTimeField(source="local_start", read_only=True, help_text=_("The first meeting."))
+    occurrences = serializers.SerializerMethodField()
+    skipped = SkippedSerializer(many=True, read_only=True,
+                                help_text=_("Dates not booked when the series was created, with the reason."))
+
+    class Meta:
+        model = BookingSeries
+        fields = ["id", "resource", "organisation", "rrule", "mode", "start", "duration", "title", "purpose",
+                  "occurrences", "skipped", "created_by", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OccurrenceSerializer(many=True))
+    def get_occurrences(self, series):
+        return OccurrenceSerializer(series.bookings.order_by("start", "pk"), many=True).data
+
+
+class OccurrenceReportSerializer(serializers.Serializer):
+    """One date of a series being created: whether it can be booked, and if not why."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    bookable = serializers.BooleanField()
+    code = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_null=True)
+    conflicts = ConflictSerializer(many=True, help_text=_("The bookings in the way; titles only where visible."))
+
+
+class DryRunSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    mode = serializers.ChoiceField(choices=BookingSeries.Mode.choices, allow_null=True,
+                                   help_text=_("Null for a single booking."))
+    rrule = serializers.CharField(allow_null=True, help_text=_("Null for a single booking."))
+    refused = serializers.BooleanField(help_text=_("Whether the series would be refused as a whole."))
+    occurrences = OccurrenceReportSerializer(many=True)
+
+
+class SeriesRefusalSerializer(ErrorSerializer):
+    occurrences = OccurrenceReportSerializer(
+        many=True, required=False, help_text=_("With a `recurrence`: the dates that cannot be booked."))
+
+
+class SeriesConflictSerializer(ConflictErrorSerializer):
+    occurrences = OccurrenceReportSerializer(
+        many=True, required=False, help_text=_("With a `recurrence`: the dates that cannot be booked."))
+
+
+def occurrence_reports(bookings, skipped, actor):
+    """The booked and refused dates of a series in time order, conflicts titled only where `actor` may see them."""
+    reports = [{
+        "start": start, "end": end, "bookable": refused is None,
+        "code": refused and refused.code, "detail": refused and refused.message,
+        "conflicts": visible_conflicts(actor, refused.conflicts if refused else []),
+    } for start, end, refused in dates_in_order(bookings, skipped)]
+    return OccurrenceReportSerializer(reports, many=True).data

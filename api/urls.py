@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import series, views
+from . import views
 
 app_name = "api"
 
@@ -11,7 +11,7 @@ router.include_root_view = False
 router.register("centres", views.CentreViewSet, basename="centre")
 router.register("resources", views.ResourceViewSet, basename="resource")
 router.register("bookings", views.BookingViewSet, basename="booking")
-router.register("series", series.SeriesViewSet, basename="series")
+router.register("series", views.SeriesViewSet, basename="series")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("feeds", views.FeedViewSet, basename="feed")
 

@@ -25,14 +25,14 @@ from rest_framework.views import APIView
 from booking import services
 from booking.availability import resource_availability
 from booking.feeds import create_feed_token, revoke_feed_token
+from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
-    OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources,
+    OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources, visible_series,
 )
 from ngo import services as ngo_services
 
 from . import serializers as s
-from . import series
 from .authentication import HashedTokenAuthentication, issue_token
 from .exceptions import error_body
 from .filters import BookingFilter, ResourceFilter
@@ -40,6 +40,10 @@ from .models import ApiToken
 from .schema import BOOKING_CREATE_EXAMPLES
 
 ID_PATTERN = r"[0-9]{1,18}"
+DRY_RUN = OpenApiParameter(
+    "dry_run", OpenApiTypes.BOOL, description=_("Answer which dates would be booked and which refused, and write "
+                                                "nothing."),
+)
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -140,34 +144,39 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         description=_("Confirmed at once, or pending until staff approve it where the resource requires approval. "
                       "A broken rule answers 400 with the rule's code; a taken time 409 with the conflicts."),
         request=s.BookingCreateSerializer,
-        parameters=[series.DRY_RUN],
+        parameters=[DRY_RUN],
         responses={
             201: PolymorphicProxySerializer(
                 component_name="CreatedBookingOrSeries", resource_type_field_name=None,
-                serializers=[s.BookingDetailSerializer, series.SeriesSerializer],
+                serializers=[s.BookingDetailSerializer, s.SeriesSerializer],
             ),
-            200: OpenApiResponse(series.DryRunSerializer, description=_(
-                "With a `recurrence` and `?dry_run=1`: the dates that would be booked or refused; nothing is written.")),
-            400: OpenApiResponse(series.SeriesRefusalSerializer, description=_(
+            200: OpenApiResponse(s.DryRunSerializer, description=_(
+                "With `?dry_run=1`: the dates that would be booked or refused; nothing is written.")),
+            400: OpenApiResponse(s.SeriesRefusalSerializer, description=_(
                 "A broken rule; with a `recurrence`, also the dates that cannot be booked.")),
-            409: OpenApiResponse(series.SeriesConflictSerializer, description=_(
+            409: OpenApiResponse(s.SeriesConflictSerializer, description=_(
                 "The time is taken; with a `recurrence`, also the dates that cannot be booked.")),
         },
         examples=BOOKING_CREATE_EXAMPLES,
     )
     def create(self, request):
-        data = self.input(s.BookingCreateSerializer)
-        recurrence = data.pop("recurrence", None)
-        if recurrence:
-            return series.create_series_response(request, data, recurrence)
-        booking = services.create_booking(user=request.user, **data)
-        return self.answer(s.BookingDetailSerializer, booking, status.HTTP_201_CREATED)
+        dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
+        result = services.book(actor=request.user, dry_run=dry_run, **self.input(s.BookingCreateSerializer))
+        if result.dry_run:
+            return self.answer(s.DryRunSerializer, {
+                "dry_run": True, "mode": result.series and result.series.mode,
+                "rrule": result.series and result.series.rrule, "refused": result.refused,
+                "occurrences": s.occurrence_reports(result.bookings, result.skipped, request.user),
+            })
+        if result.series is not None:
+            return self.answer(s.SeriesSerializer, result.series, status.HTTP_201_CREATED)
+        return self.answer(s.BookingDetailSerializer, result.booking, status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("Cancel a booking"), request=s.CancelSerializer, responses=s.BookingDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         data = self.input(s.CancelSerializer)
-        booking = services.cancel_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        booking = services.cancel_booking(booking=self.get_object(), actor=request.user, reason=data["reason"])
         return self.answer(s.BookingDetailSerializer, booking)
 
     @extend_schema(summary=_("Approve a pending booking (staff of its centre)"), request=s.ReasonSerializer,
@@ -175,7 +184,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         data = self.input(s.ReasonSerializer)
-        booking = services.approve_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        booking = services.approve_booking(booking=self.get_object(), actor=request.user, reason=data["reason"])
         return self.answer(s.BookingDetailSerializer, booking)
 
     @extend_schema(summary=_("Reject a pending booking (staff of its centre)"), request=s.RejectSerializer,
@@ -183,8 +192,58 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = self.input(s.RejectSerializer)
-        booking = services.reject_booking(booking=self.get_object(), user=request.user, reason=data["reason"])
+        booking = services.reject_booking(booking=self.get_object(), actor=request.user, reason=data["reason"])
         return self.answer(s.BookingDetailSerializer, booking)
+
+
+# --- Series (members, staff) ----------------------------------------------------------------
+
+@extend_schema_view(retrieve=extend_schema(summary=_("One booking series with its meetings")))
+class SeriesViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """A recurring booking. Members see their organisations' series, staff their centres'."""
+
+    serializer_class = s.SeriesSerializer
+
+    def get_queryset(self):
+        return visible_series(self.request.user).order_by("pk")
+
+    @extend_schema(summary=_("Change the title or purpose of every future meeting of a series"),
+                   request=s.SeriesDetailsSerializer, responses=s.SeriesSerializer)
+    def partial_update(self, request, pk=None):
+        series = self.get_object()
+        data = self.input(s.SeriesDetailsSerializer)
+        update_series_details(series=series, actor=request.user, title=data.get("title"),
+                                              purpose=data.get("purpose"))
+        series.refresh_from_db()
+        return self.answer(s.SeriesSerializer, series)
+
+    @extend_schema(summary=_("Cancel a series, or its meetings from a date on"), request=s.SeriesCancelSerializer,
+                   responses=s.SeriesSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        series = self.get_object()
+        data = self.input(s.SeriesCancelSerializer)
+        cancel_series(series=series, actor=request.user, reason=data["reason"],
+                                      from_date=data.get("from"))
+        return self.answer(s.SeriesSerializer, series)
+
+    @extend_schema(summary=_("Approve every pending meeting of a series (staff of its centre)"),
+                   request=s.ReasonSerializer, responses=s.SeriesSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        series = self.get_object()
+        data = self.input(s.ReasonSerializer)
+        approve_series(series=series, actor=request.user, reason=data["reason"])
+        return self.answer(s.SeriesSerializer, series)
+
+    @extend_schema(summary=_("Reject every pending meeting of a series (staff of its centre)"),
+                   request=s.RejectSerializer, responses=s.SeriesSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        series = self.get_object()
+        data = self.input(s.RejectSerializer)
+        reject_series(series=series, actor=request.user, reason=data["reason"])
+        return self.answer(s.SeriesSerializer, series)
 
 
 # --- Organisations (members, coordinators, staff) --------------------------------------------
@@ -206,7 +265,7 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
                    description=_("It starts unverified, with the caller as its coordinator, until staff verify it."),
                    responses={201: s.OrganisationSerializer})
     def create(self, request):
-        organisation = ngo_services.register_organisation(user=request.user, **self.input(s.OrganisationSerializer))
+        organisation = ngo_services.register_organisation(actor=request.user, **self.input(s.OrganisationSerializer))
         return self.answer(s.OrganisationSerializer, organisation, status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], summary=_("The organisation's members"), responses=s.MemberSerializer(many=True))
@@ -264,7 +323,7 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return self.answer(s.NewFeedSerializer, feed, status.HTTP_201_CREATED, raw_token=raw_token)
 
     def perform_destroy(self, instance):
-        revoke_feed_token(feed=instance, user=self.request.user)
+        revoke_feed_token(feed=instance, actor=self.request.user)
 
 
 # --- Authentication --------------------------------------------------------------------------

@@ -103,8 +103,8 @@ def booking_parts(n, runs=40):
 
     def service():
         start, end = next(slots)
-        services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                                title=client.payload(start, end)["title"])
+        services.book(actor=user, resource=resource, organisation=organisation, start=start, end=end,
+                      title=client.payload(start, end)["title"])
 
     def timed(function):
         function()  # warm

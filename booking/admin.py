@@ -99,7 +99,7 @@ def _state_action(service, description, *, reason_required=False):
         done = 0
         for booking in queryset:
             try:
-                service(booking=booking, user=request.user, reason=reason)
+                service(booking=booking, actor=request.user, reason=reason)
                 done += 1
             except (RuleViolation, PermissionDenied) as error:
                 modeladmin.message_user(request, f"{booking}: {getattr(error, 'message', error)}", messages.ERROR)
@@ -157,7 +157,7 @@ class BookingAdmin(CentreScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.update_booking_details(booking=obj, user=request.user,
+        services.update_booking_details(booking=obj, actor=request.user,
                                         **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
@@ -175,7 +175,7 @@ class BookingSeriesAdmin(CentreScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        update_series_details(series=obj, user=request.user,
+        update_series_details(series=obj, actor=request.user,
                               **{name: form.cleaned_data[name] for name in form.changed_data})
 
 

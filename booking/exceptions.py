@@ -1,14 +1,7 @@
 """The two ways a booking can be refused. Every entry point (API, web, admin) turns these into answers."""
+from ngo.exceptions import RuleViolation
 
-
-class RuleViolation(Exception):
-    """A broken booking rule. `code` is machine-readable (`closed`, `too_long`...); `message` is translated."""
-
-    def __init__(self, code, message, field=None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+__all__ = ["BookingConflict", "RuleViolation"]
 
 
 class BookingConflict(Exception):

@@ -49,8 +49,8 @@ def create_feed_token(*, owner, scope, organisation=None, centre=None, name=""):
     return feed, raw_token
 
 
-def revoke_feed_token(*, feed, user):
-    if feed.owner_id != user.pk:
+def revoke_feed_token(*, feed, actor):
+    if feed.owner_id != actor.pk:
         raise PermissionDenied(_("You can revoke only your own feeds."))
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])

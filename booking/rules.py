@@ -1,10 +1,14 @@
 """The booking rules of DESIGN §3. Each check raises RuleViolation with a machine code and a translated message.
 
-`check_booking_rules` is the one entry point: the API, the web pages, the admin and the shell all reach it
-through `services.create_booking`.
+`check_request_rules` (what and by whom) and `check_time_rules` (when) are the entry points: the API, the web
+pages, the admin, the CSV import and the shell all reach them through `services.book`. Pages that show what
+could be booked ask the same functions (`slot_refusal`, `is_open_day`, `can_cancel`) instead of repeating them.
 """
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -13,18 +17,42 @@ from ngo.models import Organisation
 
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
+from .localtime import check_in_range, day_bounds, week_of
 from .models import ACTIVE_STATUSES, Booking, Resource
-from .selectors import is_centre_staff, is_member
+from .selectors import is_centre_staff, is_member, member_organisation_ids, staffed_centres
+
+TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
+# Far above any room's or dormitory's real numbers, far below what a database integer holds.
+MAX_ATTENDEES = 10_000
 
 
 def check_interval(start, end):
+    """An aware, non-empty [start, end) within the service's calendar (1970 to 2999)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise RuleViolation("invalid_interval", _("Start and end must carry a time zone."), "start")
+    check_in_range(start, "start")
+    check_in_range(end, "end")
     if start >= end:
         raise RuleViolation("invalid_interval", _("The end must be later than the start."), "end")
 
 
+def check_title(title):
+    """A booking's title is not blank and fits its column; returns it stripped."""
+    title = (title or "").strip()
+    if not title:
+        raise RuleViolation("title_required", _("Give the booking a title."), "title")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise RuleViolation("title_too_long", _("The title is at most %(max)d characters long.")
+                            % {"max": TITLE_MAX_LENGTH}, "title")
+    return title
+
+
 def check_quantity(resource, quantity, attendees):
+    if attendees < 1:
+        raise RuleViolation("invalid_attendees", _("At least one person comes."), "attendees")
+    if attendees > MAX_ATTENDEES:
+        raise RuleViolation("over_capacity", _("At most %(capacity)d people can come.") % {"capacity": MAX_ATTENDEES},
+                            "attendees")
     if quantity < 1:
         raise RuleViolation("invalid_quantity", _("Book at least one unit."), "quantity")
     if quantity > resource.units:
@@ -46,14 +74,28 @@ def check_resource_active(resource):
         raise RuleViolation("resource_inactive", _("This resource cannot be booked at the moment."), "resource")
 
 
-def check_organisation(organisation, user, centre):
+def check_organisation_exists(organisation):
+    """An organisation that has left the centre books nothing, whoever asks (staff overriding the rules too)."""
+    if organisation.removed_at is not None:
+        raise RuleViolation("organisation_removed", _("%(name)s no longer uses the centre.") % {"name": organisation.name},
+                            "organisation")
+
+
+def check_organisation(organisation, actor, centre):
+    check_organisation_exists(organisation)
+    if organisation.status == Organisation.Status.SUSPENDED:
+        raise RuleViolation(
+            "organisation_not_verified",
+            _("%(name)s is suspended by the centre and cannot book.") % {"name": organisation.name},
+            "organisation",
+        )
     if organisation.status != Organisation.Status.VERIFIED:
         raise RuleViolation(
             "organisation_not_verified",
             _("%(name)s has not been verified by the centre yet.") % {"name": organisation.name},
             "organisation",
         )
-    if not is_member(user, organisation) and not is_centre_staff(user, centre):
+    if not is_member(actor, organisation) and not is_centre_staff(actor, centre):
         raise RuleViolation("not_a_member", _("You can book only for an organisation you belong to."), "organisation")
 
 
@@ -65,14 +107,9 @@ def _closures_within(resource, start, end, closures=None):
     return [closure for closure in closures if closure.start < end and closure.end > start]
 
 
-def _day_bounds(resource, day):
-    tz = resource.centre.tz
-    return datetime.combine(day, time(0), tzinfo=tz), datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-
-
-def _open_day(resource, day, hours, closures=None):
-    """A day with opening hours left after holidays and closures."""
-    start, end = _day_bounds(resource, day)
+def is_open_day(resource, day, hours, closures=None):
+    """Whether the local `day` has opening hours left after holidays and closures (check-in and check-out days)."""
+    start, end = day_bounds(day, resource.centre.tz)
     closures = [(c.start, c.end) for c in _closures_within(resource, start, end, closures)]
     return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
 
@@ -92,9 +129,7 @@ def _closed_message(resource, day, closures=()):
 
 
 def _within_one_interval(resource, day, hours, start, end):
-    tz = resource.centre.tz
-    day_start = datetime.combine(day, time(0), tzinfo=tz)
-    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    day_start, day_end = day_bounds(day, resource.centre.tz)
     intervals = opening_intervals(resource.centre, hours, day_start, day_end)
     return any(opens <= start and end <= closes for opens, closes in intervals)
 
@@ -141,8 +176,8 @@ def check_nights_shape(resource, start, end, hours, closures=None):
             "start",
         )
     for day, field in ((local_start.date(), "start"), (local_end.date(), "end")):
-        if not _open_day(resource, day, hours, closures):
-            closing = _closures_within(resource, *_day_bounds(resource, day), closures)
+        if not is_open_day(resource, day, hours, closures):
+            closing = _closures_within(resource, *day_bounds(day, centre.tz), closures)
             raise RuleViolation("closed", _closed_message(resource, day, closing), field)
 
 
@@ -178,12 +213,43 @@ def booked_duration(resource, start, end):
     return end.astimezone(tz).replace(tzinfo=None) - start.astimezone(tz).replace(tzinfo=None)
 
 
+def longest_span(resource):
+    """The longest booking the resource's mode allows, whatever its own `max_duration`: one local day of slots,
+    `BOOKING_MAX_DAYS` days, `BOOKING_MAX_NIGHTS` nights (settings). It keeps every stored date within reach of the
+    calendars and e-mails that show it."""
+    mode = resource.booking_mode
+    if mode == Resource.BookingMode.SLOTS:
+        return timedelta(days=1)
+    if mode == Resource.BookingMode.DAYS:
+        return timedelta(days=settings.BOOKING_MAX_DAYS)
+    return timedelta(days=settings.BOOKING_MAX_NIGHTS)
+
+
+def check_span(resource, start, end):
+    """The outer bounds that no path sets aside, staff overriding the rules included: the mode's longest span."""
+    duration = booked_duration(resource, start, end)
+    longest = longest_span(resource)
+    if duration > longest:
+        raise RuleViolation("too_long", _("A booking lasts at most %(d)s.") % {"d": _human_duration(longest)}, "end")
+
+
 def check_duration(resource, start, end):
+    check_span(resource, start, end)
     duration = booked_duration(resource, start, end)
     if resource.min_duration and duration < resource.min_duration:
         raise RuleViolation("too_short", _("A booking lasts at least %(d)s.") % {"d": _human_duration(resource.min_duration)}, "end")
     if resource.max_duration and duration > resource.max_duration:
         raise RuleViolation("too_long", _("A booking lasts at most %(d)s.") % {"d": _human_duration(resource.max_duration)}, "end")
+
+
+def check_advance_window(resource, start, now):
+    """No booking starts beyond the resource's advance window, whoever books it."""
+    if start > now + resource.advance_window:
+        raise RuleViolation(
+            "too_far_ahead",
+            _("This resource can be booked at most %(d)s ahead.") % {"d": _human_duration(resource.advance_window)},
+            "start",
+        )
 
 
 def check_timing(resource, start, now):
@@ -193,12 +259,7 @@ def check_timing(resource, start, now):
         raise RuleViolation(
             "too_late", _("Book at least %(d)s ahead.") % {"d": _human_duration(resource.minimum_notice)}, "start",
         )
-    if start > now + resource.advance_window:
-        raise RuleViolation(
-            "too_far_ahead",
-            _("This resource can be booked at most %(d)s ahead.") % {"d": _human_duration(resource.advance_window)},
-            "start",
-        )
+    check_advance_window(resource, start, now)
 
 
 def quota_bookings(resource, organisation, start, end):
@@ -220,10 +281,7 @@ def check_weekly_quota(resource, organisation, start, end, exclude_pk=None, book
     quota = resource.centre.weekly_hours_per_organisation
     if quota is None or resource.booking_mode != Resource.BookingMode.SLOTS:
         return
-    tz = resource.centre.tz
-    local_start = start.astimezone(tz)
-    week_start = datetime.combine(local_start.date() - timedelta(days=local_start.weekday()), time(0), tzinfo=tz)
-    week_end = datetime.combine(week_start.date() + timedelta(days=7), time(0), tzinfo=tz)
+    week_start, week_end = week_of(start, resource.centre.tz)
     if booked is None:
         booked = quota_bookings(resource, organisation, week_start, week_end).exclude(pk=exclude_pk)
     used = sum(((min(b.end, week_end) - max(b.start, week_start)) for b in booked
@@ -238,30 +296,102 @@ def check_weekly_quota(resource, organisation, start, end, exclude_pk=None, book
         )
 
 
-def check_request_rules(*, resource, organisation, user, quantity, attendees):
-    """The rules about what is booked and by whom, the same for every occurrence of a series."""
-    check_resource_active(resource)
+def check_request_rules(*, resource, organisation, actor, title, quantity, attendees, override=False):
+    """The rules about what is booked and by whom, the same for every occurrence of a series.
+
+    With `override` (staff setting the rules aside) the resource may be inactive and the organisation unverified or
+    not the actor's, but the title, the numbers and an organisation that has left the centre still count.
+    """
+    check_title(title)
     check_quantity(resource, quantity, attendees)
-    check_organisation(organisation, user, resource.centre)
+    if override:
+        check_organisation_exists(organisation)
+        return
+    check_resource_active(resource)
+    check_organisation(organisation, actor, resource.centre)
 
 
-def check_time_rules(*, resource, organisation, start, end, now, hours, closures=None, booked=None):
+def check_time_rules(*, resource, organisation, start, end, now, hours, closures=None, booked=None, override=False):
     """The rules about when: shape, duration, notice and advance window, weekly quota.
 
+    With `override` only the bounds no one sets aside remain: the mode's longest span and the advance window.
     With `closures` (`overlapping_closures`) and `booked` (`quota_bookings`) preloaded over a longer span,
     as a series does, these checks run no query.
     """
+    if override:
+        check_span(resource, start, end)
+        check_advance_window(resource, start, now)
+        return
     check_shape(resource, start, end, hours, closures)
     check_duration(resource, start, end)
     check_timing(resource, start, now)
     check_weekly_quota(resource, organisation, start, end, booked=booked)
 
 
-def check_booking_rules(*, resource, organisation, user, start, end, quantity, attendees, now, hours):
-    """Every rule a member's booking must keep, in the order a person would want to hear about them."""
-    check_request_rules(resource=resource, organisation=organisation, user=user, quantity=quantity,
-                        attendees=attendees)
-    check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now, hours=hours)
+def slot_refusal(resource, start, now):
+    """Why a free slot starting at `start` cannot be booked now (a RuleViolation: `in_the_past`, `too_late`,
+    `too_far_ahead`), or None: the week page asks this instead of repeating the timing rules."""
+    try:
+        check_timing(resource, start, now)
+    except RuleViolation as violation:
+        return violation
+    return None
+
+
+def check_rejection_reason(reason):
+    """A request is never rejected without telling the organisation why (every path: API, pages, series)."""
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("Say why the request is rejected."), "reason")
+
+
+class CancellationCheck:
+    """Whether `actor` may cancel bookings now. Members cancel their organisations' bookings that have not started;
+    the centre's staff cancel any active booking, saying why when it is another organisation's. Built once (two
+    queries), so that a page of bookings asks it for each booking at no further cost.
+    """
+
+    def __init__(self, actor, *, now=None):
+        self.now = now or timezone.now()
+        self.centre_ids = set(staffed_centres(actor).values_list("pk", flat=True))
+        self.organisation_ids = set(member_organisation_ids(actor).values_list("organisation_id", flat=True)) \
+            if actor.is_authenticated else set()
+
+    def _is_staff(self, booking):
+        return booking.resource.centre_id in self.centre_ids
+
+    def refusal(self, booking):
+        """Why `booking` cannot be cancelled by the actor (PermissionDenied or RuleViolation), or None."""
+        staff = self._is_staff(booking)
+        if not staff and booking.organisation_id not in self.organisation_ids:
+            return PermissionDenied(_("You can cancel only your organisation's bookings."))
+        if booking.status not in ACTIVE_STATUSES:
+            return RuleViolation("invalid_transition", _("This booking is %(status)s and cannot change that way.")
+                                 % {"status": booking.get_status_display().lower()}, "status")
+        if not staff and booking.start <= self.now:
+            return RuleViolation("already_started", _("A booking that has started can no longer be cancelled."),
+                                 "start")
+        return None
+
+    def allows(self, booking):
+        return self.refusal(booking) is None
+
+    def check(self, booking, *, reason=""):
+        refusal = self.refusal(booking)
+        if refusal is not None:
+            raise refusal
+        if self._is_staff(booking) and booking.organisation_id not in self.organisation_ids \
+                and not (reason or "").strip():
+            raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
+
+
+def can_cancel(actor, booking, *, now=None):
+    """Whether the page shows `actor` a cancel button for `booking` (lists build one CancellationCheck instead)."""
+    return CancellationCheck(actor, now=now).allows(booking)
+
+
+def check_cancellation(actor, booking, *, reason="", now=None):
+    """Raise why `actor` may not cancel `booking` now."""
+    CancellationCheck(actor, now=now).check(booking, reason=reason)
 
 
 def check_units_cover_bookings(resource, units, buffer, now):

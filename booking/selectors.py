@@ -111,6 +111,15 @@ def visible_organisations(user):
     return Organisation.objects.filter(Q(pk__in=member_organisation_ids(user)) | staff_of_a_centre)
 
 
+def bookable_organisations(actor, centre):
+    """The organisations `actor` books for at `centre`: their own, or any for the centre's staff; none that has left
+    the centre. (What the booking form offers; the booking rules decide all the same.)"""
+    organisations = Organisation.objects.filter(removed_at__isnull=True)
+    if is_centre_staff(actor, centre):
+        return organisations
+    return organisations.filter(pk__in=member_organisation_ids(actor))
+
+
 def title_visibility(user):
     """A function telling whether `user` may read a booking's title: public ones, and those they may see.
 
@@ -125,6 +134,14 @@ def title_visibility(user):
     return lambda booking: (
         booking.public or booking.organisation_id in organisation_ids or booking.resource.centre_id in centre_ids
     )
+
+
+def visible_conflicts(actor, bookings):
+    """The bookings in the way of a request, by start, as `{"start", "end", "title"}` with the title only where
+    `actor` may see it: what the API and the pages show of a refusal."""
+    visible = title_visibility(actor)
+    return [{"start": booking.start, "end": booking.end, "title": booking.title if visible(booking) else None}
+            for booking in sorted(bookings, key=lambda booking: (booking.start, booking.pk or 0))]
 
 
 class OccupancyAccess:

@@ -16,7 +16,7 @@ rules about who books what (verified organisation, membership, quantity, an acti
 series, as does a series of which no occurrence can be booked.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,12 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .availability import overlapping_bookings, overlapping_closures
+from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_resource
 from .exceptions import BookingConflict, RuleViolation
+from .localtime import local_instant
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, BookingStatus
 from .recurrence import expand, parse_rrule
-from .rules import check_interval, check_quantity, check_request_rules, check_time_rules, quota_bookings
+from .rules import check_interval, check_rejection_reason, check_request_rules, check_time_rules, check_title, quota_bookings
 from .selectors import is_centre_staff, is_member
-from .services import describe_changes, exclusion_violation_as_conflict, find_conflicts, lock_resource
 from .signals import SeriesAction, series_changed
 
 Mode = BookingSeries.Mode
@@ -53,18 +54,41 @@ class SkippedOccurrence:
                 "detail": self.message}
 
 
-@dataclass
-class SeriesResult:
-    """What `create_series` booked and skipped. On a dry run nothing is saved: `series` and `bookings` have no pk."""
+@dataclass(frozen=True)
+class Recurrence:
+    """How a booking repeats: an RFC 5545 RRULE, and what to do with dates that cannot be booked."""
 
-    series: BookingSeries
+    rrule: str
+    mode: str = Mode.ALL_OR_NOTHING
+
+
+@dataclass
+class BookingResult:
+    """What `services.book` booked: one booking (`series` None), or a series' bookings and its skipped dates.
+
+    On a dry run nothing is saved: `series` and `bookings` have no pk.
+    """
+
+    series: BookingSeries | None
     bookings: list[Booking]
     skipped: list[SkippedOccurrence] = field(default_factory=list)
     dry_run: bool = False
 
     @property
+    def booking(self):
+        """The first (for a single booking, the only) booking."""
+        return self.bookings[0]
+
+    @property
+    def pending(self):
+        """Whether the centre's staff have yet to approve what was booked."""
+        return bool(self.bookings) and self.bookings[0].status == BookingStatus.PENDING
+
+    @property
     def refused(self):
-        """Whether the series is refused as a whole (only a dry run returns such a result; otherwise it raises)."""
+        """Whether a series is refused as a whole (only a dry run returns such a result; otherwise it raises)."""
+        if self.series is None:
+            return False
         return bool(self.skipped) and (self.series.mode == Mode.ALL_OR_NOTHING or not self.bookings)
 
 
@@ -108,15 +132,15 @@ def _refusal(skipped, total):
     return SeriesRuleViolation(broken.code, message, "recurrence", skipped)
 
 
-def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.ALL_OR_NOTHING, title, purpose="",
+def create_series(*, actor, resource, organisation, start, end, rrule, mode=Mode.ALL_OR_NOTHING, title, purpose="",
                   attendees=1, quantity=1, public=False, override_reason="", dry_run=False, now=None):
     """Book every occurrence of `rrule` whose first meeting is [start, end), as one series.
 
-    Returns a SeriesResult. Raises RuleViolation (SeriesRuleViolation) or BookingConflict (SeriesConflict) and
+    Called through `services.book`. Returns a BookingResult. Raises RuleViolation (SeriesRuleViolation) or BookingConflict (SeriesConflict) and
     writes nothing when the series is refused. `dry_run` checks everything, writes nothing and never raises
     for single occurrences: `result.refused` tells whether the series would be refused.
-    Staff of the centre may pass `override_reason` to set the rules aside, as in `create_booking`; conflicts
-    are never overridden.
+    `override_reason` (staff, checked by `book`) sets the rules aside, as for a single booking; conflicts and the
+    outer bounds are never set aside.
     """
     now = now or timezone.now()
     check_interval(start, end)
@@ -127,13 +151,10 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
         resource = lock_resource(resource.pk)
         centre = resource.centre
         occurrences = expand(rule, start, end, centre.tz)
-        if override_reason:
-            if not is_centre_staff(user, centre):
-                raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
-            check_quantity(resource, quantity, attendees)
-        else:
-            check_request_rules(resource=resource, organisation=organisation, user=user, quantity=quantity,
-                                attendees=attendees)
+        override = bool(override_reason)
+        check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
+                            quantity=quantity, attendees=attendees, override=override)
+        title = title.strip()
 
         span_start, span_end = occurrences[0][0], occurrences[-1][1]
         hours = list(centre.opening_hours.all())
@@ -146,7 +167,7 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
 
         first_start, first_end = occurrences[0]
         series = BookingSeries(
-            resource=resource, organisation=organisation, created_by=user, rrule=rule.as_text(centre.tz),
+            resource=resource, organisation=organisation, created_by=actor, rrule=rule.as_text(centre.tz),
             local_start=first_start, duration=first_end.replace(tzinfo=None) - first_start.replace(tzinfo=None),
             title=title, purpose=purpose, mode=mode,
         )
@@ -154,12 +175,11 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
         accepted, skipped = [], []
         for occurrence_start, occurrence_end in occurrences:
             try:
-                if not override_reason:
-                    check_time_rules(
-                        resource=resource, organisation=organisation, start=occurrence_start, end=occurrence_end,
-                        now=now, hours=hours, closures=closures,
-                        booked=None if quota_booked is None else quota_booked + accepted,
-                    )
+                check_time_rules(
+                    resource=resource, organisation=organisation, start=occurrence_start, end=occurrence_end,
+                    now=now, hours=hours, closures=closures, override=override,
+                    booked=None if quota_booked is None else quota_booked + accepted,
+                )
             except RuleViolation as violation:
                 skipped.append(SkippedOccurrence(occurrence_start, occurrence_end, violation.code, violation.message))
                 continue
@@ -169,12 +189,12 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
                                                  _("This time is already booked."), tuple(conflicts)))
                 continue
             accepted.append(Booking(
-                resource=resource, organisation=organisation, created_by=user, series=series, title=title,
+                resource=resource, organisation=organisation, created_by=actor, series=series, title=title,
                 purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=occurrence_start,
                 end=occurrence_end, status=status, exclusive=resource.is_single_unit, override_reason=override_reason,
             ))
         series.skipped = [occurrence.as_json() for occurrence in skipped]
-        result = SeriesResult(series, accepted, skipped, dry_run)
+        result = BookingResult(series, accepted, skipped, dry_run)
         if dry_run:
             return result
         if result.refused:
@@ -183,7 +203,7 @@ def create_series(*, user, resource, organisation, start, end, rrule, mode=Mode.
         series.save()
         with exclusion_violation_as_conflict(resource, span_start, span_end), transaction.atomic():
             Booking.objects.bulk_create(accepted)
-        _record_all(series, accepted, action=SeriesAction.CREATED, actor=user, from_statuses=[""] * len(accepted),
+        _record_all(series, accepted, action=SeriesAction.CREATED, actor=actor, from_statuses=[""] * len(accepted),
                     reason=override_reason, skipped=skipped)
     return result
 
@@ -206,9 +226,9 @@ def _fresh(series, *, lock=False):
     return queryset.get(pk=series.pk)
 
 
-def _require_staff(user, series):
+def _require_staff(actor, series):
     centre = series.resource.centre
-    if not is_centre_staff(user, centre):
+    if not is_centre_staff(actor, centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
 
 
@@ -236,48 +256,39 @@ def _transition_all(series, *, statuses, since=None, to, action, actor, reason, 
     return bookings
 
 
-def approve_series(*, series, user, reason=""):
+def approve_series(*, series, actor, reason=""):
     """Staff confirm every pending occurrence of the series at once; single ones go through `approve_booking`."""
     with transaction.atomic():
         series = _fresh(series)
-        _require_staff(user, series)
+        _require_staff(actor, series)
         approved = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.CONFIRMED,
-                                   action=SeriesAction.APPROVED, actor=user, reason=reason,
+                                   action=SeriesAction.APPROVED, actor=actor, reason=reason,
                                    reason_field="decision_reason")
         if not approved:
             raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
     return approved
 
 
-def reject_series(*, series, user, reason):
+def reject_series(*, series, actor, reason):
     """Staff reject every pending occurrence of the series at once, with a reason."""
-    if not (reason or "").strip():
-        raise RuleViolation("reason_required", _("Say why the request is rejected."), "reason")
+    check_rejection_reason(reason)
+    reason = reason.strip()
     with transaction.atomic():
         series = _fresh(series)
-        _require_staff(user, series)
+        _require_staff(actor, series)
         rejected = _transition_all(series, statuses=[BookingStatus.PENDING], to=BookingStatus.REJECTED,
-                                   action=SeriesAction.REJECTED, actor=user, reason=reason,
+                                   action=SeriesAction.REJECTED, actor=actor, reason=reason,
                                    reason_field="decision_reason")
         if not rejected:
             raise RuleViolation("nothing_pending", _("No meeting of this series awaits approval."), "status")
     return rejected
 
 
-def _local_instant(moment, tz):
-    """`from` as an aware instant: a date means its local midnight, a naive date-time is local."""
-    if isinstance(moment, datetime):
-        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    if isinstance(moment, date):
-        return datetime.combine(moment, time(0), tzinfo=tz)
-    raise TypeError(moment)
-
-
 def _cancellable_since(centre, from_date, now):
     """The first start a cancellation of the series reaches: the meetings that have not started, from `from_date`."""
     since = now + timedelta.resolution
     if from_date is not None:
-        since = max(since, _local_instant(from_date, centre.tz))
+        since = max(since, local_instant(from_date, centre.tz))
     return since
 
 
@@ -287,7 +298,7 @@ def meetings_to_cancel(series, *, from_date=None, now=None):
     return series.bookings.filter(status__in=ACTIVE_STATUSES, start__gte=since)
 
 
-def cancel_series(*, series, user, reason="", from_date=None, now=None):
+def cancel_series(*, series, actor, reason="", from_date=None, now=None):
     """Cancel the series' active occurrences that have not started, all of them or those from `from_date` on.
 
     Members cancel their organisation's series; the centre's staff cancel any, with a reason. Meetings that have
@@ -297,21 +308,21 @@ def cancel_series(*, series, user, reason="", from_date=None, now=None):
     with transaction.atomic():
         series = _fresh(series)
         centre = series.resource.centre
-        if is_centre_staff(user, centre):
-            if not (reason or "").strip() and not is_member(user, series.organisation):
+        if is_centre_staff(actor, centre):
+            if not (reason or "").strip() and not is_member(actor, series.organisation):
                 raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
-        elif not is_member(user, series.organisation):
+        elif not is_member(actor, series.organisation):
             raise PermissionDenied(_("You can cancel only your organisation's bookings."))
         since = _cancellable_since(centre, from_date, now)
         cancelled = _transition_all(series, statuses=list(ACTIVE_STATUSES), since=since, to=BookingStatus.CANCELLED,
-                                    action=SeriesAction.CANCELLED, actor=user, reason=reason,
+                                    action=SeriesAction.CANCELLED, actor=actor, reason=reason,
                                     reason_field="cancellation_reason", from_date=from_date)
         if not cancelled:
             raise RuleViolation("nothing_to_cancel", _("No future meeting of this series is left to cancel."), "from")
     return cancelled
 
 
-def update_series_details(*, series, user, title=None, purpose=None, now=None):
+def update_series_details(*, series, actor, title=None, purpose=None, now=None):
     """Change the title or purpose of the series and of its future active occurrences; returns how many changed.
 
     Each changed booking's `sequence` rises, so subscribed calendars pick the change up, and gets an audit event;
@@ -320,17 +331,12 @@ def update_series_details(*, series, user, title=None, purpose=None, now=None):
     now = now or timezone.now()
     changes = {}
     if title is not None:
-        title = title.strip()
-        if not title:
-            raise RuleViolation("title_required", _("Give the meetings a title."), "title")
-        if len(title) > BookingSeries._meta.get_field("title").max_length:
-            raise RuleViolation("title_too_long", _("The title is too long."), "title")
-        changes["title"] = title
+        changes["title"] = check_title(title)
     if purpose is not None:
         changes["purpose"] = purpose
     with transaction.atomic():
         series = _fresh(series, lock=True)
-        if not (is_member(user, series.organisation) or is_centre_staff(user, series.resource.centre)):
+        if not (is_member(actor, series.organisation) or is_centre_staff(actor, series.resource.centre)):
             raise PermissionDenied(_("You can change only your organisation's bookings."))
         if not changes:
             return 0
@@ -351,11 +357,17 @@ def update_series_details(*, series, user, title=None, purpose=None, now=None):
                 setattr(booking, name, value)
         reason = describe_changes(changes)
         BookingEvent.objects.bulk_create([
-            BookingEvent(booking=booking, actor=user, from_status=booking.status, to_status=booking.status,
+            BookingEvent(booking=booking, actor=actor, from_status=booking.status, to_status=booking.status,
                          reason=reason)
             for booking in bookings
         ])
         series_changed.send(sender=BookingSeries, series=series, action=SeriesAction.UPDATED, bookings=bookings,
-                            from_statuses=[booking.status for booking in bookings], actor=user, reason="",
+                            from_statuses=[booking.status for booking in bookings], actor=actor, reason="",
                             skipped=[], from_date=None)
         return len(bookings)
+
+
+def describe_changes(names):
+    """The reason of the audit event of a change of details: which fields changed."""
+    fields = ", ".join(str(Booking._meta.get_field(name).verbose_name) for name in names)
+    return _("Changed: %(fields)s") % {"fields": fields}

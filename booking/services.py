@@ -1,46 +1,82 @@
 """Every change to a booking goes through here: one transaction, the rules, the lock, the audit event.
 
-Writers of one resource are serialised in the database: a row lock on the resource on PostgreSQL, and
-`BEGIN IMMEDIATE` (settings) on SQLite. On PostgreSQL an exclusion constraint backs this up for
-single-unit resources, so even a raw insert cannot double-book them.
+`book` is the one front door for a booking request, single or recurring, from every path (API, web pages,
+admin, shell): it decides which it is, whether staff set the rules aside, and answers one `BookingResult`.
+The conflict guarantee itself (the resource's lock, the exclusion constraint) is `conflicts.py`.
 """
-from contextlib import contextmanager
 from datetime import timezone as dt_timezone
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .availability import Usage, overlapping_bookings
+from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_resource
 from .exceptions import BookingConflict, RuleViolation
-from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
-from .rules import check_booking_rules, check_interval, check_quantity, check_units_cover_bookings
+from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure
+from .rules import (
+    check_cancellation, check_interval, check_rejection_reason, check_quantity, check_request_rules, check_time_rules, check_title,
+    check_units_cover_bookings,
+)
 from .selectors import is_centre_staff, is_member
+from .series import BookingResult, Recurrence, create_series, describe_changes
 from .signals import booking_changed
 
-EXCLUSION_VIOLATION = "23P01"
 
+def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
+         recurrence: Recurrence | None = None, dry_run=False, override_reason=None, now=None) -> BookingResult:
+    """Book `resource` for `organisation` once, or as a series when `recurrence` is given.
 
-def lock_resource(resource_id):
-    """Take the resource's write lock for the rest of the transaction and return it fresh."""
-    return Resource.objects.select_for_update(of=("self",)).select_related("centre").get(pk=resource_id)
-
-
-def find_conflicts(resource, start, end, quantity, exclude_pk=None, bookings=None):
-    """The active bookings in the way of `quantity` units over [start, end), buffers included; [] if it fits.
-
-    `bookings` may carry the resource's active bookings preloaded over a longer span (a series checks all its
-    occurrences against one query, plus its occurrences accepted so far, which have no pk yet).
+    Returns a BookingResult, or raises RuleViolation / BookingConflict (for a series their subclasses, which carry
+    the refused dates) and writes nothing. `dry_run` checks everything and writes nothing. Staff of the centre may
+    give `override_reason` to set the booking rules aside; conflicts and the outer bounds are never set aside.
     """
-    if bookings is None:
-        bookings = overlapping_bookings(resource, start - resource.buffer, end + resource.buffer)
-    bookings = [b for b in bookings
-                if b.start < end + resource.buffer and b.end > start - resource.buffer
-                and (exclude_pk is None or b.pk != exclude_pk)]
-    if Usage(bookings, resource.buffer).peak(start, end) + quantity <= resource.units:
-        return []
-    return bookings
+    override_reason = (override_reason or "").strip()
+    if override_reason and not is_centre_staff(actor, resource.centre):
+        raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
+    details = dict(actor=actor, resource=resource, organisation=organisation, start=start, end=end, title=title,
+                   purpose=purpose, attendees=attendees, quantity=quantity, public=public,
+                   override_reason=override_reason, dry_run=dry_run, now=now)
+    if recurrence is not None:
+        return create_series(**details, rrule=recurrence.rrule, mode=recurrence.mode)
+    return BookingResult(series=None, bookings=[create_booking(**details)], dry_run=dry_run)
+
+
+def create_booking(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,
+                   public=False, override_reason="", dry_run=False, now=None):
+    """One booking, through `book`: the rules, then the conflicts, under the resource's lock.
+
+    On a dry run the booking is returned unsaved.
+    """
+    now = now or timezone.now()
+    check_interval(start, end)
+    # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
+    start, end = start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
+    with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
+        resource = lock_resource(resource.pk)
+        override = bool(override_reason)
+        check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
+                            quantity=quantity, attendees=attendees, override=override)
+        check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now,
+                         hours=list(resource.centre.opening_hours.all()), override=override)
+        conflicts = find_conflicts(resource, start, end, quantity)
+        if conflicts:
+            raise BookingConflict(conflicts)
+        booking = Booking(
+            resource=resource, organisation=organisation, created_by=actor, title=title.strip(),
+            purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=start, end=end,
+            status=BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED,
+            exclusive=resource.is_single_unit, override_reason=override_reason,
+        )
+        if dry_run:
+            return booking
+        booking.save()
+        event = _record(booking, actor=actor, from_status="", reason=override_reason)
+    # Its history is that one event: kept as if prefetched, so that answering with it takes no query.
+    history = booking.events.all()
+    history._result_cache, history._prefetch_done = [event], True
+    booking._prefetched_objects_cache = {"events": history}
+    return booking
 
 
 def _record(booking, *, actor, from_status, reason=""):
@@ -48,57 +84,6 @@ def _record(booking, *, actor, from_status, reason=""):
                                         to_status=booking.status, reason=reason)
     booking_changed.send(sender=Booking, booking=booking, from_status=from_status, actor=actor, reason=reason)
     return event
-
-
-@contextmanager
-def exclusion_violation_as_conflict(resource, start, end):
-    """Around a transaction that books `resource`: when PostgreSQL's exclusion constraint refuses an overlap that
-    the lock should have kept out (a raw insert elsewhere racing us), answer a conflict once it has rolled back."""
-    try:
-        yield
-    except IntegrityError as error:
-        if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise BookingConflict(list(overlapping_bookings(resource, start, end))) from error
-        raise
-
-
-def create_booking(*, user, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,
-                   public=False, override_reason="", series=None, now=None):
-    """Book `resource` for `organisation`, or raise RuleViolation / BookingConflict and write nothing.
-
-    Staff of the centre may pass `override_reason` to set the rules aside; conflicts are never overridden.
-    """
-    now = now or timezone.now()
-    override_reason = (override_reason or "").strip()
-    check_interval(start, end)
-    # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
-    start, end = start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
-    with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
-        resource = lock_resource(resource.pk)
-        if override_reason:
-            if not is_centre_staff(user, resource.centre):
-                raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
-            check_quantity(resource, quantity, attendees)
-        else:
-            hours = list(resource.centre.opening_hours.all())
-            check_booking_rules(resource=resource, organisation=organisation, user=user, start=start, end=end,
-                                quantity=quantity, attendees=attendees, now=now, hours=hours)
-        conflicts = find_conflicts(resource, start, end, quantity)
-        if conflicts:
-            raise BookingConflict(conflicts)
-        booking = Booking(
-            resource=resource, organisation=organisation, created_by=user, series=series, title=title,
-            purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=start, end=end,
-            status=BookingStatus.PENDING if resource.requires_approval else BookingStatus.CONFIRMED,
-            exclusive=resource.is_single_unit, override_reason=override_reason,
-        )
-        booking.save()
-        event = _record(booking, actor=user, from_status="", reason=override_reason)
-    # Its history is that one event: kept as if prefetched, so that answering with it takes no query.
-    history = booking.events.all()
-    history._result_cache, history._prefetch_done = [event], True
-    booking._prefetched_objects_cache = {"events": history}
-    return booking
 
 
 def _transition(booking, *, to, allowed_from, actor, reason, reason_field=None, authorise):
@@ -124,39 +109,29 @@ def _transition(booking, *, to, allowed_from, actor, reason, reason_field=None, 
     return booking
 
 
-def _require_staff(user, booking):
-    if not is_centre_staff(user, booking.resource.centre):
+def _require_staff(actor, booking):
+    if not is_centre_staff(actor, booking.resource.centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": booking.resource.centre})
 
 
-def approve_booking(*, booking, user, reason=""):
-    return _transition(booking, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING], actor=user,
-                       reason=reason, reason_field="decision_reason", authorise=lambda b: _require_staff(user, b))
+def approve_booking(*, booking, actor, reason=""):
+    return _transition(booking, to=BookingStatus.CONFIRMED, allowed_from=[BookingStatus.PENDING], actor=actor,
+                       reason=reason, reason_field="decision_reason", authorise=lambda b: _require_staff(actor, b))
 
 
-def reject_booking(*, booking, user, reason):
-    if not (reason or "").strip():
-        raise RuleViolation("reason_required", _("Say why the request is rejected."), "reason")
-    return _transition(booking, to=BookingStatus.REJECTED, allowed_from=[BookingStatus.PENDING], actor=user,
-                       reason=reason, reason_field="decision_reason", authorise=lambda b: _require_staff(user, b))
+def reject_booking(*, booking, actor, reason):
+    check_rejection_reason(reason)
+    return _transition(booking, to=BookingStatus.REJECTED, allowed_from=[BookingStatus.PENDING], actor=actor,
+                       reason=reason.strip(), reason_field="decision_reason",
+                       authorise=lambda b: _require_staff(actor, b))
 
 
-def cancel_booking(*, booking, user, reason="", now=None):
+def cancel_booking(*, booking, actor, reason="", now=None):
     """Members cancel their organisation's bookings that have not started; staff cancel any, with a reason."""
     now = now or timezone.now()
-
-    def authorise(booking):
-        if is_centre_staff(user, booking.resource.centre):
-            if not (reason or "").strip() and not is_member(user, booking.organisation):
-                raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
-            return
-        if not is_member(user, booking.organisation):
-            raise PermissionDenied(_("You can cancel only your organisation's bookings."))
-        if booking.start <= now:
-            raise RuleViolation("already_started", _("A booking that has started can no longer be cancelled."), "start")
-
-    return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=user,
-                       reason=reason, reason_field="cancellation_reason", authorise=authorise)
+    return _transition(booking, to=BookingStatus.CANCELLED, allowed_from=list(ACTIVE_STATUSES), actor=actor,
+                       reason=reason, reason_field="cancellation_reason",
+                       authorise=lambda b: check_cancellation(actor, b, reason=reason, now=now))
 
 
 def check_resource_units(resource, *, units, buffer, now=None):
@@ -188,7 +163,7 @@ def save_resource(resource, *, now=None):
     return resource
 
 
-def update_booking_details(*, booking, user, title=None, purpose=None, attendees=None, public=None):
+def update_booking_details(*, booking, actor, title=None, purpose=None, attendees=None, public=None):
     """Change what a booking says (title, purpose, attendees, whether its title is public); returns it.
 
     Its members and the centre's staff may. The `sequence` rises, so subscribed calendars pick the change up, and
@@ -198,15 +173,11 @@ def update_booking_details(*, booking, user, title=None, purpose=None, attendees
                (("title", title), ("purpose", purpose), ("attendees", attendees), ("public", public))
                if value is not None}
     if "title" in changes:
-        changes["title"] = changes["title"].strip()
-        if not changes["title"]:
-            raise RuleViolation("title_required", _("Give the booking a title."), "title")
-        if len(changes["title"]) > Booking._meta.get_field("title").max_length:
-            raise RuleViolation("title_too_long", _("The title is too long."), "title")
+        changes["title"] = check_title(changes["title"])
     with transaction.atomic():
         booking = Booking.objects.select_for_update(of=("self",)).select_related(
             "resource__centre", "organisation").get(pk=booking.pk)
-        if not (is_member(user, booking.organisation) or is_centre_staff(user, booking.resource.centre)):
+        if not (is_member(actor, booking.organisation) or is_centre_staff(actor, booking.resource.centre)):
             raise PermissionDenied(_("You can change only your organisation's bookings."))
         changes = {name: value for name, value in changes.items() if getattr(booking, name) != value}
         if not changes:
@@ -217,20 +188,14 @@ def update_booking_details(*, booking, user, title=None, purpose=None, attendees
             setattr(booking, name, value)
         booking.sequence += 1
         booking.save(update_fields=[*changes, "sequence", "updated_at"])
-        BookingEvent.objects.create(booking=booking, actor=user, from_status=booking.status,
+        BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status,
                                     to_status=booking.status, reason=describe_changes(changes))
     return booking
 
 
-def describe_changes(names):
-    """The reason of the audit event of a change of details: which fields changed."""
-    fields = ", ".join(str(Booking._meta.get_field(name).verbose_name) for name in names)
-    return _("Changed: %(fields)s") % {"fields": fields}
-
-
-def create_closure(*, user, centre, start, end, reason, resource=None):
+def create_closure(*, actor, centre, start, end, reason, resource=None):
     """Staff close their centre, or one of its resources, for [start, end). Bookings inside stay as they are."""
-    if not is_centre_staff(user, centre):
+    if not is_centre_staff(actor, centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
     check_interval(start, end)
     if resource is not None and resource.centre_id != centre.pk:
@@ -240,7 +205,7 @@ def create_closure(*, user, centre, start, end, reason, resource=None):
     return Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
 
 
-def delete_closure(*, user, closure):
-    if not is_centre_staff(user, closure.centre):
+def delete_closure(*, actor, closure):
+    if not is_centre_staff(actor, closure.centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": closure.centre})
     closure.delete()

@@ -133,6 +133,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Failed sends of one message before the outbox gives it up (it stays visible in the admin).
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 
+# The longest booking of a resource booked by whole days or by nights, whatever the resource's own maximum
+# (booking.rules.longest_span); a time-slot booking never outlasts its local day.
+BOOKING_MAX_DAYS = env.int("BOOKING_MAX_DAYS", default=366)
+BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=92)
+
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

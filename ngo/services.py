@@ -22,13 +22,13 @@ def _clean_krs(kind, krs):
 
 
 @transaction.atomic
-def register_organisation(*, user, name, kind, contact_person, email, krs="", phone="", description=""):
+def register_organisation(*, actor, name, kind, contact_person, email, krs="", phone="", description=""):
     """A new organisation starts unverified, with the person who registered it as its coordinator."""
     organisation = Organisation(name=name, kind=kind, krs=_clean_krs(kind, krs), contact_person=contact_person,
                                 email=email, phone=phone, description=description)
     organisation.full_clean()
     organisation.save()
-    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.COORDINATOR)
     return organisation
 
 

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
 from booking.models import Centre, OpeningHours, Resource
-from booking.series import create_series
-from booking.services import create_booking
+from booking.series import Mode, Recurrence
+from booking.services import book
 from ngo.models import Membership, Organisation
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -84,16 +84,17 @@ def make_booking(*, resource, organisation, actor=None, start=None, end=None, da
     actor = actor or organisation.members.first()
     start, end = _interval(start, end, day, hour, hours)
     fields.update(resource=resource, organisation=organisation, start=start, end=end, title=title)
-    return create_booking(user=actor, **fields)
+    return book(actor=actor, **fields).booking
 
 
 def make_series(*, resource, organisation, rrule, actor=None, start=None, end=None, day=None, hour=10, hours=1,
                 title="Klub seniora", **options):
     """A series booked through the service, as `actor` (by default the organisation's first member) books it.
 
-    Returns the service's SeriesResult; other `options` (`now`, `mode`, `dry_run`, ...) go to it unchanged.
+    Returns the service's BookingResult; other `options` (`now`, `mode`, `dry_run`, ...) go to it unchanged.
     """
     actor = actor or organisation.members.first()
     start, end = _interval(start, end, day, hour, hours)
-    options.update(resource=resource, organisation=organisation, start=start, end=end, rrule=rrule, title=title)
-    return create_series(user=actor, **options)
+    recurrence = Recurrence(rrule, options.pop("mode", Mode.ALL_OR_NOTHING))
+    options.update(resource=resource, organisation=organisation, start=start, end=end, title=title)
+    return book(actor=actor, recurrence=recurrence, **options)

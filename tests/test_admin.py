@@ -150,7 +150,7 @@ def test_staff_cannot_act_on_another_centres_booking(client, cps_staff, bookings
 def test_a_mixed_selection_changes_what_it_may(client, cas_staff, bookings, room, organisation, member, open_day):
     ours, _theirs = bookings
     confirmed = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12)
-    services.approve_booking(booking=confirmed, user=cas_staff)
+    services.approve_booking(booking=confirmed, actor=cas_staff)
     client.force_login(cas_staff)
     texts, levels = run_action(client, "approve_booking", [ours, confirmed])
     assert sorted(levels) == ["error", "success"]

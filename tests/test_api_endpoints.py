@@ -744,7 +744,7 @@ def test_booking_filters(world):
                                     day=world.day, hour=12)
     later = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
                                    day=world.next_open_day(world.day))
-    services.approve_booking(booking=second, user=world.staff_a)
+    services.approve_booking(booking=second, actor=world.staff_a)
     in_b = factories.make_booking(actor=world.member, resource=world.room_b, organisation=world.organisation,
                                   day=world.day)
     client = client_for(world.superuser)
@@ -783,8 +783,8 @@ def test_booking_list_query_count_does_not_grow(world, rows, django_assert_max_n
 def test_booking_detail_query_count_does_not_grow_with_history(world, django_assert_max_num_queries):
     booking = factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation,
                                      day=world.day)
-    services.approve_booking(booking=booking, user=world.staff_a)
-    services.cancel_booking(booking=booking, user=world.member, reason="x")
+    services.approve_booking(booking=booking, actor=world.staff_a)
+    services.cancel_booking(booking=booking, actor=world.member, reason="x")
     client = client_for(world.member)
 
     with django_assert_max_num_queries(4):

@@ -61,7 +61,7 @@ def test_the_window_clips_free_time(room, organisation, member):
 def test_cancelled_bookings_are_free_again(room, organisation, member):
     booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
                                      now=NOW)
-    services.cancel_booking(booking=booking, user=member, now=NOW)
+    services.cancel_booking(booking=booking, actor=member, now=NOW)
     availability = resource_availability(room, *day(TUESDAY))
     assert free(availability) == [("Tue 07:00", "Tue 18:00", 1)]
     assert availability.busy == []

@@ -203,7 +203,7 @@ def test_export_bookings_writes_local_times_and_filters(centre, room, organisati
                            hour=9, now=NOW)
     rejected = factories.make_booking(actor=member, resource=other_room, organisation=organisation, day=TUESDAY,
                                       hour=12, now=NOW)
-    services.reject_booking(booking=rejected, user=factories.make_user("root", is_superuser=True), reason="Remont")
+    services.reject_booking(booking=rejected, actor=factories.make_user("root", is_superuser=True), reason="Remont")
 
     with django_assert_max_num_queries(3):
         out, _ = run("export_bookings", "--centre", "CAS", "--from", "2026-01-13", "--to", "2026-01-13")
@@ -245,7 +245,7 @@ def removed_long_ago(room, member, staff_user):
     booking = factories.make_booking(actor=coordinator, resource=room, organisation=organisation, day=TUESDAY, hour=9,
                                      hours=2, title="Urodziny Pani Zofii", attendees=8,
                                      purpose="Spotkanie z rodziną Wiśniewskich", now=NOW)
-    services.approve_booking(booking=booking, user=staff_user, reason="Zgoda dla Pani Zofii")
+    services.approve_booking(booking=booking, actor=staff_user, reason="Zgoda dla Pani Zofii")
     Letter.objects.create(organisation=organisation, received_at=NOW, sender="ZUS, Zofia Wiśniewska")
     FeedToken.objects.create(owner=coordinator, scope=FeedToken.Scope.PERSON, token_hash="a" * 64)
     FeedToken.objects.create(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=organisation,

@@ -35,8 +35,8 @@ def race(resource, organisation, user, start, end, *, quantity=1, workers=WORKER
             connection.ensure_connection()
             connection_ids[n] = id(connection.connection)
             barrier.wait(timeout=60)
-            services.create_booking(user=user, resource=resource, organisation=organisation, start=start, end=end,
-                                    title=f"Zgłoszenie {n}", quantity=quantity)
+            services.book(actor=user, resource=resource, organisation=organisation, start=start, end=end,
+                          title=f"Zgłoszenie {n}", quantity=quantity)
             outcomes[n] = "won"
         except BookingConflict:
             outcomes[n] = "conflict"

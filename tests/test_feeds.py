@@ -83,16 +83,16 @@ def test_feed_window_and_statuses(client, member, staff_user, room, organisation
     pending = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=8)
     confirmed = approve_booking(
         booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=9),
-        user=staff_user)
+        actor=staff_user)
     cancelled = cancel_booking(
         booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10),
-        user=member)
+        actor=member)
     cancelled_long_ago = cancel_booking(
         booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=11),
-        user=member)
+        actor=member)
     rejected = reject_booking(
         booking=factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=12),
-        user=staff_user, reason="Sala zajęta na remont")
+        actor=staff_user, reason="Sala zajęta na remont")
     recent_past = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=13)
     long_past = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=14)
     far_ahead = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=15)
@@ -214,7 +214,7 @@ def test_revoked_and_unknown_tokens_are_404_after_one_lookup(client, member, org
     url = token_feed_url(raw)
     assert fetch(client, url).status_code == 200
 
-    revoke_feed_token(feed=feed, user=member)
+    revoke_feed_token(feed=feed, actor=member)
 
     for path in (path_of(url), "/feeds/" + "x" * 43 + ".ics"):
         with CaptureQueriesContext(connection) as queries:
@@ -237,7 +237,7 @@ def test_unchanged_feed_answers_304_and_a_change_answers_200(client, member, roo
         assert response["ETag"] == etag
         assert "private" in response["Cache-Control"]
 
-    cancel_booking(booking=booking, user=member)
+    cancel_booking(booking=booking, actor=member)
     for headers in ({"HTTP_IF_NONE_MATCH": etag}, {"HTTP_IF_MODIFIED_SINCE": last_modified}):
         changed = fetch(client, url, **headers)
         assert changed.status_code == 200

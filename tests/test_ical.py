@@ -174,8 +174,8 @@ def test_status_and_sequence_follow_the_booking(member, staff_user, room, organi
     first = events_of(render([approved, cancelled]))
     assert [first[uid][3:] for uid in (uid_approved, uid_cancelled)] == [("TENTATIVE", 0), ("TENTATIVE", 0)]
 
-    approved = approve_booking(booking=approved, user=staff_user)
-    cancelled = cancel_booking(booking=cancelled, user=member, reason="Choroba prowadzącej")
+    approved = approve_booking(booking=approved, actor=staff_user)
+    cancelled = cancel_booking(booking=cancelled, actor=member, reason="Choroba prowadzącej")
     second = events_of(render([approved, cancelled]))
 
     assert set(second) == set(first), "the same UIDs, so calendars update the events"
@@ -235,7 +235,7 @@ def test_invitation_requests_and_cancels_the_same_event(member, room, organisati
                            title=POLISH_TITLE)
 
     request = invitation(booking)
-    booking = cancel_booking(booking=booking, user=member)
+    booking = cancel_booking(booking=booking, actor=member)
     cancel = invitation(booking, cancel=True)
 
     (requested,) = parse(request)[1].events

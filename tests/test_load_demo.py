@@ -102,9 +102,9 @@ def test_the_member_can_book_a_room_right_away():
     organisation = Organisation.objects.get(memberships__user=member, memberships__role="coordinator")
     room = Resource.objects.get(name="Sala spotkań")
     day = next_open_weekday(1, centre=room.centre)
-    booking = services.create_booking(user=member, resource=room, organisation=organisation,
-                                      start=at(day, 10), end=at(day, 12), title="Zebranie zarządu", attendees=8)
+    booking = services.book(actor=member, resource=room, organisation=organisation,
+                            start=at(day, 10), end=at(day, 12), title="Zebranie zarządu", attendees=8).booking
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
-    assert services.approve_booking(booking=booking, user=staff).status == "confirmed"
+    assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
     assert Booking.objects.count() == 1

@@ -127,7 +127,7 @@ def test_approval_confirms_to_the_member_with_the_updated_event(
     member.save(update_fields=["language"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.approve_booking(booking=booking, user=english_staff)
+        booking = services.approve_booking(booking=booking, actor=english_staff)
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"]
@@ -145,7 +145,7 @@ def test_a_message_written_late_keeps_the_state_of_the_change_that_caused_it(
     re-add the event that the later cancellation removed."""
     booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
                                      title="Walne zebranie")
-    services.cancel_booking(booking=booking, user=member)
+    services.cancel_booking(booking=booking, actor=member)
     assert mailoutbox == []  # nothing committed here, so nothing queued yet: the relay finds them later
 
     for message in OutboxMessage.objects.filter(recipient="jan@example.org").order_by("pk"):
@@ -182,7 +182,7 @@ def test_rejection_tells_the_reason_and_removes_the_tentative_event(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.reject_booking(booking=booking, user=staff_user, reason="Sala jest w remoncie")
+        booking = services.reject_booking(booking=booking, actor=staff_user, reason="Sala jest w remoncie")
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"] and parsed(mail)["Content-Language"] == "pl"
@@ -203,7 +203,7 @@ def test_cancellation_by_staff_cancels_the_event_with_the_reason(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.cancel_booking(booking=booking, user=staff_user, reason="Awaria ogrzewania")
+        booking = services.cancel_booking(booking=booking, actor=staff_user, reason="Awaria ogrzewania")
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"]
@@ -413,7 +413,7 @@ def test_notifications_add_a_bounded_number_of_queries(member, staff_user, room,
     # Approval alone: lock, staff check, update, audit event (six with the savepoint); the e-mail adds the
     # booker and one insert (it is written by the send task, after the commit).
     with django_assert_max_num_queries(8):
-        services.approve_booking(booking=booking, user=staff_user)
+        services.approve_booking(booking=booking, actor=staff_user)
 
 
 # --- A real worker on the real broker ---------------------------------------------------------------
@@ -482,7 +482,7 @@ def test_a_real_worker_sends_the_confirmation_once_even_when_its_task_is_publish
     with celery_worker(redis_url, mail_dir, log):
         booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hours=2,
                                          title="Walne zebranie")  # commits: the two requests' e-mails are published
-        booking = services.approve_booking(booking=booking, user=staff_user)  # and the confirmation
+        booking = services.approve_booking(booking=booking, actor=staff_user)  # and the confirmation
         confirmation = OutboxMessage.objects.get(kind=Kind.BOOKING_CONFIRMED)
         # The same send task twice more, as a redelivery or the relay racing the first would publish it.
         send_messages.delay([confirmation.pk])

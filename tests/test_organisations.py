@@ -14,7 +14,7 @@ Role = Membership.Role
 
 def register(user, kind=Kind.REGISTERED_NGO, krs="0000123456", **fields):
     fields.setdefault("name", "Stowarzyszenie Aktywni Seniorzy")
-    return services.register_organisation(user=user, kind=kind, krs=krs, contact_person="Jan Kowalski",
+    return services.register_organisation(actor=user, kind=kind, krs=krs, contact_person="Jan Kowalski",
                                           email="kontakt@example.org", **fields)
 
 
@@ -70,7 +70,7 @@ def test_a_krs_number_belongs_to_one_organisation(member):
 def test_contact_e_mail_must_be_valid(member):
     before = Organisation.objects.count()
     with pytest.raises(ValidationError) as info:
-        services.register_organisation(user=member, name="Fundacja", kind=Kind.FOUNDATION, krs="",
+        services.register_organisation(actor=member, name="Fundacja", kind=Kind.FOUNDATION, krs="",
                                        contact_person="Ala", email="nie-email")
     assert "email" in info.value.error_dict
     assert Organisation.objects.count() == before

@@ -235,7 +235,7 @@ def test_cancelled_bookings_do_not_count_towards_the_quota(booker, centre, membe
     centre.weekly_hours_per_organisation = 2
     centre.save()
     first = booker(at(TUESDAY, 10), at(TUESDAY, 12))
-    services.cancel_booking(booking=first, user=member, now=NOW)
+    services.cancel_booking(booking=first, actor=member, now=NOW)
     assert booker(at(THURSDAY, 10), at(THURSDAY, 12)).pk
 
 

@@ -344,46 +344,46 @@ def statuses(series):
 
 def test_staff_approve_a_pending_series_in_one_action(pending_series, staff_user, member):
     first = pending_series.bookings.order_by("start").first()
-    approve_booking(booking=first, user=staff_user)  # a single occurrence, as any booking
-    approved = approve_series(series=pending_series, user=staff_user, reason="Zapraszamy")
+    approve_booking(booking=first, actor=staff_user)  # a single occurrence, as any booking
+    approved = approve_series(series=pending_series, actor=staff_user, reason="Zapraszamy")
     assert len(approved) == 5
     assert statuses(pending_series) == ["confirmed"] * 6
     events = BookingEvent.objects.filter(booking__series=pending_series, to_status="confirmed")
     assert set(events.values_list("actor", "reason")) == {(staff_user.pk, ""), (staff_user.pk, "Zapraszamy")}
     assert set(pending_series.bookings.values_list("sequence", flat=True)) == {1}
     with pytest.raises(RuleViolation) as caught:
-        approve_series(series=pending_series, user=staff_user)
+        approve_series(series=pending_series, actor=staff_user)
     assert caught.value.code == "nothing_pending"
 
 
 def test_members_cannot_approve_their_series(pending_series, member):
     with pytest.raises(PermissionDenied):
-        approve_series(series=pending_series, user=member)
+        approve_series(series=pending_series, actor=member)
     assert statuses(pending_series) == ["pending"] * 6
 
 
 def test_staff_reject_a_pending_series_with_a_reason(pending_series, staff_user):
     with pytest.raises(RuleViolation) as caught:
-        reject_series(series=pending_series, user=staff_user, reason=" ")
+        reject_series(series=pending_series, actor=staff_user, reason=" ")
     assert caught.value.code == "reason_required"
-    reject_series(series=pending_series, user=staff_user, reason="Sala zajęta na remont")
+    reject_series(series=pending_series, actor=staff_user, reason="Sala zajęta na remont")
     assert statuses(pending_series) == ["rejected"] * 6
     assert set(pending_series.bookings.values_list("decision_reason", flat=True)) == {"Sala zajęta na remont"}
 
 
 def test_member_cancels_the_whole_series(pending_series, member):
-    cancelled = cancel_series(series=pending_series, user=member, now=NOW)
+    cancelled = cancel_series(series=pending_series, actor=member, now=NOW)
     assert len(cancelled) == 6
     assert statuses(pending_series) == ["cancelled"] * 6
     assert BookingEvent.objects.filter(to_status="cancelled", actor=member).count() == 6
     with pytest.raises(RuleViolation) as caught:
-        cancel_series(series=pending_series, user=member, now=NOW)
+        cancel_series(series=pending_series, actor=member, now=NOW)
     assert caught.value.code == "nothing_to_cancel"
 
 
 def test_cancel_from_a_date_on_leaves_earlier_meetings(pending_series, member, staff_user):
-    approve_series(series=pending_series, user=staff_user)
-    cancel_series(series=pending_series, user=member, reason="Przerwa wakacyjna", from_date=date(2027, 2, 2),
+    approve_series(series=pending_series, actor=staff_user)
+    cancel_series(series=pending_series, actor=member, reason="Przerwa wakacyjna", from_date=date(2027, 2, 2),
                   now=NOW)
     assert statuses(pending_series) == ["confirmed"] * 3 + ["cancelled"] * 3
     assert set(pending_series.bookings.filter(status="cancelled").values_list("cancellation_reason", flat=True)) == {
@@ -392,27 +392,27 @@ def test_cancel_from_a_date_on_leaves_earlier_meetings(pending_series, member, s
 
 def test_cancel_leaves_meetings_that_have_started(pending_series, member):
     # As if it were the evening of the second meeting, 19 January at 17:30.
-    cancel_series(series=pending_series, user=member, now=at(date(2027, 1, 19), 17, 30))
+    cancel_series(series=pending_series, actor=member, now=at(date(2027, 1, 19), 17, 30))
     assert statuses(pending_series) == ["pending"] * 2 + ["cancelled"] * 4
 
 
 def test_others_cannot_cancel_and_staff_give_a_reason(pending_series, staff_user, other_organisation):
     with pytest.raises(PermissionDenied):
-        cancel_series(series=pending_series, user=other_organisation.members.first(), now=NOW)
+        cancel_series(series=pending_series, actor=other_organisation.members.first(), now=NOW)
     with pytest.raises(RuleViolation) as caught:
-        cancel_series(series=pending_series, user=staff_user, now=NOW)
+        cancel_series(series=pending_series, actor=staff_user, now=NOW)
     assert caught.value.code == "reason_required"
-    cancel_series(series=pending_series, user=staff_user, reason="Awaria ogrzewania", now=NOW,
+    cancel_series(series=pending_series, actor=staff_user, reason="Awaria ogrzewania", now=NOW,
                   from_date=datetime(2027, 2, 9, 0, 0))
     assert statuses(pending_series) == ["pending"] * 4 + ["cancelled"] * 2
 
 
 def test_title_and_purpose_change_for_future_meetings_only(pending_series, member, other_organisation):
     with pytest.raises(PermissionDenied):
-        update_series_details(series=pending_series, user=other_organisation.members.first(), title="Inny tytuł")
+        update_series_details(series=pending_series, actor=other_organisation.members.first(), title="Inny tytuł")
     with pytest.raises(RuleViolation):
-        update_series_details(series=pending_series, user=member, title="  ")
-    changed = update_series_details(series=pending_series, user=member, title="Klub seniora „Razem”",
+        update_series_details(series=pending_series, actor=member, title="  ")
+    changed = update_series_details(series=pending_series, actor=member, title="Klub seniora „Razem”",
                                     purpose="Rozmowy i gry", now=at(date(2027, 1, 20), 12))
     assert changed == 4
     titles = list(pending_series.bookings.order_by("start").values_list("title", "purpose", "sequence"))
@@ -437,7 +437,7 @@ def test_feeds_show_each_meeting_as_its_own_event(member, room, organisation):
     """Calendars get single events with their own UID and status, not an RRULE they might expand differently."""
     series = factories.make_series(actor=member, resource=room, organisation=organisation, day=date(2027, 3, 16),
                                    hour=17, rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=4", now=NOW).series
-    cancel_series(series=series, user=member, from_date=date(2027, 3, 30), now=NOW)
+    cancel_series(series=series, actor=member, from_date=date(2027, 3, 30), now=NOW)
     with translation.override("en"):
         ics = feed_calendar(series.bookings.order_by("start"), name="Klub", time_zone="Europe/Warsaw").to_ical()
     strict = IcsCalendarStream.calendar_from_ics(ics.decode("utf-8"))

@@ -132,8 +132,8 @@ def test_approving_a_series_confirms_it_in_one_message(
     first, *rest = meetings(pending_series)
 
     with django_capture_on_commit_callbacks(execute=True):
-        approve_booking(booking=first, user=staff_user)  # a single meeting: its own message, as any booking
-        approve_series(series=pending_series, user=staff_user, reason="Zapraszamy")
+        approve_booking(booking=first, actor=staff_user)  # a single meeting: its own message, as any booking
+        approve_series(series=pending_series, actor=staff_user, reason="Zapraszamy")
 
     single, whole = mailoutbox
     assert single.subject == "Booking confirmed: Klub seniora, 12 January 2027, 17:00"
@@ -154,7 +154,7 @@ def test_rejecting_a_series_tells_the_reason_and_cancels_every_event(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        reject_series(series=pending_series, user=english_staff, reason="Sala w remoncie do marca")
+        reject_series(series=pending_series, actor=english_staff, reason="Sala w remoncie do marca")
 
     [mail] = mailoutbox
     assert mail.to == ["jan@example.org"] and parsed(mail)["Content-Language"] == "pl"
@@ -170,7 +170,7 @@ def test_cancelling_a_whole_series_is_one_message(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_series(series=pending_series, user=english_member, now=NOW)
+        cancel_series(series=pending_series, actor=english_member, now=NOW)
 
     [mail] = mailoutbox
     assert mail.subject == "Booking cancelled: Klub seniora, 6 meetings from 12 January 2027"
@@ -180,11 +180,11 @@ def test_cancelling_a_whole_series_is_one_message(
 
 def test_cancelling_from_a_date_on_names_that_date_and_only_those_meetings(
         pending_series, english_member, staff_user, mailoutbox, django_capture_on_commit_callbacks):
-    approve_series(series=pending_series, user=staff_user)
+    approve_series(series=pending_series, actor=staff_user)
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_series(series=pending_series, user=staff_user, reason="Awaria ogrzewania", from_date=date(2027, 2, 1),
+        cancel_series(series=pending_series, actor=staff_user, reason="Awaria ogrzewania", from_date=date(2027, 2, 1),
                       now=NOW)
 
     [mail] = mailoutbox
@@ -203,7 +203,7 @@ def test_a_new_title_updates_the_future_events_in_one_message(
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        changed = update_series_details(series=pending_series, user=english_member, title="Klub seniora „Razem”",
+        changed = update_series_details(series=pending_series, actor=english_member, title="Klub seniora „Razem”",
                                         now=at(date(2027, 1, 20), 12))
 
     assert changed == 4
@@ -261,9 +261,9 @@ def test_a_year_of_weekly_meetings_with_its_e_mails_takes_a_bounded_number_of_qu
     assert len(mailoutbox) == 3
 
     for operation, bound in [
-        (lambda: approve_series(series=series, user=staff_user), 15),
-        (lambda: cancel_series(series=series, user=member, from_date=date(2027, 7, 1), now=NOW), 15),
-        (lambda: update_series_details(series=series, user=member, title="Klub seniora", purpose="Kawa",
+        (lambda: approve_series(series=series, actor=staff_user), 15),
+        (lambda: cancel_series(series=series, actor=member, from_date=date(2027, 7, 1), now=NOW), 15),
+        (lambda: update_series_details(series=series, actor=member, title="Klub seniora", purpose="Kawa",
                                        now=NOW), 15),
     ]:
         mailoutbox.clear()

@@ -191,9 +191,9 @@ def test_cancelled_and_rejected_bookings_free_the_slot(room, organisation, membe
     first = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
                                    now=NOW)
     if end_the_first == "cancel":
-        services.cancel_booking(booking=first, user=member, now=NOW)
+        services.cancel_booking(booking=first, actor=member, now=NOW)
     else:
-        services.reject_booking(booking=first, user=staff_user, reason="Sala zajęta przez OPS")
+        services.reject_booking(booking=first, actor=staff_user, reason="Sala zajęta przez OPS")
     assert factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
                                   now=NOW).status == BookingStatus.PENDING
 
@@ -264,9 +264,9 @@ def test_pending_confirmed_cancelled(room, organisation, member, staff_user):
     booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
                                      now=NOW)
     assert (booking.status, booking.sequence) == (BookingStatus.PENDING, 0)
-    booking = services.approve_booking(booking=booking, user=staff_user, reason="Zapraszamy")
+    booking = services.approve_booking(booking=booking, actor=staff_user, reason="Zapraszamy")
     assert (booking.status, booking.sequence, booking.decision_reason) == (BookingStatus.CONFIRMED, 1, "Zapraszamy")
-    booking = services.cancel_booking(booking=booking, user=member, reason="Choroba prowadzącego", now=NOW)
+    booking = services.cancel_booking(booking=booking, actor=member, reason="Choroba prowadzącego", now=NOW)
     booking.refresh_from_db()
     assert (booking.status, booking.sequence) == (BookingStatus.CANCELLED, 2)
     assert booking.cancellation_reason == "Choroba prowadzącego"
@@ -283,10 +283,10 @@ def test_pending_rejected_needs_a_reason(room, organisation, member, staff_user)
     before = tables()
     for reason in ("", "   "):
         with pytest.raises(RuleViolation) as info:
-            services.reject_booking(booking=booking, user=staff_user, reason=reason)
+            services.reject_booking(booking=booking, actor=staff_user, reason=reason)
         assert (info.value.code, info.value.field) == ("reason_required", "reason")
     assert tables() == before
-    booking = services.reject_booking(booking=booking, user=staff_user, reason="Remont sali")
+    booking = services.reject_booking(booking=booking, actor=staff_user, reason="Remont sali")
     booking.refresh_from_db()
     assert (booking.status, booking.sequence, booking.decision_reason) == (BookingStatus.REJECTED, 1, "Remont sali")
     assert events(booking)[-1] == (staff_user, BookingStatus.PENDING, BookingStatus.REJECTED, "Remont sali")
@@ -295,7 +295,7 @@ def test_pending_rejected_needs_a_reason(room, organisation, member, staff_user)
 def test_pending_cancelled_by_the_member(room, organisation, member):
     booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10,
                                      now=NOW)
-    booking = services.cancel_booking(booking=booking, user=member, now=NOW)
+    booking = services.cancel_booking(booking=booking, actor=member, now=NOW)
     assert (booking.status, booking.sequence) == (BookingStatus.CANCELLED, 1)
     assert events(booking)[-1] == (member, BookingStatus.PENDING, BookingStatus.CANCELLED, "")
 
@@ -328,29 +328,29 @@ def _refused_transition(call, code=None):
 
 def test_invalid_transitions_are_refused(staff_and_booking, member):
     staff, booking = staff_and_booking
-    services.approve_booking(booking=booking, user=staff)
-    _refused_transition(lambda: services.approve_booking(booking=booking, user=staff), "invalid_transition")
-    _refused_transition(lambda: services.reject_booking(booking=booking, user=staff, reason="Nie"),
+    services.approve_booking(booking=booking, actor=staff)
+    _refused_transition(lambda: services.approve_booking(booking=booking, actor=staff), "invalid_transition")
+    _refused_transition(lambda: services.reject_booking(booking=booking, actor=staff, reason="Nie"),
                         "invalid_transition")
-    services.cancel_booking(booking=booking, user=member, now=NOW)
-    for call in (lambda: services.approve_booking(booking=booking, user=staff),
-                 lambda: services.cancel_booking(booking=booking, user=member, now=NOW),
-                 lambda: services.cancel_booking(booking=booking, user=staff, reason="Jeszcze raz")):
+    services.cancel_booking(booking=booking, actor=member, now=NOW)
+    for call in (lambda: services.approve_booking(booking=booking, actor=staff),
+                 lambda: services.cancel_booking(booking=booking, actor=member, now=NOW),
+                 lambda: services.cancel_booking(booking=booking, actor=staff, reason="Jeszcze raz")):
         _refused_transition(call, "invalid_transition")
 
 
 def test_rejected_is_final(staff_and_booking, member):
     staff, booking = staff_and_booking
-    services.reject_booking(booking=booking, user=staff, reason="Brak miejsc")
-    _refused_transition(lambda: services.approve_booking(booking=booking, user=staff), "invalid_transition")
-    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=NOW), "invalid_transition")
+    services.reject_booking(booking=booking, actor=staff, reason="Brak miejsc")
+    _refused_transition(lambda: services.approve_booking(booking=booking, actor=staff), "invalid_transition")
+    _refused_transition(lambda: services.cancel_booking(booking=booking, actor=member, now=NOW), "invalid_transition")
 
 
 def test_the_message_names_the_current_state(staff_and_booking):
     staff, booking = staff_and_booking
-    services.reject_booking(booking=booking, user=staff, reason="Brak miejsc")
+    services.reject_booking(booking=booking, actor=staff, reason="Brak miejsc")
     with pytest.raises(RuleViolation) as info:
-        services.approve_booking(booking=booking, user=staff)
+        services.approve_booking(booking=booking, actor=staff)
     assert str(BookingStatus.REJECTED.label).lower() in info.value.message
 
 
@@ -358,23 +358,23 @@ def test_members_cancel_only_their_organisations_bookings(staff_and_booking):
     _staff, booking = staff_and_booking
     stranger = factories.make_user("obcy")
     factories.make_organisation(members=[stranger])
-    _refused_transition(lambda: services.cancel_booking(booking=booking, user=stranger, now=NOW))
+    _refused_transition(lambda: services.cancel_booking(booking=booking, actor=stranger, now=NOW))
 
 
 def test_members_cancel_only_future_bookings(staff_and_booking, member):
     staff, booking = staff_and_booking
     started = at(TUESDAY, 10, 30)
-    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=started), "already_started")
+    _refused_transition(lambda: services.cancel_booking(booking=booking, actor=member, now=started), "already_started")
     # Staff may still cancel it, saying why.
-    _refused_transition(lambda: services.cancel_booking(booking=booking, user=staff, now=started), "reason_required")
-    booking = services.cancel_booking(booking=booking, user=staff, reason="Awaria ogrzewania", now=started)
+    _refused_transition(lambda: services.cancel_booking(booking=booking, actor=staff, now=started), "reason_required")
+    booking = services.cancel_booking(booking=booking, actor=staff, reason="Awaria ogrzewania", now=started)
     assert events(booking)[-1] == (staff, BookingStatus.PENDING, BookingStatus.CANCELLED, "Awaria ogrzewania")
 
 
 def test_a_member_who_left_cannot_cancel(staff_and_booking, member, organisation):
     _staff, booking = staff_and_booking
     Membership.objects.filter(user=member, organisation=organisation).delete()
-    _refused_transition(lambda: services.cancel_booking(booking=booking, user=member, now=NOW))
+    _refused_transition(lambda: services.cancel_booking(booking=booking, actor=member, now=NOW))
 
 
 def test_only_staff_of_the_resources_centre_approve_or_reject(staff_and_booking, member):
@@ -382,8 +382,8 @@ def test_only_staff_of_the_resources_centre_approve_or_reject(staff_and_booking,
     elsewhere = factories.make_user("ewa")
     factories.make_centre("Centrum Pracy Socjalnej", staff=[elsewhere])
     for user in (elsewhere, member):
-        _refused_transition(lambda: services.approve_booking(booking=booking, user=user))
-        _refused_transition(lambda: services.reject_booking(booking=booking, user=user, reason="Nie"))
+        _refused_transition(lambda: services.approve_booking(booking=booking, actor=user))
+        _refused_transition(lambda: services.reject_booking(booking=booking, actor=user, reason="Nie"))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.PENDING
 
@@ -391,7 +391,7 @@ def test_only_staff_of_the_resources_centre_approve_or_reject(staff_and_booking,
 def test_a_superuser_may_approve_anywhere(staff_and_booking):
     _staff, booking = staff_and_booking
     admin = factories.make_user("admin", is_superuser=True, is_staff=True)
-    assert services.approve_booking(booking=booking, user=admin).status == BookingStatus.CONFIRMED
+    assert services.approve_booking(booking=booking, actor=admin).status == BookingStatus.CONFIRMED
 
 
 def test_each_transition_announces_itself(staff_and_booking, member):
@@ -403,8 +403,8 @@ def test_each_transition_announces_itself(staff_and_booking, member):
 
     booking_changed.connect(listener)
     try:
-        services.approve_booking(booking=booking, user=staff, reason="OK")
-        services.cancel_booking(booking=booking, user=member, now=NOW)
+        services.approve_booking(booking=booking, actor=staff, reason="OK")
+        services.cancel_booking(booking=booking, actor=member, now=NOW)
     finally:
         booking_changed.disconnect(listener)
     assert heard == [
@@ -437,9 +437,9 @@ def test_refusals_leave_the_tables_as_they_were(room, organisation, member, staf
         with pytest.raises(error):
             factories.make_booking(actor=member, resource=room, now=NOW, **fields)
     with pytest.raises(RuleViolation):
-        services.reject_booking(booking=existing, user=staff_user, reason="")
+        services.reject_booking(booking=existing, actor=staff_user, reason="")
     with pytest.raises(PermissionDenied):
-        services.approve_booking(booking=existing, user=member)
+        services.approve_booking(booking=existing, actor=member)
     assert tables() == before
 
 
@@ -459,7 +459,7 @@ def test_a_failing_listener_undoes_the_whole_change(room, organisation, member, 
             factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=12,
                                    now=NOW)
         with pytest.raises(RuntimeError):
-            services.approve_booking(booking=existing, user=staff_user)
+            services.approve_booking(booking=existing, actor=staff_user)
     finally:
         booking_changed.disconnect(broken_outbox)
     assert tables() == before
@@ -475,14 +475,14 @@ def test_update_booking_details_is_for_members_and_staff_and_keeps_the_rules(roo
     stranger = factories.make_organisation("Fundacja Obok", members=[factories.make_user("obcy")]).members.first()
     before = tables()
     with pytest.raises(PermissionDenied):
-        services.update_booking_details(booking=booking, user=stranger, title="Cudze")
+        services.update_booking_details(booking=booking, actor=stranger, title="Cudze")
     for changes, code in (({"title": "  "}, "title_required"), ({"title": "x" * 201}, "title_too_long"),
                           ({"attendees": 13}, "over_capacity")):
         with pytest.raises(RuleViolation) as caught:
-            services.update_booking_details(booking=booking, user=member, **changes)
+            services.update_booking_details(booking=booking, actor=member, **changes)
         assert caught.value.code == code
     assert tables() == before
-    changed = services.update_booking_details(booking=booking, user=member, purpose="Walne zebranie", attendees=12)
+    changed = services.update_booking_details(booking=booking, actor=member, purpose="Walne zebranie", attendees=12)
     assert (changed.purpose, changed.attendees, changed.sequence, changed.status) == (
         "Walne zebranie", 12, 1, BookingStatus.PENDING)
     assert changed.events.last().actor == member

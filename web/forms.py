@@ -6,10 +6,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from booking.exceptions import RuleViolation
+from booking.localtime import booking_span
 from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
+from booking.rules import TITLE_MAX_LENGTH
+from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation
 from ngo.selectors import active_accounts_matching
+
+from .templatetags.web_extras import span_label
 
 
 class DateInput(forms.DateInput):
@@ -41,25 +47,33 @@ class RefusalMixin:
 
     def add_violation(self, violation):
         field = self.field_map.get(violation.field, violation.field)
-        self.add_error(field if field in self.fields else None, violation.message)
+        self.add_error(field if field in self.fields else None,
+                       forms.ValidationError(violation.message, code=violation.code))
 
 
 class BookingForm(RefusalMixin, forms.Form):
-    """A booking request. The time fields depend on the resource: slots, whole days or nights."""
+    """A booking request. The time fields depend on the resource: slots, whole days or nights.
+
+    It reads the input and nothing more: the title, the numbers and the organisation are checked by the booking
+    rules (`services.book`), as for the API. The widgets' `required`, `maxlength`, `min` and `max` only spare
+    people a round trip.
+    """
 
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"),
                                           empty_label=None)
-    title = forms.CharField(label=_("Title"), max_length=200,
+    title = forms.CharField(label=_("Title"), required=False,
+                            widget=forms.TextInput(attrs={"required": True, "maxlength": TITLE_MAX_LENGTH}),
                             help_text=_("For example: board meeting, cooking workshop."))
     purpose = forms.CharField(label=_("Purpose (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    attendees = forms.IntegerField(label=_("Number of people"), min_value=1, initial=1)
-    quantity = forms.IntegerField(label=_("How many units"), min_value=1, initial=1)
+    attendees = forms.IntegerField(label=_("Number of people"), initial=1, widget=forms.NumberInput(attrs={"min": 1}))
+    quantity = forms.IntegerField(label=_("How many units"), initial=1, widget=forms.NumberInput(attrs={"min": 1}))
     public = forms.BooleanField(label=_("Show the title in the public calendar"), required=False)
 
     REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
 
-    def __init__(self, *args, resource, organisations, **kwargs):
+    def __init__(self, *args, resource, organisations, choices, **kwargs):
+        """`organisations` are those the person may name (as in the API); `choices` those the list offers."""
         super().__init__(*args, **kwargs)
         self.resource = resource
         self.tz = resource.centre.tz
@@ -68,10 +82,11 @@ class BookingForm(RefusalMixin, forms.Form):
         self.series_dates = []  # a checked or refused series: [{"when", "refusal"}], shown on the form
         self.series_refused = False
         self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].widget.choices = [(organisation.pk, str(organisation)) for organisation in choices]
         if resource.units == 1:
             del self.fields["quantity"]
         else:
-            self.fields["quantity"].max_value = resource.units
+            self.fields["quantity"].widget.attrs["max"] = resource.units
             self.fields["quantity"].help_text = _("At most %(units)d.") % {"units": resource.units}
         if resource.capacity:
             self.fields["attendees"].help_text = _("At most %(capacity)d.") % {"capacity": resource.capacity}
@@ -132,13 +147,6 @@ class BookingForm(RefusalMixin, forms.Form):
         """Whether "Check the dates" was pressed: the series' dates are shown and nothing is booked."""
         return "check" in self.data
 
-    @classmethod
-    def initial_for(cls, resource, start, end):
-        """Initial time fields for a booking from `start` to `end` (local datetimes)."""
-        if resource.booking_mode == Resource.BookingMode.SLOTS:
-            return {"date": start.date(), "start_time": start.time(), "end_time": end.time()}
-        last = end.date() - timedelta(days=1) if resource.booking_mode == Resource.BookingMode.DAYS else end.date()
-        return {"start_date": start.date(), "end_date": last}
 
     def time_bound_fields(self):
         return [self[name] for name in self.time_fields]
@@ -152,24 +160,41 @@ class BookingForm(RefusalMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        mode = self.resource.booking_mode
-        centre = self.resource.centre
         try:
-            if mode == Resource.BookingMode.SLOTS:
-                day = data["date"]
-                data["start"] = datetime.combine(day, data["start_time"], tzinfo=self.tz)
-                data["end"] = datetime.combine(day, data["end_time"], tzinfo=self.tz)
-            elif mode == Resource.BookingMode.DAYS:
-                data["start"] = datetime.combine(data["start_date"], time(0), tzinfo=self.tz)
-                data["end"] = datetime.combine(data["end_date"] + timedelta(days=1), time(0), tzinfo=self.tz)
+            if self.resource.booking_mode == Resource.BookingMode.SLOTS:
+                data["start"], data["end"] = booking_span(self.resource, data["date"], start_time=data["start_time"],
+                                                          end_time=data["end_time"])
             else:
-                data["start"] = datetime.combine(data["start_date"], centre.check_in_time, tzinfo=self.tz)
-                data["end"] = datetime.combine(data["end_date"], centre.check_out_time, tzinfo=self.tz)
+                data["start"], data["end"] = booking_span(self.resource, data["start_date"], data["end_date"])
         except KeyError:
             pass  # a time field is missing or invalid: its own error says so
+        except RuleViolation as violation:
+            self.add_violation(violation)
         if self.repeats:
             self._clean_repeat(data)
         return data
+
+    def booking_request(self):
+        """What `services.book` is asked, from the cleaned form."""
+        data = self.cleaned_data
+        rrule = data.get("rrule")
+        return {
+            "organisation": data["organisation"], "start": data["start"], "end": data["end"],
+            "title": data["title"], "purpose": data["purpose"], "attendees": data["attendees"],
+            "quantity": data.get("quantity", 1), "public": data["public"],
+            "recurrence": Recurrence(rrule, data["mode"]) if rrule else None,
+        }
+
+    def show_conflict(self, conflict, conflicts):
+        """A taken time: `conflicts` are `selectors.visible_conflicts` of the refusal."""
+        self.conflict_message = conflict.message
+        self.conflicts = [{"when": span_label(c["start"], c["end"], self.tz), "title": c["title"]} for c in conflicts]
+
+    def show_series_dates(self, bookings, skipped, *, refused=False):
+        """The dates of a checked or refused series in time order, each with why it cannot be booked."""
+        self.series_refused = refused
+        self.series_dates = [{"when": span_label(start, end, self.tz), "refusal": refusal.message if refusal else ""}
+                             for start, end, refusal in dates_in_order(bookings, skipped)]
 
     def _clean_repeat(self, data):
         """`rrule` from the repeat choices when the booking repeats (None when it does not)."""
@@ -194,18 +219,18 @@ class BookingForm(RefusalMixin, forms.Form):
         if "date" in data and not self.errors:
             data["rrule"] = rrule_for(repeat, data["date"], **ends)
 
-    def refuse_series(self, refusal, dates):
-        """A series refused as a whole (SeriesRuleViolation or SeriesConflict): why, by "Repeat", and its `dates`."""
-        self.add_error("repeat", refusal.message)
-        self.series_dates = dates
+    def refuse_series(self, refusal):
+        """A series refused as a whole (SeriesRuleViolation or SeriesConflict): why, by "Repeat", and its dates."""
+        self.add_error("repeat", forms.ValidationError(refusal.message, code=refusal.code))
+        self.show_series_dates([], refusal.occurrences)
 
     def add_violation(self, violation):
         if violation.field == "recurrence" and self.repeats:
             ends = "count" if self.cleaned_data.get("ends") == "count" else "until"
             field = ends if violation.code in {"too_many_occurrences", "series_too_long"} else "repeat"
-            self.add_error(field, violation.message)
+            self.add_error(field, forms.ValidationError(violation.message, code=violation.code))
         elif violation.code == "closed" and "date" in self.fields:
-            self.add_error("date", violation.message)
+            self.add_error("date", forms.ValidationError(violation.message, code=violation.code))
         else:
             super().add_violation(violation)
 
@@ -216,7 +241,13 @@ class CancelForm(RefusalMixin, forms.Form):
 
 
 class RejectForm(RefusalMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 2}))
+    """The reason is required by the service (`reject_booking`, `reject_series`), as for the API."""
+
+    reason = forms.CharField(label=_("Reason for rejection"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def cleaned_reason(self):
+        """The reason as given: any text is read, and the service refuses a blank one."""
+        return self.cleaned_data["reason"] if self.is_valid() else ""
 
 
 class OrganisationForm(forms.ModelForm):

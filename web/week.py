@@ -4,14 +4,16 @@ Slot resources (rooms, desks) show each free slot as a link to the booking form 
 closed, past) into ranges; day and night resources show one entry per day. Times are the centre's local time.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import opening_intervals, public_holiday, resource_availability, subtract
+from booking.availability import opening_intervals, public_holiday, resource_availability
+from booking.localtime import booking_span, day_bounds, local_midnight, week_bounds
 from booking.models import Resource
+from booking.rules import is_open_day, slot_refusal
 
 FREE, BUSY, CLOSED, PAST, UNAVAILABLE = "free", "busy", "closed", "past", "unavailable"
 OPEN = "open"  # the centre is open, but it does not publish whether the resource is booked
@@ -52,18 +54,6 @@ class Day:
     cells: list
     is_today: bool = False
     note: str = ""
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def local_midnight(day: date, tz) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz)
-
-
-def week_bounds(monday: date, tz):
-    return local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
 
 
 def free_units(free, start, end):
@@ -143,28 +133,24 @@ class WeekBuilder:
             days.append(result)
         return days
 
-    def _bookable_from(self):
-        return self.now + self.resource.minimum_notice
-
-    def _bookable_until(self):
-        return self.now + self.resource.advance_window
-
     def _not_bookable(self, start):
-        """The state and label of a free cell that cannot be booked at `start`, or None if it can."""
-        if start < self.now:
+        """The state and label of a free cell that cannot be booked at `start` (the booking rules say why), or None
+        if it can."""
+        refusal = slot_refusal(self.resource, start, self.now)
+        if refusal is None:
+            return None
+        if refusal.code == "in_the_past":
             return PAST, _("Past")
-        if start < self._bookable_from():
+        if refusal.code == "too_late":
             return UNAVAILABLE, _("Too late to book")
-        if start > self._bookable_until():
-            return UNAVAILABLE, _("Not open for booking yet")
-        return None
+        return UNAVAILABLE, _("Not open for booking yet")
 
     def _closed_note(self, day):
         holiday = public_holiday(self.centre, day)
         return _("Closed: %(holiday)s") % {"holiday": holiday} if holiday else _("Closed")
 
     def _slots_day(self, day, availability):
-        day_start, day_end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
+        day_start, day_end = day_bounds(day, self.tz)
         opening = opening_intervals(self.centre, self.hours, day_start, day_end)
         if not opening:
             return Day(day, [], note=self._closed_note(day))
@@ -187,17 +173,13 @@ class WeekBuilder:
         return self._span(start, end, availability)
 
     def _whole_day(self, day, availability):
-        start, end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
-        return Day(day, [self._span(start, end, availability)])
+        return Day(day, [self._span(*day_bounds(day, self.tz), availability)])
 
     def _open_day(self, day):
-        start, end = local_midnight(day, self.tz), local_midnight(day + timedelta(days=1), self.tz)
-        closures = [(c.start, c.end) for c in self.closures]
-        return bool(subtract(opening_intervals(self.centre, self.hours, start, end), closures))
+        return is_open_day(self.resource, day, self.hours, self.closures)
 
     def _night(self, day, availability):
-        check_in = datetime.combine(day, self.centre.check_in_time, tzinfo=self.tz)
-        check_out = datetime.combine(day + timedelta(days=1), self.centre.check_out_time, tzinfo=self.tz)
+        check_in, check_out = booking_span(self.resource, day, day + timedelta(days=1))
         if not self._open_day(day):
             return Day(day, [], note=self._closed_note(day))
         if not self._open_day(day + timedelta(days=1)):

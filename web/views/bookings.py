@@ -16,19 +16,19 @@ from django.views.decorators.http import require_POST
 from booking.availability import resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
-from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
-from booking.selectors import (is_centre_staff, is_member, member_organisation_ids,
-                               staffed_centres, title_visibility, visible_bookings)
-from booking.series import (SeriesConflict, SeriesRuleViolation, cancel_series, create_series, dates_in_order,
-                             meetings_to_cancel)
-from booking.services import cancel_booking, create_booking
+from booking.localtime import booking_dates, day_bounds, local_day
+from booking.models import Booking, FeedToken, Resource
+from booking.rules import CancellationCheck, can_cancel, slot_refusal
+from booking.selectors import (bookable_organisations, is_member, member_organisation_ids, staffed_centres,
+                               visible_bookings, visible_conflicts, visible_organisations)
+from booking.series import SeriesConflict, SeriesRuleViolation, cancel_series, meetings_to_cancel
+from booking.services import book, cancel_booking
 from ngo.models import Membership, Organisation
 from ngo.services import register_organisation
 
 from . import PAGE_SIZE
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
-from ..templatetags.web_extras import span_label
-from ..week import LOCAL_INPUT_FORMAT, local_midnight
+from ..week import LOCAL_INPUT_FORMAT
 
 
 def _parse_local(value, tz):
@@ -46,8 +46,7 @@ def _default_interval(resource, start, end):
     wanted = max(resource.slot_length, resource.min_duration or timedelta(0), timedelta(hours=1))
     if resource.max_duration:
         wanted = min(wanted, resource.max_duration)
-    day = local_midnight(start.date(), tz)
-    free = resource_availability(resource, day, day + timedelta(days=1)).free
+    free = resource_availability(resource, *day_bounds(start.date(), tz)).free
     around = next((interval for interval in free if interval.start <= start < interval.end), None)
     end = start + wanted
     if around:
@@ -55,80 +54,55 @@ def _default_interval(resource, start, end):
     return start, max(end, start + resource.slot_length)
 
 
-def _bookable_organisations(user, resource):
-    if is_centre_staff(user, resource.centre):
-        return Organisation.objects.filter(removed_at__isnull=True)
-    return Organisation.objects.filter(pk__in=member_organisation_ids(user), removed_at__isnull=True)
-
-
 @login_required
 def booking_create(request, pk):
     resource = get_object_or_404(
         Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
-    organisations = _bookable_organisations(request.user, resource).order_by("name")
+    choices = list(bookable_organisations(request.user, centre).order_by("name"))
     context = {"resource": resource, "centre": centre}
-    if not organisations.exists():
+    if not choices:
         return render(request, "web/booking_form.html", context)
+    form_options = {"resource": resource, "organisations": visible_organisations(request.user), "choices": choices}
     if request.method == "POST":
-        form = BookingForm(request.POST, resource=resource, organisations=organisations)
+        form = BookingForm(request.POST, **form_options)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                booked = (_request_series if data.get("rrule") else _request_booking)(request, form, resource)
+                result = book(actor=request.user, resource=resource, dry_run=form.checking, **form.booking_request())
             except (SeriesRuleViolation, SeriesConflict) as refusal:
-                form.refuse_series(refusal, _series_dates([], refusal.occurrences, centre.tz))
+                form.refuse_series(refusal)
             except RuleViolation as violation:
                 form.add_violation(violation)
             except BookingConflict as conflict:
-                visible = title_visibility(request.user)
-                form.conflict_message = conflict.message
-                form.conflicts = [{"when": span_label(b.start, b.end, centre.tz),
-                                   "title": b.title if visible(b) else None} for b in conflict.conflicts]
+                form.show_conflict(conflict, visible_conflicts(request.user, conflict.conflicts))
             else:
-                if booked:
+                if result.dry_run:
+                    form.show_series_dates(result.bookings, result.skipped, refused=result.refused)
+                else:
+                    _tell_booked(request, result)
                     return redirect("web:my_bookings")
     else:
         start = _parse_local(request.GET.get("start"), centre.tz)
         end = _parse_local(request.GET.get("end"), centre.tz)
-        verified = [o for o in organisations if o.is_verified]
-        initial = {"organisation": (verified or list(organisations))[0]}
-        if start and end and start < end:
-            initial.update(BookingForm.initial_for(resource, *_default_interval(resource, start, end)))
-        form = BookingForm(initial=initial, resource=resource, organisations=organisations)
+        verified = [o for o in choices if o.is_verified]
+        initial = {"organisation": (verified or choices)[0]}
+        if start and end and start < end and slot_refusal(resource, start, timezone.now()) is None:
+            initial.update(booking_dates(resource, *_default_interval(resource, start, end)))
+        form = BookingForm(initial=initial, **form_options)
     context["form"] = form
     return render(request, "web/booking_form.html", context)
 
 
-def _request_booking(request, form, resource):
-    data = form.cleaned_data
-    booking = create_booking(
-        user=request.user, resource=resource, organisation=data["organisation"], start=data["start"],
-        end=data["end"], title=data["title"], purpose=data["purpose"], attendees=data["attendees"],
-        quantity=data.get("quantity", 1), public=data["public"],
-    )
-    if booking.status == BookingStatus.PENDING:
-        messages.success(request, _("Your request has been sent. The centre's staff will confirm it."))
-    else:
-        messages.success(request, _("Booked: %(title)s.") % {"title": booking.title})
-    return True
-
-
-def _request_series(request, form, resource):
-    """Book the form's series, or on "Check the dates" only list them on the form; True once booked."""
-    data = form.cleaned_data
-    result = create_series(
-        user=request.user, resource=resource, organisation=data["organisation"], start=data["start"],
-        end=data["end"], rrule=data["rrule"], mode=data["mode"], title=data["title"], purpose=data["purpose"],
-        attendees=data["attendees"], quantity=data.get("quantity", 1), public=data["public"],
-        dry_run=form.checking,
-    )
-    if result.dry_run:
-        form.series_dates = _series_dates(result.bookings, result.skipped, resource.centre.tz)
-        form.series_refused = result.refused
-        return False
+def _tell_booked(request, result):
+    """The message on "our bookings" after a booking or a series was made."""
+    if result.series is None:
+        if result.pending:
+            messages.success(request, _("Your request has been sent. The centre's staff will confirm it."))
+        else:
+            messages.success(request, _("Booked: %(title)s.") % {"title": result.booking.title})
+        return
     count = len(result.bookings)
-    if result.bookings[0].status == BookingStatus.PENDING:
+    if result.pending:
         sent = ngettext("Your request for %(count)d meeting has been sent. The centre's staff will confirm it.",
                         "Your request for %(count)d meetings has been sent. The centre's staff will confirm it.",
                         count)
@@ -136,18 +110,13 @@ def _request_series(request, form, resource):
         sent = ngettext("Booked: %(title)s, %(count)d meeting.", "Booked: %(title)s, %(count)d meetings.", count)
     messages.success(request, sent % {"count": count, "title": result.series.title})
     if result.skipped:
-        skipped = " ".join(_("%(day)s: %(reason)s") % {"day": date_format(occurrence.start.astimezone(
-            resource.centre.tz).date()), "reason": occurrence.message} for occurrence in result.skipped)
+        tz = result.series.resource.centre.tz
+        skipped = " ".join(_("%(day)s: %(reason)s") % {"day": date_format(local_day(occurrence.start, tz)),
+                                                         "reason": occurrence.message}
+                           for occurrence in result.skipped)
         messages.warning(request, ngettext("%(count)d date was skipped. %(dates)s",
                                            "%(count)d dates were skipped. %(dates)s",
                                            len(result.skipped)) % {"count": len(result.skipped), "dates": skipped})
-    return True
-
-
-def _series_dates(bookings, skipped, tz):
-    """The dates of a checked or refused series in time order, each with why it cannot be booked ('' if it can)."""
-    return [{"when": span_label(start, end, tz), "refusal": refused.message if refused else ""}
-            for start, end, refused in dates_in_order(bookings, skipped)]
 
 
 @login_required
@@ -159,8 +128,9 @@ def my_bookings(request):
         request.GET.get("page"))
     past = Paginator(bookings.filter(end__lte=now).order_by("-start", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("past_page"))
+    cancellation = CancellationCheck(request.user, now=now)
     for booking in [*upcoming, *past]:
-        booking.can_cancel = booking.status in ACTIVE_STATUSES and booking.start > now
+        booking.can_cancel = cancellation.allows(booking)
     return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past})
 
 
@@ -171,7 +141,7 @@ def booking_cancel(request, pk):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancel_booking(booking=booking, user=request.user, reason=form.cleaned_data["reason"])
+            cancel_booking(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
@@ -179,9 +149,8 @@ def booking_cancel(request, pk):
             if not is_member(request.user, booking.organisation):
                 return redirect("web:approval_queue")  # staff cancelling another organisation's booking
             return redirect("web:my_bookings")
-    can_cancel = booking.status in ACTIVE_STATUSES
     return render(request, "web/booking_cancel.html", {"booking": booking, "form": form,
-                                                           "can_cancel": can_cancel,
+                                                       "can_cancel": can_cancel(request.user, booking),
                                                            "centre": booking.resource.centre})
 
 
@@ -195,7 +164,7 @@ def booking_cancel_following(request, pk):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancelled = cancel_series(series=series, user=request.user, reason=form.cleaned_data["reason"],
+            cancelled = cancel_series(series=series, actor=request.user, reason=form.cleaned_data["reason"],
                                       from_date=from_date)
         except RuleViolation as violation:
             form.add_violation(violation)
@@ -241,7 +210,7 @@ def feeds(request):
 @require_POST
 def feed_revoke(request, pk):
     feed = get_object_or_404(FeedToken, pk=pk, owner=request.user, revoked_at__isnull=True)
-    revoke_feed_token(feed=feed, user=request.user)
+    revoke_feed_token(feed=feed, actor=request.user)
     messages.success(request, _("The calendar address “%(name)s” no longer works.") % {"name": feed})
     return redirect("web:feeds")
 
@@ -258,7 +227,7 @@ def organisation_register(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = register_organisation(user=request.user, **form.cleaned_data)
+            organisation = register_organisation(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

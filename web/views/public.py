@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from booking.feeds import resource_feed_url, webcal_url
+from booking.localtime import local_midnight, monday_of, week_bounds
 from booking.models import Centre, Closure, Resource
 from booking.selectors import OccupancyAccess, title_visibility
 
-from ..week import WeekBuilder, local_midnight, monday_of, week_bounds
+from ..week import WeekBuilder
 
 KIND_ORDER = [Resource.Kind.ROOM, Resource.Kind.DESK, Resource.Kind.EQUIPMENT, Resource.Kind.LOCKER,
               Resource.Kind.ACCOMMODATION]

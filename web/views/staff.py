@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from booking.exceptions import RuleViolation
+from booking.localtime import week_of
 from booking.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, usage_file_name, write_usage_csv
 from booking.selectors import approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
@@ -25,7 +26,6 @@ from ngo.services import set_organisation_status
 from . import PAGE_SIZE
 from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
 from ..templatetags.web_extras import span_label
-from ..week import monday_of, week_bounds
 
 
 def _require_centre_staff(user):
@@ -41,7 +41,7 @@ def _other_bookings_that_week(user, pending):
     condition = Q(pk__in=[])
     for booking in pending:
         tz = booking.resource.centre.tz
-        weeks[booking.pk] = week_bounds(monday_of(booking.start.astimezone(tz).date()), tz)
+        weeks[booking.pk] = week_of(booking.start, tz)
         start, end = weeks[booking.pk]
         condition |= Q(organisation_id=booking.organisation_id, start__lt=end, end__gt=start)
     others = list(visible_bookings(user).filter(condition, status__in=ACTIVE_STATUSES)
@@ -54,7 +54,8 @@ def _other_bookings_that_week(user, pending):
 
 
 def _render_queue(request, reject_errors=None, status=200):
-    """The queue; `reject_errors` maps (Booking or BookingSeries, pk) to the error next to its reason field."""
+    """The queue; `reject_errors` maps (Booking or BookingSeries, pk) to the refusal (RuleViolation) shown next to
+    its reason field."""
     centres = _require_centre_staff(request.user)
     page = Paginator(approval_requests(centres), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = requests_to_approve(page.object_list)
@@ -81,7 +82,7 @@ def _staff_booking(request, pk):
 def booking_approve(request, pk):
     booking = _staff_booking(request, pk)
     try:
-        approve_booking(booking=booking, user=request.user)
+        approve_booking(booking=booking, actor=request.user)
     except RuleViolation as violation:
         messages.error(request, violation.message)
     else:
@@ -95,13 +96,11 @@ def booking_approve(request, pk):
 @require_POST
 def booking_reject(request, pk):
     booking = _staff_booking(request, pk)
-    form = RejectForm(request.POST)
-    reason = form.data.get("reason", "")
     try:
-        reject_booking(booking=booking, user=request.user, reason=reason)
+        reject_booking(booking=booking, actor=request.user, reason=RejectForm(request.POST).cleaned_reason())
     except RuleViolation as violation:
         if violation.field == "reason":
-            return _render_queue(request, reject_errors={(Booking, booking.pk): violation.message}, status=400)
+            return _render_queue(request, reject_errors={(Booking, booking.pk): violation}, status=400)
         messages.error(request, violation.message)
     else:
         messages.success(request, _("Rejected: “%(title)s”, %(organisation)s.") % {
@@ -119,7 +118,7 @@ def _staff_series(request, pk):
 def series_approve(request, pk):
     series = _staff_series(request, pk)
     try:
-        approved = approve_series(series=series, user=request.user)
+        approved = approve_series(series=series, actor=request.user)
     except RuleViolation as violation:
         messages.error(request, violation.message)
     else:
@@ -134,12 +133,11 @@ def series_approve(request, pk):
 @require_POST
 def series_reject(request, pk):
     series = _staff_series(request, pk)
-    reason = RejectForm(request.POST).data.get("reason", "")
     try:
-        rejected = reject_series(series=series, user=request.user, reason=reason)
+        rejected = reject_series(series=series, actor=request.user, reason=RejectForm(request.POST).cleaned_reason())
     except RuleViolation as violation:
         if violation.field == "reason":
-            return _render_queue(request, reject_errors={(BookingSeries, series.pk): violation.message}, status=400)
+            return _render_queue(request, reject_errors={(BookingSeries, series.pk): violation}, status=400)
         messages.error(request, violation.message)
     else:
         messages.success(request, ngettext(
@@ -195,7 +193,7 @@ def closures(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            closure = create_closure(user=request.user, centre=data["centre"], resource=data["resource"],
+            closure = create_closure(actor=request.user, centre=data["centre"], resource=data["resource"],
                                      start=data["start"], end=data["end"], reason=data["reason"])
         except RuleViolation as violation:
             form.add_violation(violation)
@@ -211,7 +209,7 @@ def closures(request):
 @require_POST
 def closure_delete(request, pk):
     closure = get_object_or_404(Closure.objects.select_related("centre"), pk=pk)
-    delete_closure(user=request.user, closure=closure)
+    delete_closure(actor=request.user, closure=closure)
     messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
     return redirect("web:closures")
 
