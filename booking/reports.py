@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from ngo.models import Organisation
 
+from .localtime import local_day_start
 from .models import Booking, BookingStatus, Resource
-from .operations import local_day_start
 
 Mode = Resource.BookingMode
 NOTHING_BOOKED = {"bookings": 0, "length": None, "days": None, "nights": None, "organisations": 0, "attendees": 0}

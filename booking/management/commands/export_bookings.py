@@ -3,8 +3,10 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from booking.csv_export import EXPORT_COLUMNS, bookings_for_export, write_bookings_csv
+from booking.localtime import local_day_start
 from booking.models import BookingStatus
-from booking.operations import EXPORT_COLUMNS, bookings_for_export, find_centre, local_day_start, write_bookings_csv
+from booking.selectors import find_centre
 
 
 class Command(BaseCommand):
