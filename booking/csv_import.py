@@ -19,13 +19,31 @@ def _text(value):
     return value.strip()
 
 
-def _optional_int(value):
+# The largest number a number column takes: PostgreSQL's `integer`, the narrowest column of the databases the
+# service runs on, so that a file is accepted or refused alike on each.
+LARGEST_NUMBER = 2_147_483_647
+# The longest duration a duration column takes. The databases hold durations as 64-bit microseconds (about
+# 292 years), Python's timedelta up to 999999999 days; a century is beyond any rule a centre needs.
+LONGEST_DURATION = timedelta(days=36525)
+
+
+class TooLarge(ValueError):
+    """A number over what its column takes."""
+
+    def __init__(self, maximum):
+        super().__init__(maximum)
+        self.maximum = maximum
+
+
+def _optional_int(value, maximum=LARGEST_NUMBER):
     value = value.strip()
     if not value:
         return None
     number = int(value)
     if number < 0:
         raise ValueError
+    if number > maximum:
+        raise TooLarge(maximum)
     return number
 
 
@@ -42,19 +60,17 @@ def _list(value):
     return [item.strip() for item in value.split(";") if item.strip()]
 
 
-def _minutes(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(minutes=number)
+def _duration_in(unit):
+    """A parser of a whole number of `unit`s, up to LONGEST_DURATION."""
+    def parse(value):
+        number = _optional_int(value, maximum=LONGEST_DURATION // unit)
+        return None if number is None else number * unit
+    return parse
 
 
-def _hours(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(hours=number)
-
-
-def _days(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(days=number)
+_minutes = _duration_in(timedelta(minutes=1))
+_hours = _duration_in(timedelta(hours=1))
+_days = _duration_in(timedelta(days=1))
 
 
 # column -> (model field, parser, what the column expects). `centre`, `kind` and `name` are required.
@@ -112,9 +128,17 @@ def _read_rows(text):
     lines = text.splitlines(keepends=True)
     if not lines or not lines[0].strip():
         raise ImportRejected([RowError(1, _("The file is empty; the first line names the columns."))])
+    # No database column holds a NUL; a file full of them is usually UTF-16 ("Unicode text" in Excel).
+    with_nul = [RowError(number, _("a NUL character: this is not a plain text file (save the spreadsheet as "
+                                   "“CSV UTF-8”)")) for number, text_line in enumerate(lines, 1) if "\0" in text_line]
+    if with_nul:
+        raise ImportRejected(with_nul)
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(lines, delimiter=delimiter)
-    header = [column.strip().lower() for column in next(reader)]
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except csv.Error as error:
+        raise ImportRejected([RowError(reader.line_num, _unreadable(error))]) from error
     unknown = [column for column in header if column not in RESOURCE_COLUMNS]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     errors = []
@@ -129,7 +153,14 @@ def _read_rows(text):
         raise ImportRejected(errors)
     rows = []
     line = reader.line_num
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # the reader cannot resynchronise: the rows read so far are still checked
+            rows.append((reader.line_num, None, _unreadable(error)))
+            break
         first_line, line = line + 1, reader.line_num
         if not any(value.strip() for value in record):
             continue
@@ -139,6 +170,13 @@ def _read_rows(text):
         else:
             rows.append((first_line, dict(zip(header, record)), None))
     return rows
+
+
+def _unreadable(error):
+    if "field limit" in str(error):  # the csv module's only signal for a value over csv.field_size_limit()
+        return _("a value is longer than %(limit)d characters; the file is not read further") % {
+            "limit": csv.field_size_limit()}
+    return _("not valid CSV (%(error)s); the file is not read further") % {"error": error}
 
 
 def _build_resource(values, centres):
@@ -157,6 +195,9 @@ def _build_resource(values, centres):
             continue  # keep the default (or the existing value)
         try:
             fields[model_field] = parse(raw)
+        except TooLarge as too_large:
+            errors[model_field] = [_("“%(value)s” is too large: %(expected)s up to %(maximum)d")
+                                   % {"value": raw.strip(), "expected": expected, "maximum": too_large.maximum}]
         except ValueError:
             errors[model_field] = [_("“%(value)s” is not %(expected)s") % {"value": raw.strip(),
                                                                             "expected": expected}]
