@@ -1,6 +1,5 @@
 """Bookings as CSV for reports and spreadsheets (the `export_bookings` command)."""
-import csv
-
+from . import csvsafe
 from .models import Booking
 
 EXPORT_COLUMNS = ["id", "centre", "resource", "kind", "organisation", "start", "end", "hours", "status", "title",
@@ -23,7 +22,7 @@ def bookings_for_export(*, centre=None, start=None, end=None, statuses=()):
 
 def write_bookings_csv(bookings, out):
     """Write one row per booking to the text stream `out`; times in the centre's local time with offset."""
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for booking in bookings.iterator(chunk_size=500):

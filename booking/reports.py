@@ -3,7 +3,6 @@
 A booking belongs to the period in which it starts (centre's local time), so consecutive reports never
 count it twice. Only confirmed bookings are counted; cancelled and rejected ones only as numbers.
 """
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ngo.models import Organisation
 
+from . import csvsafe
 from .localtime import local_day_start
 from .models import Booking, BookingStatus, Resource
 
@@ -121,7 +121,7 @@ def usage_file_name(report):
 
 def write_usage_csv(report, out):
     """The two tables of the report, one after the other, each with its header row."""
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow([_("Resource"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights"),
                      _("Organisations"), _("People")])
     for usage in report.resources:

@@ -278,6 +278,23 @@ def test_export_bookings_refuses_bad_arguments(centre):
         run("export_bookings", "--from", "2026-02-01", "--to", "2026-01-01")
 
 
+@pytest.mark.parametrize("title, cell", [
+    ("=2+2", "'=2+2"), ("+48 32 241 00 00", "'+48 32 241 00 00"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tZebranie", "'\tZebranie"), ("\rZebranie", "'\rZebranie"), ("Zebranie = 2+2", "Zebranie = 2+2"),
+])
+def test_export_bookings_writes_no_formulas(centre, room, organisation, member, title, cell):
+    """A spreadsheet runs a cell starting with = + - @ tab or CR as a formula (OWASP "CSV injection")."""
+    Organisation.objects.filter(pk=organisation.pk).update(name='=HYPERLINK("http://x","y")')
+    Resource.objects.filter(pk=room.pk).update(name="@SUM(A1)")
+    booking = book(room, organisation, member, at(TUESDAY, 9), at(TUESDAY, 10, 30))
+    Booking.objects.filter(pk=booking.pk).update(title=title)
+
+    [row] = read_csv(run("export_bookings")[0])
+    assert row["organisation"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert (row["resource"], row["title"]) == ("'@SUM(A1)", cell)
+    assert (row["id"], row["hours"], row["start"]) == (str(booking.pk), "1.5", "2026-01-13T09:00:00+01:00")
+
+
 # --- purge_personal_data ------------------------------------------------------------------------
 
 @pytest.fixture
