@@ -12,7 +12,7 @@ from booking.models import (
 )
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_organisations, visible_resources
-from ngo.models import Membership, Organisation
+from ngo.models import Membership, Organisation, krs_validator
 
 from .fields import (
     LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
@@ -223,6 +223,8 @@ class OrganisationSerializer(ApiModelSerializer):
         fields = ["id", "name", "kind", "krs", "contact_person", "email", "phone", "description", "status",
                   "status_reason", "created_at"]
         read_only_fields = ["status", "status_reason", "created_at"]
+        # Without DRF's own uniqueness check, a taken KRS number is refused by the service, in its words.
+        extra_kwargs = {"krs": {"validators": [krs_validator]}}
 
 
 class MemberSerializer(ApiModelSerializer):
