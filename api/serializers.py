@@ -14,7 +14,7 @@ from booking.models import (
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Membership, Organisation
+from ngo.models import Membership, Organisation, krs_validator
 
 from .fields import (
     DateOrDateTimeField, LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
@@ -226,6 +226,8 @@ class OrganisationSerializer(ApiModelSerializer):
         fields = ["id", "name", "kind", "krs", "contact_person", "email", "phone", "description", "status",
                   "status_reason", "created_at"]
         read_only_fields = ["status", "status_reason", "created_at"]
+        # Without DRF's own uniqueness check, a taken KRS number is refused by the service, in its words.
+        extra_kwargs = {"krs": {"validators": [krs_validator]}}
 
 
 class MemberSerializer(ApiModelSerializer):

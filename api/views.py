@@ -5,11 +5,9 @@ visible queryset (booking.selectors), so another organisation's booking does not
 """
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view,
@@ -34,7 +32,6 @@ from ngo import services as ngo_services
 
 from . import serializers as s
 from .authentication import HashedTokenAuthentication, issue_token
-from .exceptions import error_body
 from .filters import BookingFilter, ResourceFilter
 from .models import ApiToken
 from .schema import BOOKING_CREATE_EXAMPLES
@@ -356,14 +353,6 @@ class TokenView(APIView):
         if isinstance(request.auth, ApiToken):
             request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def server_error(request):
-    """Django's last resort (handler500): API callers get the API's error shape, people the error page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", _("Something went wrong on our side. Please try again in a "
-                                                         "moment; if it happens again, contact the centre.")), status=500)
-    return defaults.server_error(request)
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -7,4 +7,8 @@ class BookingConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        from . import operations  # noqa: F401 (connects the personal-data purge receiver)
+        from ngo.signals import organisations_purged
+
+        from . import gdpr
+
+        organisations_purged.connect(gdpr.scrub_purged_bookings, dispatch_uid="booking.scrub_purged_bookings")

@@ -115,7 +115,10 @@ class Resource(models.Model):
     requires_approval = models.BooleanField(_("requires approval"), default=True)
     min_duration = models.DurationField(_("minimum duration"), null=True, blank=True)
     max_duration = models.DurationField(_("maximum duration"), null=True, blank=True)
-    slot_length = models.DurationField(_("slot length"), default=timedelta(minutes=30))
+    slot_length = models.DurationField(
+        _("slot length"), default=timedelta(minutes=30),
+        validators=[MinValueValidator(timedelta(minutes=1), message=_("A slot is at least one minute long."))],
+    )
     advance_window = models.DurationField(
         _("bookable ahead"), default=timedelta(days=365), help_text=_("How far ahead the resource can be booked."),
     )

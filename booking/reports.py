@@ -3,7 +3,6 @@
 A booking belongs to the period in which it starts (centre's local time), so consecutive reports never
 count it twice. Only confirmed bookings are counted; cancelled and rejected ones only as numbers.
 """
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from ngo.models import Organisation
 
+from . import csvsafe
+from .localtime import local_midnight
 from .models import Booking, BookingStatus, Resource
-from .operations import local_day_start
 
 Mode = Resource.BookingMode
 NOTHING_BOOKED = {"bookings": 0, "length": None, "days": None, "nights": None, "organisations": 0, "attendees": 0}
@@ -91,8 +91,8 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     """The centre's usage by bookings starting from `first_day` to `last_day` (both included)."""
     tz = centre.tz
     in_period = Booking.objects.filter(
-        resource__centre=centre, start__gte=local_day_start(first_day, centre),
-        start__lt=local_day_start(last_day + timedelta(days=1), centre)).order_by()
+        resource__centre=centre, start__gte=local_midnight(first_day, tz),
+        start__lt=local_midnight(last_day + timedelta(days=1), tz)).order_by()
     confirmed = in_period.filter(status=BookingStatus.CONFIRMED)
     figures = _figures(tz)
     by_resource = {row["resource_id"]: row for row in confirmed.values("resource_id").annotate(
@@ -121,7 +121,7 @@ def usage_file_name(report):
 
 def write_usage_csv(report, out):
     """The two tables of the report, one after the other, each with its header row."""
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow([_("Resource"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights"),
                      _("Organisations"), _("People")])
     for usage in report.resources:

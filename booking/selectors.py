@@ -1,7 +1,9 @@
 """Who may see what. Every list the API, the pages and the feeds show starts from one of these."""
 from functools import cached_property
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, Min, Q, Value, When
+from django.utils.translation import gettext as _
 
 from ngo.models import Membership, Organisation
 from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
@@ -23,6 +25,19 @@ def staffed_centres(user):
     if user.is_superuser:
         return Centre.objects.all()
     return Centre.objects.filter(staff=user)
+
+
+def find_centre(reference):
+    """A centre by id, short name or full name (case-insensitive); ValidationError when none or several."""
+    reference = str(reference).strip()
+    query = Q(short_name__iexact=reference) | Q(name__iexact=reference)
+    if reference.isdigit():
+        query |= Q(pk=int(reference))
+    centres = list(Centre.objects.filter(query)[:2])
+    if len(centres) != 1:
+        message = _("No centre is called “%(ref)s”.") if not centres else _("“%(ref)s” names more than one centre.")
+        raise ValidationError(message % {"ref": reference}, code="unknown_centre")
+    return centres[0]
 
 
 def visible_resources(user):

@@ -17,4 +17,4 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-handler500 = "api.views.server_error"
+handler500 = "config.views.server_error"

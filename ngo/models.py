@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 krs_validator = RegexValidator(r"^\d{10}$", _("A KRS number has exactly 10 digits."), code="invalid_krs")
+DESCRIPTION_LENGTH = 2000
 
 
 class User(AbstractUser):
@@ -36,7 +37,9 @@ class Organisation(models.Model):
     contact_person = models.CharField(_("contact person"), max_length=200)
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    # A TextField's max_length binds only forms and serializers; the validator binds full_clean (the services).
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_LENGTH,
+                                   validators=[MaxLengthValidator(DESCRIPTION_LENGTH)])
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     status_changed_by = models.ForeignKey(
@@ -56,7 +59,12 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["krs"], condition=~models.Q(krs=""), name="unique_krs"),
+            # Its message is what every path shows (the services' full_clean, the pages' and the admin's forms);
+            # the code "unique" files it under the `krs` field.
+            models.UniqueConstraint(
+                fields=["krs"], condition=~models.Q(krs=""), name="unique_krs", violation_error_code="unique",
+                violation_error_message=_("An organisation with this KRS number is already registered."),
+            ),
         ]
 
     def __str__(self):

@@ -1,6 +1,6 @@
 """Organisations, their members and their letters. Callers pass who acts; permission checks live here."""
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,19 +15,22 @@ def _clean_krs(kind, krs):
         raise ValidationError({"krs": ValidationError(_("A registered NGO gives its KRS number."), code="krs_required")})
     if kind == Organisation.Kind.INFORMAL_GROUP and krs:
         raise ValidationError({"krs": ValidationError(_("An informal group has no KRS number."), code="krs_not_allowed")})
-    if krs and Organisation.objects.filter(krs=krs).exists():
-        raise ValidationError({"krs": ValidationError(_("An organisation with this KRS number is already registered."),
-                                                      code="krs_taken")})
     return krs
 
 
 @transaction.atomic
 def register_organisation(*, actor, name, kind, contact_person, email, krs="", phone="", description=""):
-    """A new organisation starts unverified, with the person who registered it as its coordinator."""
+    """A new organisation starts unverified, with the person who registered it as its coordinator. A KRS number
+    registers once (the model's `unique_krs` constraint, checked by full_clean)."""
     organisation = Organisation(name=name, kind=kind, krs=_clean_krs(kind, krs), contact_person=contact_person,
                                 email=email, phone=phone, description=description)
     organisation.full_clean()
-    organisation.save()
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        organisation.validate_constraints()  # registered meanwhile by someone else: say so, as full_clean would
+        raise
     Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.COORDINATOR)
     return organisation
 

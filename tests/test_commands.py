@@ -187,6 +187,50 @@ def test_import_resources_dry_run_reports_and_changes_nothing(centre, tmp_path):
     assert snapshot() == before
 
 
+TOO_BIG = "99999999999999999999"  # more than any database integer
+
+
+@pytest.mark.parametrize("columns, row, expected", [
+    ("capacity", TOO_BIG, f"capacity: “{TOO_BIG}” is too large: a whole number of people up to 2147483647"),
+    ("units", "2147483648", "units: “2147483648” is too large: a whole number up to 2147483647"),
+    ("max_minutes", TOO_BIG, f"max_minutes: “{TOO_BIG}” is too large: a number of minutes up to 52596000"),
+    ("notice_hours", TOO_BIG, f"notice_hours: “{TOO_BIG}” is too large: a number of hours up to 876600"),
+    ("advance_days", "99999999999", "advance_days: “99999999999” is too large: a number of days up to 36525"),
+    ("slot_minutes", "0", "slot_minutes: A slot is at least one minute long."),
+    ("slot_minutes", "-30", "slot_minutes: “-30” is not a number of minutes"),
+], ids=["capacity", "units", "minutes", "hours", "days", "zero-slot", "negative-slot"])
+def test_import_resources_reports_numbers_out_of_range_by_line(centre, tmp_path, columns, row, expected):
+    text = f"centre,kind,name,{columns}\nCAS,room,Sala dobra,\nCAS,room,Sala zła,{row}\n"
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"1 error\(s\) in .*nothing was imported"):
+        run("import_resources", write(tmp_path, text), stderr=(err := io.StringIO()))
+    assert err.getvalue() == f"line 3: {expected}\n"
+    assert snapshot() == before
+
+
+def test_import_resources_reports_nul_characters_by_line(centre, tmp_path):
+    text = "centre,kind,name\nCAS,room,Sala dobra\nCAS,room,Sala\0zła\nCAS,desk,Biurko\0\n"
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"2 error\(s\) in .*nothing was imported"):
+        run("import_resources", write(tmp_path, text), stderr=(err := io.StringIO()))
+    assert err.getvalue().splitlines() == [
+        "line 3: a NUL character: this is not a plain text file (save the spreadsheet as “CSV UTF-8”)",
+        "line 4: a NUL character: this is not a plain text file (save the spreadsheet as “CSV UTF-8”)",
+    ]
+    assert snapshot() == before
+
+
+def test_import_resources_reports_a_value_over_the_csv_field_limit_by_line(centre, tmp_path):
+    limit = csv.field_size_limit()
+    text = (f"centre,kind,name,description\nCAS,room,Sala dobra,\nCAS,room,Sala zła,{'x' * (limit + 1)}\n"
+            "CAS,room,Sala następna,\n")
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"1 error\(s\) in .*nothing was imported"):
+        run("import_resources", write(tmp_path, text), stderr=(err := io.StringIO()))
+    assert err.getvalue() == f"line 3: a value is longer than {limit} characters; the file is not read further\n"
+    assert snapshot() == before
+
+
 # --- export_bookings ----------------------------------------------------------------------------
 
 def read_csv(text):
@@ -230,6 +274,24 @@ def test_export_bookings_refuses_bad_arguments(centre):
         run("export_bookings", "--centre", "XYZ")
     with pytest.raises(CommandError, match="before --from"):
         run("export_bookings", "--from", "2026-02-01", "--to", "2026-01-01")
+
+
+@pytest.mark.parametrize("title, cell", [
+    ("=2+2", "'=2+2"), ("+48 32 241 00 00", "'+48 32 241 00 00"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tZebranie", "'\tZebranie"), ("\rZebranie", "'\rZebranie"), ("Zebranie = 2+2", "Zebranie = 2+2"),
+])
+def test_export_bookings_writes_no_formulas(centre, room, organisation, member, title, cell):
+    """A spreadsheet runs a cell starting with = + - @ tab or CR as a formula (OWASP "CSV injection")."""
+    Organisation.objects.filter(pk=organisation.pk).update(name='=HYPERLINK("http://x","y")')
+    Resource.objects.filter(pk=room.pk).update(name="@SUM(A1)")
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, start=at(TUESDAY, 9),
+                                     end=at(TUESDAY, 10, 30), now=NOW)
+    Booking.objects.filter(pk=booking.pk).update(title=title)
+
+    [row] = read_csv(run("export_bookings")[0])
+    assert row["organisation"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert (row["resource"], row["title"]) == ("'@SUM(A1)", cell)
+    assert (row["id"], row["hours"], row["start"]) == (str(booking.pk), "1.5", "2026-01-13T09:00:00+01:00")
 
 
 # --- purge_personal_data ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from booking.operations import centre_staff_group
+from booking.accounts import centre_staff_group
 from ngo import services as ngo_services
 from ngo.gdpr import purge_personal_data
 from ngo.models import Organisation

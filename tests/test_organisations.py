@@ -1,10 +1,20 @@
 """Organisations: registration with KRS validation, verification by staff, members managed by coordinators."""
+import html
+import threading
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from rest_framework.test import APIClient
 
 from ngo import services
 from ngo.models import Membership, Organisation
 from tests import factories
+from tests.test_web_pages import error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +74,7 @@ def test_association_or_foundation_without_krs_yet(member, kind):
 
 def test_a_krs_number_belongs_to_one_organisation(member):
     register(member)
-    refused_registration(factories.make_user("druga"), "krs", "krs_taken", name="Inna nazwa")
+    refused_registration(factories.make_user("druga"), "krs", "unique", name="Inna nazwa")
 
 
 def test_contact_e_mail_must_be_valid(member):
@@ -200,3 +210,104 @@ def test_a_member_may_leave_but_not_the_last_coordinator(organisation, coordinat
     with pytest.raises(ValidationError):
         services.remove_member(membership=Membership.objects.get(user=coordinator), actor=coordinator)
     assert roles(organisation) == {"koordynatorka": Role.COORDINATOR}
+
+
+# --- one answer on every front door ---------------------------------------------------------
+
+KRS_TAKEN = {"en": "An organisation with this KRS number is already registered.",
+             "pl": "Organizacja z tym numerem KRS jest już zarejestrowana."}
+NEW_ORGANISATION = {"name": "Fundacja Druga", "kind": "registered", "krs": "0000012345", "contact_person": "Piotr",
+                    "email": "f@example.org"}
+
+
+def errors_on_the_web(user, language, field, data):
+    client = Client()
+    client.force_login(user)
+    with translation.override(language):
+        response = client.post(reverse("web:organisation_register"), data)
+    assert response.status_code == 200
+    return error_of(response, f"id_{field}").removeprefix("Błąd:").strip()
+
+
+def errors_in_the_api(user, language, field, data):
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post("/api/v1/organisations/", data, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400, response.content
+    return " ".join(response.json()["fields"][field])
+
+
+def errors_in_the_admin(user, language, field, data):
+    client = Client()
+    client.force_login(factories.make_user("root", is_superuser=True, is_staff=True))
+    with translation.override(language):
+        response = client.post(reverse("admin:ngo_organisation_add"), {
+            **data, "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0})
+        shown = " ".join(response.context["adminform"].form.errors[field])
+    assert response.status_code == 200
+    assert html.escape(shown) in response.content.decode()
+    return shown
+
+
+FRONT_DOORS = [errors_on_the_web, errors_in_the_api, errors_in_the_admin]
+
+
+@pytest.mark.parametrize("door", FRONT_DOORS)
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_a_taken_krs_number_is_told_in_words_next_to_the_field(member, door, language):
+    factories.make_organisation("Fundacja Pierwsza", kind=Kind.REGISTERED_NGO, krs="0000012345")
+
+    shown = door(member, language, "krs", NEW_ORGANISATION)
+
+    assert shown == KRS_TAKEN[language]
+    assert not Organisation.objects.filter(name="Fundacja Druga").exists()
+
+
+@pytest.mark.parametrize("door", FRONT_DOORS)
+def test_a_description_over_2000_characters_is_refused(member, door):
+    data = {**NEW_ORGANISATION, "kind": "foundation", "krs": "", "description": "Opis " * 401}  # 2005 characters
+
+    shown = door(member, "en", "description", data)
+
+    assert "2000 characters" in shown
+    assert not Organisation.objects.filter(name="Fundacja Druga").exists()
+
+
+def test_the_service_refuses_a_description_over_2000_characters(member):
+    refused_registration(member, "description", "max_length", kind=Kind.FOUNDATION, krs="",
+                         description="x" * 2001)
+    assert register(member, kind=Kind.FOUNDATION, krs="", description="x" * 2000).description == "x" * 2000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_krs_number_taken_while_registering_is_told_in_words_not_a_server_error(member):
+    """Another registration inserts the number after this one's check and commits while this one's insert waits
+    on the index: the loser gets the field error. (SQLite runs writers one at a time: no such race there.)"""
+    taken = threading.Event()
+
+    def register_first():
+        try:
+            with transaction.atomic():
+                factories.make_organisation("Fundacja Pierwsza", kind=Kind.REGISTERED_NGO, krs="0000123456")
+                taken.set()
+                with connection.cursor() as cursor:  # commit once the other insert waits on the unique index
+                    for _attempt in range(200):
+                        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()")
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.05)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=register_first)
+    first.start()
+    assert taken.wait(timeout=10)
+    with pytest.raises(ValidationError) as info:
+        register(member)
+    first.join(timeout=30)
+
+    assert [error.code for error in info.value.error_dict["krs"]] == ["unique"]
+    assert list(Organisation.objects.values_list("name", flat=True)) == ["Fundacja Pierwsza"]
+    assert not Membership.objects.filter(user=member).exists()

@@ -168,6 +168,18 @@ def test_csv_has_both_tables(staff_client, centre, year_of_use):
     assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=csv"' in page
 
 
+def test_csv_cells_never_start_a_formula(staff_client, centre, room):
+    """Names people typed are text in the spreadsheet, not formulas (OWASP "CSV injection")."""
+    Resource.objects.filter(pk=room.pk).update(name="=2+2")
+    spammer = factories.make_organisation('=HYPERLINK("http://x","y")')
+    booked(room, spammer, local(2025, 3, 4, 10), local(2025, 3, 4, 12), attendees=3)
+
+    response = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR, "format": "csv"})
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert table[1] == ["'=2+2", "Room", "1", "2.00", "", "", "1", "3"]
+    assert table[4] == ["'=HYPERLINK(\"http://x\",\"y\")", "Association without KRS yet", "1", "2.00", "0", "0"]
+
+
 @pytest.mark.parametrize("bookings", [1, 60])
 def test_queries_do_not_grow_with_bookings(staff_client, django_assert_max_num_queries, centre, room, bookings):
     organisations = [factories.make_organisation() for _ in range(5)]

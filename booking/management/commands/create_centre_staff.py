@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from booking.operations import create_centre_staff, find_centre
+from booking.accounts import create_centre_staff
+from booking.selectors import find_centre
 
 PASSWORD_VARIABLE = "CENTRE_STAFF_PASSWORD"
 

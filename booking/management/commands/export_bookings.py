@@ -1,10 +1,13 @@
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.core.management.base import BaseCommand, CommandError
 
+from booking.csv_export import EXPORT_COLUMNS, bookings_for_export, write_bookings_csv
+from booking.localtime import local_midnight
 from booking.models import BookingStatus
-from booking.operations import EXPORT_COLUMNS, bookings_for_export, find_centre, local_day_start, write_bookings_csv
+from booking.selectors import find_centre
 
 
 class Command(BaseCommand):
@@ -30,10 +33,11 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         if from_date and to_date and to_date < from_date:
             raise CommandError("--to is before --from.")
+        tz = centre.tz if centre else timezone.get_default_timezone()
         bookings = bookings_for_export(
             centre=centre,
-            start=local_day_start(from_date, centre) if from_date else None,
-            end=local_day_start(to_date + timedelta(days=1), centre) if to_date else None,
+            start=local_midnight(from_date, tz) if from_date else None,
+            end=local_midnight(to_date + timedelta(days=1), tz) if to_date else None,
             statuses=status or (),
         )
         if output:

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from booking.operations import RESOURCE_COLUMNS, ImportRejected, import_resources
+from booking.csv_import import RESOURCE_COLUMNS, ImportRejected, import_resources
 
 
 class Command(BaseCommand):

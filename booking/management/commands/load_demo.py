@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from booking.accounts import centre_staff_group
 from booking.models import Centre, OpeningHours, Resource
-from booking.operations import centre_staff_group
 from ngo.models import Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),

@@ -1,106 +1,49 @@
-"""Operations run by the centre's IT helper from management commands: staff accounts, resource import,
-booking export, and the booking side of the personal-data purge. The commands only parse and print."""
+"""Resources created or updated from a CSV file (the `import_resources` command): every row is parsed and
+validated first, and the file is imported whole or not at all."""
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
-from django.dispatch import receiver
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ngo.signals import organisations_purged
-
 from .exceptions import RuleViolation
-from .models import Booking, BookingEvent, BookingSeries, Centre, FeedToken, Resource
+from .models import Resource
+from .selectors import find_centre
 from .services import check_resource_units, save_resource
 
-STAFF_GROUP = "Centre staff"
-# What the "Centre staff" group may do in the admin; the admin itself limits staff to their centres.
-STAFF_PERMISSIONS = [
-    ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent"]),
-    ("ngo", ["organisation", "membership", "letter"]),
-]
-# ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why).
-STAFF_VIEW_PERMISSIONS = [("notifications", "view_outboxmessage")]
-
-
-def find_centre(reference):
-    """A centre by id, short name or full name (case-insensitive); ValidationError when none or several."""
-    reference = str(reference).strip()
-    query = Q(short_name__iexact=reference) | Q(name__iexact=reference)
-    if reference.isdigit():
-        query |= Q(pk=int(reference))
-    centres = list(Centre.objects.filter(query)[:2])
-    if len(centres) != 1:
-        message = _("No centre is called “%(ref)s”.") if not centres else _("“%(ref)s” names more than one centre.")
-        raise ValidationError(message % {"ref": reference}, code="unknown_centre")
-    return centres[0]
-
-
-# --- Staff accounts ------------------------------------------------------------------------------
-
-def centre_staff_group():
-    group, _created = Group.objects.get_or_create(name=STAFF_GROUP)
-    for app_label, models in STAFF_PERMISSIONS:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
-                                                          content_type__model__in=models))
-    for app_label, codename in STAFF_VIEW_PERMISSIONS:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-    return group
-
-
-@transaction.atomic
-def create_centre_staff(*, username, centres, email="", first_name="", last_name="", password=None):
-    """Create a staff login for `centres` (admin access, the "Centre staff" group), or add an existing
-    user to those centres' staff. Returns (user, created). A new user without `password` gets an
-    unusable one and sets theirs through the password reset."""
-    if not centres:
-        raise ValidationError(_("Name at least one centre."), code="no_centre")
-    if email:
-        validate_email(email)
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    created = user is None
-    if created:
-        user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-        user.full_clean(exclude=["password"])
-        if password:
-            validate_password(password, user)
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-    elif password:
-        raise ValidationError(_("%(username)s already exists; their password is left as it is.")
-                              % {"username": username}, code="user_exists")
-    user.is_staff = True
-    user.save()
-    user.groups.add(centre_staff_group())
-    for centre in centres:
-        centre.staff.add(user)
-    return user, created
-
-
-# --- Resource import -----------------------------------------------------------------------------
 
 def _text(value):
     return value.strip()
 
 
-def _optional_int(value):
+# The largest number a number column takes: PostgreSQL's `integer`, the narrowest column of the databases the
+# service runs on, so that a file is accepted or refused alike on each.
+LARGEST_NUMBER = 2_147_483_647
+# The longest duration a duration column takes. The databases hold durations as 64-bit microseconds (about
+# 292 years), Python's timedelta up to 999999999 days; a century is beyond any rule a centre needs.
+LONGEST_DURATION = timedelta(days=36525)
+
+
+class TooLarge(ValueError):
+    """A number over what its column takes."""
+
+    def __init__(self, maximum):
+        super().__init__(maximum)
+        self.maximum = maximum
+
+
+def _optional_int(value, maximum=LARGEST_NUMBER):
     value = value.strip()
     if not value:
         return None
     number = int(value)
     if number < 0:
         raise ValueError
+    if number > maximum:
+        raise TooLarge(maximum)
     return number
 
 
@@ -117,19 +60,17 @@ def _list(value):
     return [item.strip() for item in value.split(";") if item.strip()]
 
 
-def _minutes(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(minutes=number)
+def _duration_in(unit):
+    """A parser of a whole number of `unit`s, up to LONGEST_DURATION."""
+    def parse(value):
+        number = _optional_int(value, maximum=LONGEST_DURATION // unit)
+        return None if number is None else number * unit
+    return parse
 
 
-def _hours(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(hours=number)
-
-
-def _days(value):
-    number = _optional_int(value)
-    return None if number is None else timedelta(days=number)
+_minutes = _duration_in(timedelta(minutes=1))
+_hours = _duration_in(timedelta(hours=1))
+_days = _duration_in(timedelta(days=1))
 
 
 # column -> (model field, parser, what the column expects). `centre`, `kind` and `name` are required.
@@ -187,9 +128,17 @@ def _read_rows(text):
     lines = text.splitlines(keepends=True)
     if not lines or not lines[0].strip():
         raise ImportRejected([RowError(1, _("The file is empty; the first line names the columns."))])
+    # No database column holds a NUL; a file full of them is usually UTF-16 ("Unicode text" in Excel).
+    with_nul = [RowError(number, _("a NUL character: this is not a plain text file (save the spreadsheet as "
+                                   "“CSV UTF-8”)")) for number, text_line in enumerate(lines, 1) if "\0" in text_line]
+    if with_nul:
+        raise ImportRejected(with_nul)
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(lines, delimiter=delimiter)
-    header = [column.strip().lower() for column in next(reader)]
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except csv.Error as error:
+        raise ImportRejected([RowError(reader.line_num, _unreadable(error))]) from error
     unknown = [column for column in header if column not in RESOURCE_COLUMNS]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     errors = []
@@ -204,7 +153,14 @@ def _read_rows(text):
         raise ImportRejected(errors)
     rows = []
     line = reader.line_num
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # the reader cannot resynchronise: the rows read so far are still checked
+            rows.append((reader.line_num, None, _unreadable(error)))
+            break
         first_line, line = line + 1, reader.line_num
         if not any(value.strip() for value in record):
             continue
@@ -214,6 +170,13 @@ def _read_rows(text):
         else:
             rows.append((first_line, dict(zip(header, record)), None))
     return rows
+
+
+def _unreadable(error):
+    if "field limit" in str(error):  # the csv module's only signal for a value over csv.field_size_limit()
+        return _("a value is longer than %(limit)d characters; the file is not read further") % {
+            "limit": csv.field_size_limit()}
+    return _("not valid CSV (%(error)s); the file is not read further") % {"error": error}
 
 
 def _build_resource(values, centres):
@@ -232,6 +195,9 @@ def _build_resource(values, centres):
             continue  # keep the default (or the existing value)
         try:
             fields[model_field] = parse(raw)
+        except TooLarge as too_large:
+            errors[model_field] = [_("“%(value)s” is too large: %(expected)s up to %(maximum)d")
+                                   % {"value": raw.strip(), "expected": expected, "maximum": too_large.maximum}]
         except ValueError:
             errors[model_field] = [_("“%(value)s” is not %(expected)s") % {"value": raw.strip(),
                                                                             "expected": expected}]
@@ -298,62 +264,3 @@ def import_resources(text, *, dry_run=False):
         if dry_run:
             transaction.set_rollback(True)
     return report
-
-
-# --- Booking export ------------------------------------------------------------------------------
-
-EXPORT_COLUMNS = ["id", "centre", "resource", "kind", "organisation", "start", "end", "hours", "status", "title",
-                  "attendees", "quantity", "created_at"]
-
-
-def bookings_for_export(*, centre=None, start=None, end=None, statuses=()):
-    """Bookings overlapping [start, end) (either may be None), oldest first, with what the CSV needs."""
-    bookings = Booking.objects.select_related("resource__centre", "organisation").order_by("start", "pk")
-    if centre is not None:
-        bookings = bookings.filter(resource__centre=centre)
-    if start is not None:
-        bookings = bookings.filter(end__gt=start)
-    if end is not None:
-        bookings = bookings.filter(start__lt=end)
-    if statuses:
-        bookings = bookings.filter(status__in=statuses)
-    return bookings
-
-
-def local_day_start(day, centre=None):
-    """Midnight of `day` in the centre's time zone (the project's when no centre is given)."""
-    tz = centre.tz if centre is not None else timezone.get_default_timezone()
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def write_bookings_csv(bookings, out):
-    """Write one row per booking to the text stream `out`; times in the centre's local time with offset."""
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for booking in bookings.iterator(chunk_size=500):
-        tz = booking.resource.centre.tz
-        writer.writerow([
-            booking.pk, booking.resource.centre.name, booking.resource.name, booking.resource.kind,
-            booking.organisation.name, booking.start.astimezone(tz).isoformat(),
-            booking.end.astimezone(tz).isoformat(), round((booking.end - booking.start).total_seconds() / 3600, 2),
-            booking.status, booking.title, booking.attendees, booking.quantity,
-            booking.created_at.astimezone(tz).isoformat(timespec="seconds"),
-        ])
-        count += 1
-    return count
-
-
-# --- Personal-data purge (the booking side) ------------------------------------------------------
-
-@receiver(organisations_purged, dispatch_uid="booking.scrub_purged_bookings")
-def scrub_purged_bookings(sender, organisation_ids, user_ids, **kwargs):
-    """Keep the purged organisations' bookings for the statistics (resource, times, status, numbers) but
-    drop what may name people: titles, purposes, reasons, who booked; and revoke their calendar feeds."""
-    FeedToken.objects.filter(Q(organisation_id__in=organisation_ids) | Q(owner_id__in=user_ids)).delete()
-    bookings = Booking.objects.filter(organisation_id__in=organisation_ids)
-    bookings.update(title=_("(removed)"), purpose="", public=False, created_by=None, override_reason="",
-                    decision_reason="", cancellation_reason="")
-    BookingSeries.objects.filter(organisation_id__in=organisation_ids).update(
-        title=_("(removed)"), purpose="", created_by=None)
-    BookingEvent.objects.filter(booking__organisation_id__in=organisation_ids).update(reason="")
