@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .exceptions import RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
 from .selectors import is_centre_staff, is_member, visible_bookings
 
@@ -29,20 +30,20 @@ def create_feed_token(*, owner, scope, organisation=None, centre=None, name=""):
     """Return `(feed_token, raw_token)`. The owner must be allowed to see the scope now."""
     if scope == FeedToken.Scope.ORGANISATION:
         if organisation is None:
-            raise ValidationError({"organisation": ValidationError(_("Choose the organisation."), code="required")})
+            raise RuleViolation("required", _("Choose the organisation."), "organisation")
         if not is_member(owner, organisation):
             raise PermissionDenied(_("You can subscribe only to your own organisation's bookings."))
         centre = None
     elif scope == FeedToken.Scope.CENTRE:
         if centre is None:
-            raise ValidationError({"centre": ValidationError(_("Choose the centre."), code="required")})
+            raise RuleViolation("required", _("Choose the centre."), "centre")
         if not is_centre_staff(owner, centre):
             raise PermissionDenied(_("Only the centre's staff can subscribe to all its bookings."))
         organisation = None
     elif scope == FeedToken.Scope.PERSON:
         organisation = centre = None
     else:
-        raise ValidationError({"scope": ValidationError(_("Unknown feed scope."), code="invalid_choice")})
+        raise RuleViolation("invalid_choice", _("Unknown feed scope."), "scope")
     raw_token = secrets.token_urlsafe(32)  # 256 random bits
     feed = FeedToken.objects.create(owner=owner, scope=scope, organisation=organisation, centre=centre, name=name,
                                     token_hash=hash_token(raw_token))

@@ -1,9 +1,10 @@
 """Organisations, their members and their letters. Callers pass who acts; permission checks live here."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .exceptions import RuleViolation
 from .models import Letter, Membership, Organisation
 from .selectors import can_manage_members, can_manage_organisations, can_remove_member
 from .signals import letter_received, organisation_status_changed
@@ -12,9 +13,9 @@ from .signals import letter_received, organisation_status_changed
 def _clean_krs(kind, krs):
     krs = (krs or "").strip()
     if kind == Organisation.Kind.REGISTERED_NGO and not krs:
-        raise ValidationError({"krs": ValidationError(_("A registered NGO gives its KRS number."), code="krs_required")})
+        raise RuleViolation("krs_required", _("A registered NGO gives its KRS number."), "krs")
     if kind == Organisation.Kind.INFORMAL_GROUP and krs:
-        raise ValidationError({"krs": ValidationError(_("An informal group has no KRS number."), code="krs_not_allowed")})
+        raise RuleViolation("krs_not_allowed", _("An informal group has no KRS number."), "krs")
     return krs
 
 
@@ -41,9 +42,9 @@ def set_organisation_status(*, organisation, actor, status, reason=""):
     if not can_manage_organisations(actor):
         raise PermissionDenied(_("Only centre staff verify organisations."))
     if status not in Organisation.Status.values:
-        raise ValidationError({"status": ValidationError(_("Unknown status."), code="invalid_choice")})
+        raise RuleViolation("invalid_choice", _("Unknown status."), "status")
     if status == Organisation.Status.SUSPENDED and not reason.strip():
-        raise ValidationError({"reason": ValidationError(_("Say why the organisation is suspended."), code="reason_required")})
+        raise RuleViolation("reason_required", _("Say why the organisation is suspended."), "reason")
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     organisation.status = status
     organisation.status_reason = reason
@@ -67,8 +68,7 @@ def _keep_a_coordinator(membership):
     others = Membership.objects.filter(organisation_id=membership.organisation_id, role=Membership.Role.COORDINATOR) \
         .exclude(pk=membership.pk)
     if membership.role == Membership.Role.COORDINATOR and not others.exists():
-        raise ValidationError({"user": ValidationError(_("An organisation keeps at least one coordinator."),
-                                                       code="last_coordinator")})
+        raise RuleViolation("last_coordinator", _("An organisation keeps at least one coordinator."), "user")
 
 
 @transaction.atomic
@@ -76,7 +76,7 @@ def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
     """Add a person to the organisation, or change their role."""
     require_member_manager(actor, organisation)
     if role not in Membership.Role.values:
-        raise ValidationError({"role": ValidationError(_("Unknown role."), code="invalid_choice")})
+        raise RuleViolation("invalid_choice", _("Unknown role."), "role")
     # Lock the organisation, so that two coordinators demoting each other cannot leave it with none.
     Organisation.objects.select_for_update().get(pk=organisation.pk)
     membership = Membership.objects.filter(user=user, organisation=organisation).first()

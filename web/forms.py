@@ -250,7 +250,7 @@ class RejectForm(RefusalMixin, forms.Form):
         return self.cleaned_data["reason"] if self.is_valid() else ""
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(RefusalMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "krs", "contact_person", "email", "phone", "description"]
@@ -288,7 +288,7 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
-class FeedForm(forms.Form):
+class FeedForm(RefusalMixin, forms.Form):
     """What a new calendar feed shows: `person`, `organisation:<id>` or `centre:<id>`."""
 
     what = forms.ChoiceField(label=_("What the calendar shows"))

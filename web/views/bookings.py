@@ -195,8 +195,8 @@ def feeds(request):
             feed, raw_token = create_feed_token(owner=request.user, scope=data["scope"],
                                                 organisation=data["organisation"], centre=data["centre"],
                                                 name=data["name"])
-        except ValidationError as error:
-            form.add_error(None, error)
+        except RuleViolation as violation:
+            form.add_violation(violation)
         else:
             url = token_feed_url(raw_token)
             new_feed = {"feed": feed, "url": url, "webcal": webcal_url(url)}
@@ -228,7 +228,9 @@ def organisation_register(request):
     if request.method == "POST" and form.is_valid():
         try:
             organisation = register_organisation(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
+        except RuleViolation as violation:
+            form.add_violation(violation)
+        except ValidationError as error:  # the organisation's own fields, checked by the model
             form.add_error(None, error)
         else:
             messages.success(request, _("%(name)s is registered. The centre's staff will verify it.")

@@ -2,12 +2,12 @@
 members may leave."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from booking.selectors import visible_organisations
+from ngo.exceptions import RuleViolation
 from ngo.models import Membership
 from ngo.selectors import can_manage_members, members_of
 from ngo.services import add_member, remove_member, require_member_manager
@@ -60,8 +60,8 @@ def organisation_members(request, pk):
     previous_role = organisation.memberships.filter(user=person).values_list("role", flat=True).first()
     try:
         add_member(organisation=organisation, actor=request.user, user=person, role=role)
-    except ValidationError as refusal:
-        form.add_error("person", refusal.messages)
+    except RuleViolation as refusal:
+        form.add_error("person", refusal.message)
         return _render_members(request, organisation, form=form, status=400)
     if previous_role == role:
         messages.info(request, _("%(person)s already belongs to %(organisation)s with this role. Nothing has "
@@ -83,9 +83,8 @@ def member_set_role(request, pk, user_id):
     role = form.cleaned_data["role"]
     try:
         add_member(organisation=organisation, actor=request.user, user=membership.user, role=role)
-    except ValidationError as refusal:
-        return _render_members(request, organisation, errors={membership.user_id: " ".join(refusal.messages)},
-                               status=400)
+    except RuleViolation as refusal:
+        return _render_members(request, organisation, errors={membership.user_id: refusal.message}, status=400)
     messages.success(request, _now_message(membership.user, organisation, role))
     return redirect("web:organisation_members", organisation.pk)
 
@@ -101,8 +100,8 @@ def member_remove(request, pk, user_id):
     if request.method == "POST":
         try:
             remove_member(membership=membership, actor=request.user)
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
+        except RuleViolation as refusal:
+            error = refusal.message
         else:
             if leaving:
                 messages.success(request, _("You have left %(organisation)s.") % {"organisation": organisation.name})

@@ -1,7 +1,7 @@
 """Centre staff's pages: the approval queue, verification of organisations, closures and the usage report."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
@@ -177,8 +177,8 @@ def organisation_set_status(request, pk):
     try:
         set_organisation_status(organisation=organisation, actor=request.user, status=form.cleaned_data["status"],
                                 reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        return _render_organisation_review(request, {pk: " ".join(error.messages)}, status=400)
+    except RuleViolation as refusal:
+        return _render_organisation_review(request, {pk: refusal.message}, status=400)
     organisation.refresh_from_db(fields=["status"])
     messages.success(request, _("%(name)s: %(status)s.") % {"name": organisation.name,
                                                             "status": organisation.get_status_display()})
