@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from ngo.models import Membership, Organisation
 from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
 
-from .models import Booking, BookingSeries, BookingStatus, Centre, Resource
+from .localtime import week_of
+from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Resource
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -189,3 +190,22 @@ class OccupancyAccess:
         if self._everywhere:
             return resources
         return resources.filter(Q(occupancy_public=True) | Q(centre__in=staffed_centres(self.user)))
+
+
+def add_other_bookings_that_week(user, pending):
+    """Set `others_that_week` on each pending request: its organisation's other active bookings in the same local
+    week that `user` may see, for staff to weigh the request (one query)."""
+    weeks = {}
+    condition = Q(pk__in=[])
+    for booking in pending:
+        tz = booking.resource.centre.tz
+        weeks[booking.pk] = week_of(booking.start, tz)
+        start, end = weeks[booking.pk]
+        condition |= Q(organisation_id=booking.organisation_id, start__lt=end, end__gt=start)
+    others = list(visible_bookings(user).filter(condition, status__in=ACTIVE_STATUSES)
+                  .select_related("resource__centre").order_by("start"))
+    for booking in pending:
+        start, end = weeks[booking.pk]
+        booking.others_that_week = [other for other in others if other.pk != booking.pk
+                                    and other.organisation_id == booking.organisation_id
+                                    and other.start < end and other.end > start]

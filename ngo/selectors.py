@@ -45,3 +45,12 @@ def active_accounts_matching(login_or_email):
         return []
     accounts = get_user_model().objects.filter(is_active=True)
     return list(accounts.filter(username=text)) or list(accounts.filter(email__iexact=text).order_by("pk")[:2])
+
+
+def organisations_to_review():
+    """The organisations staff look after, those awaiting verification first, then the suspended ones."""
+    return Organisation.objects.filter(removed_at__isnull=True).annotate(
+        status_order=Case(When(status=Organisation.Status.UNVERIFIED, then=Value(0)),
+                          When(status=Organisation.Status.SUSPENDED, then=Value(1)),
+                          default=Value(2), output_field=IntegerField()),
+    ).order_by("status_order", "name")

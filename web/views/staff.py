@@ -16,11 +16,11 @@ from booking.exceptions import RuleViolation
 from booking.localtime import week_of
 from booking.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, usage_file_name, write_usage_csv
-from booking.selectors import approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
+from booking.selectors import add_other_bookings_that_week, approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
 from booking.series import approve_series, reject_series
 from booking.services import approve_booking, create_closure, delete_closure, reject_booking
 from ngo.models import Organisation
-from ngo.selectors import can_manage_organisations
+from ngo.selectors import can_manage_organisations, organisations_to_review
 from ngo.services import set_organisation_status
 
 from . import PAGE_SIZE
@@ -35,31 +35,13 @@ def _require_centre_staff(user):
     return centres
 
 
-def _other_bookings_that_week(user, pending):
-    """For each pending request, its organisation's other active bookings in the same local week (one query)."""
-    weeks = {}
-    condition = Q(pk__in=[])
-    for booking in pending:
-        tz = booking.resource.centre.tz
-        weeks[booking.pk] = week_of(booking.start, tz)
-        start, end = weeks[booking.pk]
-        condition |= Q(organisation_id=booking.organisation_id, start__lt=end, end__gt=start)
-    others = list(visible_bookings(user).filter(condition, status__in=ACTIVE_STATUSES)
-                  .select_related("resource__centre").order_by("start"))
-    for booking in pending:
-        start, end = weeks[booking.pk]
-        booking.others_that_week = [other for other in others if other.pk != booking.pk
-                                    and other.organisation_id == booking.organisation_id
-                                    and other.start < end and other.end > start]
-
-
 def _render_queue(request, reject_errors=None, status=200):
     """The queue; `reject_errors` maps (Booking or BookingSeries, pk) to the refusal (RuleViolation) shown next to
     its reason field."""
     centres = _require_centre_staff(request.user)
     page = Paginator(approval_requests(centres), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = requests_to_approve(page.object_list)
-    _other_bookings_that_week(request.user, [item for item in page.object_list if isinstance(item, Booking)])
+    add_other_bookings_that_week(request.user, [item for item in page.object_list if isinstance(item, Booking)])
     reject_errors = reject_errors or {}
     for item in page.object_list:
         item.is_series = isinstance(item, BookingSeries)
@@ -150,12 +132,7 @@ def series_reject(request, pk):
 def _render_organisation_review(request, errors=None, status=200):
     if not can_manage_organisations(request.user):
         raise PermissionDenied(_("This page is for the centre's staff."))
-    organisations = Organisation.objects.filter(removed_at__isnull=True).annotate(
-        status_order=Case(When(status=Organisation.Status.UNVERIFIED, then=Value(0)),
-                          When(status=Organisation.Status.SUSPENDED, then=Value(1)),
-                          default=Value(2), output_field=IntegerField()),
-    ).order_by("status_order", "name")
-    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(organisations_to_review(), PAGE_SIZE).get_page(request.GET.get("page"))
     errors = errors or {}
     for organisation in page.object_list:
         organisation.error = errors.get(organisation.pk, "")
