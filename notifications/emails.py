@@ -10,18 +10,19 @@
 """
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking.formatting import clock, long_date, moment_label, opening_hours_text, short_date, span_label
 from booking.ical import booking_link, invitation, invitations
-from booking.models import Booking, BookingStatus, Centre, OpeningHours
+from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
 from ngo.models import Letter, Membership
 
@@ -103,58 +104,11 @@ def coordinators(organisation):
     return _people(users, organisation.email)
 
 
-# --- Formatting in the active language ---------------------------------------------------------------
-
-def _date(value):
-    return formats.date_format(value, "l, j E Y")
-
-
-def _time(value):
-    return formats.time_format(value, "G:i")
-
-
-def when_long(start, end):
-    """'Tuesday, 2 December 2025, 10:00–12:00'; whole days and stays over several days read naturally too."""
-    if start.date() == end.date():
-        return f"{_date(start)}, {_time(start)}–{_time(end)}"
-    if start.time() == end.time() == time(0):
-        last_day = end - timedelta(days=1)
-        if last_day.date() == start.date():
-            return _("%(date)s (whole day)") % {"date": _date(start)}
-        return f"{_date(start)} – {_date(last_day)}"
-    return f"{_date(start)}, {_time(start)} – {_date(end)}, {_time(end)}"
-
-
-def when_short(start):
-    date = formats.date_format(start, "j E Y")
-    return date if start.time() == time(0) else f"{date}, {_time(start)}"
-
-
-def opening_hours(rows):
-    """'Monday–Thursday: 7:00–18:00' lines from OpeningHours rows, consecutive weekdays with the same hours joined."""
-    days = {}
-    for hours in sorted(rows, key=lambda h: (h.weekday, h.opens)):
-        days.setdefault(hours.weekday, []).append(f"{_time(hours.opens)}–{_time(hours.closes)}")
-    runs = []
-    for weekday, intervals in sorted(days.items()):
-        if runs and runs[-1]["last"] == weekday - 1 and runs[-1]["intervals"] == intervals:
-            runs[-1]["last"] = weekday
-        else:
-            runs.append({"first": weekday, "last": weekday, "intervals": intervals})
-    lines = []
-    for run in runs:
-        label = OpeningHours.Weekday(run["first"]).label
-        if run["last"] != run["first"]:
-            label = f"{label}–{OpeningHours.Weekday(run['last']).label}"
-        lines.append(f"{label}: {', '.join(run['intervals'])}")
-    return lines
-
-
 def _centre_context(centre, hours):
     if centre is None:
         return None
     return {"name": centre.name, "address": centre.address, "phone": centre.phone, "email": centre.email,
-            "hours": opening_hours(hours), "closed_on_public_holidays": centre.closed_on_public_holidays}
+            "hours": opening_hours_text(hours), "closed_on_public_holidays": centre.closed_on_public_holidays}
 
 
 def _plan(kind, recipients, payload, **fields):
@@ -216,15 +170,15 @@ def _booking_message(message):
     kind, reason = message.kind, message.payload["reason"]
     resource, organisation = booking.resource, booking.organisation
     centre = resource.centre
-    start, end = booking.start.astimezone(centre.tz), booking.end.astimezone(centre.tz)
     hours = list(centre.opening_hours.all())
 
     def build():
         subject, paragraph = BOOKING_TEXTS[kind]
-        params = {"title": booking.title, "when": when_short(start), "organisation": organisation.name,
-                  "resource": resource.name}
+        params = {"title": booking.title, "when": moment_label(booking.start, centre.tz),
+                  "organisation": organisation.name, "resource": resource.name}
         details = [(_("What"), booking.title), (_("Where"), f"{resource.name}, {centre.name}"),
-                   (_("When"), when_long(start, end)), (_("Organisation"), organisation.name)]
+                   (_("When"), span_label(booking.start, booking.end, centre.tz)),
+                   (_("Organisation"), organisation.name)]
         context = {"subject": subject % params, "paragraphs": [paragraph % params], "details": details,
                    "action": {"label": _("See the booking in the calendar"), "url": booking_link(booking)},
                    "centre": _centre_context(centre, hours)}
@@ -294,7 +248,7 @@ SERIES_KINDS = {
 def _meetings(bookings, tz):
     """'52 meetings from 5 January 2027' for a subject; '1 meeting, 5 January 2027'."""
     return ngettext("%(count)d meeting, %(date)s", "%(count)d meetings from %(date)s", len(bookings)) % {
-        "count": len(bookings), "date": formats.date_format(bookings[0].start.astimezone(tz), "j E Y"),
+        "count": len(bookings), "date": short_date(bookings[0].start.astimezone(tz)),
     }
 
 
@@ -349,7 +303,7 @@ def _series_message(message):
         paragraphs = [paragraph % params]
         if partly:
             paragraphs.append(_("Only the meetings from %(date)s on are cancelled; the earlier ones stay as they "
-                                "are.") % {"date": _date(bookings[0].start.astimezone(tz))})
+                                "are.") % {"date": long_date(bookings[0].start.astimezone(tz))})
         if skipped:
             paragraphs.append(ngettext(
                 "%(count)d date could not be booked; it is listed below with the reason.",
@@ -357,11 +311,10 @@ def _series_message(message):
             ) % {"count": len(skipped)})
         details = [(_("What"), series.title), (_("Where"), f"{resource.name}, {centre.name}"),
                    (_("Organisation"), organisation.name)]
-        lists = [(_("Meetings"), [when_long(b.start.astimezone(tz), b.end.astimezone(tz)) for b in bookings])]
+        lists = [(_("Meetings"), [span_label(b.start, b.end, tz) for b in bookings])]
         if skipped:
             # The reasons were worded when the series was booked, in the language of whoever booked it.
-            lists.append((_("Not booked"), [f"{when_long(start.astimezone(tz), end.astimezone(tz))}: {why}"
-                                            for start, end, why in skipped]))
+            lists.append((_("Not booked"), [f"{span_label(start, end, tz)}: {why}" for start, end, why in skipped]))
         context = {"subject": subject % params, "paragraphs": paragraphs, "details": details, "lists": lists,
                    "action": {"label": _("See your organisation's bookings"),
                               "url": site + reverse("web:my_bookings")},
@@ -434,7 +387,7 @@ def _letter_received_message(message):
 
     def build():
         received = timezone.localtime(letter.received_at, centre.tz if centre else None)
-        details = [(_("Sender"), letter.sender), (_("Received on"), f"{_date(received)}, {_time(received)}")]
+        details = [(_("Sender"), letter.sender), (_("Received on"), f"{long_date(received)}, {clock(received)}")]
         if letter.description:
             details.append((_("Description"), letter.description))
         params = {"organisation": organisation.name}

