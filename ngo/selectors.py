@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
-from .models import Membership
+from .models import Membership, Organisation
 
 
 def is_member(user, organisation) -> bool:

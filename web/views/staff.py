@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,8 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from booking.exceptions import RuleViolation
-from booking.localtime import week_of
-from booking.models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Resource
+from booking.models import Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, usage_file_name, write_usage_csv
 from booking.selectors import add_other_bookings_that_week, approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
 from booking.series import approve_series, reject_series
