@@ -83,6 +83,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that is away or hung fails a request in seconds instead of holding a worker: connecting may take
+    # DATABASE_CONNECT_TIMEOUT seconds, one statement DATABASE_STATEMENT_TIMEOUT (0: no limit, as the migrate
+    # service runs, since a migration may rightly take longer). The API answers 503 when either runs out.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    _statement_timeout_ms = round(env.float("DATABASE_STATEMENT_TIMEOUT", default=30) * 1000)
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "config.sessions"

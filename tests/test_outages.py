@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from booking.models import Booking
@@ -182,3 +183,80 @@ def test_once_redis_is_back_the_cache_uses_it_again(settings, tmp_path):
         process.terminate()
         process.wait(timeout=10)
 
+
+
+# --- PostgreSQL hanging ---------------------------------------------------------------------------
+
+DATABASE_PROBE = """
+import json, time, django
+django.setup()
+from django.db import OperationalError, connection
+started, result = time.monotonic(), {}
+try:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        result["statement_timeout"] = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_sleep(%s)", [SLEEP])
+    result["error"] = None
+except OperationalError as error:
+    result["error"] = [type(error.__cause__).__name__, str(error)]
+result["elapsed"] = time.monotonic() - started
+print(json.dumps(result))
+"""
+
+
+def probe_database(database_url, sleep=0, **settings):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url, LOG_LEVEL="CRITICAL", **settings)
+    done = subprocess.run([sys.executable, "-c", DATABASE_PROBE.replace("SLEEP", str(sleep))], cwd=BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.postgres
+def test_a_statement_longer_than_the_statement_timeout_is_cancelled(db):
+    result = probe_database(worker_database_url(), sleep=3, DATABASE_STATEMENT_TIMEOUT="0.3")
+    assert result["statement_timeout"] == "300ms"
+    assert result["error"][0] == "QueryCanceled"
+    assert "canceling statement due to statement timeout" in result["error"][1]
+    assert result["elapsed"] < 2
+
+
+@pytest.mark.postgres
+def test_statements_get_30_s_by_default_and_none_when_set_to_0(db):
+    assert probe_database(worker_database_url())["statement_timeout"] == "30s"
+    assert probe_database(worker_database_url(), DATABASE_STATEMENT_TIMEOUT="0")["statement_timeout"] == "0"
+
+
+@pytest.mark.postgres
+def test_a_database_that_accepts_but_never_answers_fails_the_connection_quickly(db, silent_server):
+    result = probe_database(f"postgres://postgres@{silent_server}/booking", DATABASE_CONNECT_TIMEOUT="2")
+    assert result["error"] and result["error"][0] in ("OperationalError", "ConnectionTimeout")
+    assert result["elapsed"] < 4, result
+
+
+@pytest.mark.postgres
+def test_an_api_call_cut_off_by_the_statement_timeout_answers_503_in_the_api_shape(
+        transactional_db, member, room, organisation, open_day):
+    import psycopg
+
+    client = APIClient()
+    client.force_authenticate(member)
+    payload = {"resource": room.pk, "organisation": organisation.pk, "title": "Walne zebranie",
+               "start": at(open_day, 10).isoformat(), "end": at(open_day, 12).isoformat()}
+    # Another session holds the room's row lock, which a booking of the room waits for: the database hangs.
+    with psycopg.connect(worker_database_url().replace("postgres://", "postgresql://")) as other, \
+            connection.cursor() as cursor:
+        other.execute("SELECT id FROM booking_resource WHERE id = %s FOR UPDATE", [room.pk])
+        cursor.execute("SET statement_timeout = 300")  # as DATABASE_STATEMENT_TIMEOUT=0.3 sets it
+        try:
+            response, elapsed = timed(lambda: client.post(f"{API}/bookings/", payload))
+        finally:
+            cursor.execute("RESET statement_timeout")
+
+    assert response.status_code == 503, response.content
+    body = response.json()
+    assert body["code"] == "database_unavailable" and body["detail"] and body["fields"] == {}
+    assert elapsed < 2
+    assert not Booking.objects.exists()
