@@ -29,6 +29,7 @@ from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources,
 )
+from config.converters import ID_PATTERN
 from ngo import services as ngo_services
 
 from . import serializers as s
@@ -38,8 +39,6 @@ from .exceptions import error_body
 from .filters import BookingFilter, ResourceFilter
 from .models import ApiToken
 from .schema import BOOKING_CREATE_EXAMPLES
-
-ID_PATTERN = r"[0-9]{1,18}"
 
 
 class ApiViewSet(viewsets.GenericViewSet):
