@@ -1,12 +1,16 @@
 """One error shape for every failure: {"code", "detail", "fields"} (and "conflicts" for a 409).
 
 Booking refusals from the services (RuleViolation, BookingConflict), Django's ValidationError,
-PermissionDenied and Http404, and DRF's own exceptions all come out the same way.
+PermissionDenied and Http404, and DRF's own exceptions all come out the same way. A database that is away
+or cut a statement off (DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT) is a 503 `database_unavailable`,
+which a client may try again.
 """
+import logging
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -14,11 +18,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.selectors import visible_conflicts
 
 from .serializers import ConflictSerializer, occurrence_reports
+
+logger = logging.getLogger(__name__)
 
 
 def error_body(code, detail, fields=None):
@@ -72,6 +79,12 @@ def refusal_response(exc, actor):
 def exception_handler(exc, context):
     if isinstance(exc, (BookingConflict, RuleViolation)):
         return refusal_response(exc, context["request"].user)
+    if isinstance(exc, OperationalError):
+        logger.error("Database unavailable: %s", exc, exc_info=exc)
+        set_rollback()
+        return Response(error_body("database_unavailable", _("The database did not answer in time. Please try "
+                                                             "again in a moment.")),
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

@@ -5,6 +5,6 @@ from . import feeds
 
 app_name = "feeds"
 urlpatterns = [
-    path("resource/<int:pk>.ics", feeds.resource_feed, name="resource"),
+    path("resource/<id:pk>.ics", feeds.resource_feed, name="resource"),
     path("<str:token>.ics", feeds.token_feed, name="token"),
 ]

@@ -28,6 +28,7 @@ from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources, visible_series,
 )
+from config.converters import ID_PATTERN
 from ngo import services as ngo_services
 
 from . import serializers as s
@@ -36,7 +37,6 @@ from .filters import BookingFilter, ResourceFilter
 from .models import ApiToken
 from .schema import BOOKING_CREATE_EXAMPLES
 
-ID_PATTERN = r"[0-9]{1,18}"
 DRY_RUN = OpenApiParameter(
     "dry_run", OpenApiTypes.BOOL, description=_("Answer which dates would be booked and which refused, and write "
                                                 "nothing."),

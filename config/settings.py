@@ -84,6 +84,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that is away or hung fails a request in seconds instead of holding a worker: connecting may take
+    # DATABASE_CONNECT_TIMEOUT seconds, one statement DATABASE_STATEMENT_TIMEOUT (0: no limit, as the migrate
+    # service runs, since a migration may rightly take longer). The API answers 503 when either runs out.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    _statement_timeout_ms = round(env.float("DATABASE_STATEMENT_TIMEOUT", default=30) * 1000)
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "config.sessions"
@@ -145,18 +152,25 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_TIMEOUT = 1
-# Workers reconnect for as long as Redis is away; a publish from a request is bounded by the timeouts and
-# the publish retry policy below instead (about 0.1 s when Redis refuses, 2 s when it hangs).
+# Seconds to wait for Redis (cache and broker) to accept a connection and to answer: a Redis that is away costs
+# a visitor at most about this, once (config/cache.py fails open; a publish that fails is sent later by the relay).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1)
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1)
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# Workers reconnect for as long as Redis is away. A publish from a request is tried once (about 0.1 s when Redis
+# refuses, REDIS_TIMEOUT when it hangs): a retry would make the visitor wait again, and
+# notifications.tasks.relay_outbox re-queues whatever was not queued.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                                   "socket_timeout": REDIS_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Cache ----------------------------------------------------------------------------------
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Fails open: a Redis outage is logged, never an error page (config/cache.py).
+    "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -170,7 +184,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",

@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health
+from config import converters, health  # noqa: F401 (converters registers `<id:...>` for every URL file)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

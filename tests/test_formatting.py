@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from booking import services
 from booking.availability import public_holiday
 from booking.formatting import moment_label, opening_hours, opening_hours_text, span_label
 from booking.models import OpeningHours, Resource
@@ -77,8 +76,8 @@ def test_the_page_and_the_email_of_a_booking_show_the_same_time_and_hours(
     member.save(update_fields=["language"])
     resource, start, end = case(centre, tuesday)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.create_booking(user=member, resource=resource, organisation=organisation, start=start,
-                                          end=end, title="Zebranie")
+        booking = factories.make_booking(actor=member, resource=resource, organisation=organisation, start=start,
+                                         end=end, title="Zebranie")
     [email] = [mail for mail in mailoutbox if mail.to == [member.email]]
     client.force_login(member)
     with translation.override(language):

@@ -1,0 +1,97 @@
+"""Input made to break the parser or the database: an answer in the API's error shape (or a 404 page), never a 500."""
+import pytest
+from rest_framework.test import APIClient
+
+from api.authentication import issue_token
+
+API = "/api/v1"
+HUGE = "99999999999999999999999"
+
+
+def assert_error(response, status_code, code):
+    assert response.status_code == status_code, response.content
+    body = response.json()
+    assert set(body) == {"code", "detail", "fields"}, body
+    assert body["code"] == code and isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+@pytest.fixture
+def member_client(member):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(member)}")
+    return client
+
+
+PATHS = [f"{API}/auth/token/", f"{API}/bookings/", f"{API}/organisations/"]
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000, 900, 33])
+@pytest.mark.parametrize("path", PATHS)
+def test_deeply_nested_json_is_refused_with_400(member_client, path, depth):
+    body = "[" * depth + "]" * depth
+    response = member_client.post(path, body, content_type="application/json")
+    assert_error(response, 400, "parse_error")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_json_nested_up_to_32_levels_reaches_validation(member_client, path):
+    body = '{"title": ' + "[" * 31 + "]" * 31 + "}"
+    response = member_client.post(path, body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] != "parse_error", response.content
+
+
+@pytest.mark.parametrize("path", [
+    f"{API}/organisations/{HUGE}/members/",
+    f"{API}/organisations/{HUGE}/",
+    f"{API}/bookings/{HUGE}/",
+    f"{API}/resources/{HUGE}/",
+    f"{API}/centres/{HUGE}/",
+    f"{API}/series/{HUGE}/",
+    f"{API}/resources/{HUGE}/availability/?start=2030-01-07T10:00:00Z&end=2030-01-07T12:00:00Z",
+])
+def test_huge_ids_in_api_urls_are_404(member_client, path):
+    assert_error(member_client.get(path), 404, "not_found")
+
+
+def test_huge_ids_in_api_urls_change_nothing(member_client, organisation):
+    assert_error(member_client.delete(f"{API}/organisations/{organisation.pk}/members/{HUGE}/"), 404, "not_found")
+    assert_error(member_client.post(f"{API}/organisations/{HUGE}/members/", {"username": "jan", "role": "member"}),
+                 404, "not_found")
+    assert organisation.memberships.count() == 1
+
+
+@pytest.mark.parametrize("query", [f"centre={HUGE}", f"resource={HUGE}", f"organisation={HUGE}"])
+def test_huge_ids_in_api_filters_are_refused_or_match_nothing(member_client, query):
+    for path in (f"{API}/resources/", f"{API}/bookings/"):
+        response = member_client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400), response.content
+        if response.status_code == 200:
+            assert response.json()["results"] == []
+
+
+def test_huge_ids_in_a_booking_are_field_errors(member_client, room, organisation):
+    response = member_client.post(f"{API}/bookings/", {
+        "resource": HUGE, "organisation": HUGE, "title": "Walne zebranie",
+        "start": "2030-01-07T10:00:00Z", "end": "2030-01-07T12:00:00Z"})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert {"resource", "organisation"} <= set(body["fields"])
+
+
+@pytest.mark.parametrize("path", [
+    f"/organisations/{HUGE}/members/",
+    f"/centres/{HUGE}/",
+    f"/resources/{HUGE}/",
+    f"/feeds/resource/{HUGE}.ics",
+    f"/bookings/{HUGE}/cancel/",
+])
+def test_huge_ids_in_page_urls_are_404(client, member, path):
+    client.force_login(member)
+    assert client.get(path).status_code == 404
+
+
+def test_huge_ids_in_page_forms_are_404(client, member, organisation):
+    client.force_login(member)
+    assert client.post(f"/organisations/{organisation.pk}/members/{HUGE}/remove/").status_code == 404
+    assert client.post(f"/organisations/{HUGE}/members/1/role/", {"role": "member"}).status_code == 404
