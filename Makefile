@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/booking
 
-.PHONY: install run test test-sqlite test-postgres bench messages clean
+.PHONY: install run test test-sqlite test-postgres lint bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-postgres: install
 	else \
 		echo "SKIPPED the PostgreSQL pass: $(PG_TEST_URL) is unreachable (set PG_TEST_URL)"; \
 	fi
+
+# ruff's rules and settings are in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
 
 bench: install
 	$(PY) -m bench

@@ -9,7 +9,15 @@ from rest_framework import serializers
 
 from booking.exceptions import RuleViolation
 from booking.models import (
-    Booking, BookingEvent, BookingSeries, BookingStatus, Centre, Closure, FeedToken, OpeningHours, Resource,
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    BookingStatus,
+    Centre,
+    Closure,
+    FeedToken,
+    OpeningHours,
+    Resource,
 )
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
@@ -17,8 +25,16 @@ from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation, krs_validator
 
 from .fields import (
-    DateOrDateTimeField, LocalDateTimeField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField,
-    StrictPrimaryKeyRelatedField, StrictSlugRelatedField, WallClockTimeField, in_zone,
+    DateOrDateTimeField,
+    LocalDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    StrictSlugRelatedField,
+    WallClockTimeField,
+    in_zone,
 )
 
 MAX_AVAILABILITY_DAYS = 92

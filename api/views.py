@@ -10,7 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, schema
@@ -23,11 +27,16 @@ from rest_framework.views import APIView
 from booking import services
 from booking.availability import resource_availability
 from booking.feeds import create_feed_token, revoke_feed_token
-from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
-    OccupancyAccess, title_visibility, visible_bookings, visible_organisations, visible_resources, visible_series,
+    OccupancyAccess,
+    title_visibility,
+    visible_bookings,
+    visible_organisations,
+    visible_resources,
+    visible_series,
 )
+from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
 from ngo import services as ngo_services
 

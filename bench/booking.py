@@ -17,7 +17,16 @@ import time as clock
 from datetime import datetime, time, timedelta
 
 from bench.common import (
-    Http, api_token, gunicorn, median_ms, p95_ms, report, report_peak_rss, run_clients, run_per_size, task_mode,
+    Http,
+    api_token,
+    gunicorn,
+    median_ms,
+    p95_ms,
+    report,
+    report_peak_rss,
+    run_clients,
+    run_per_size,
+    task_mode,
     vendor,
 )
 from bench.data import FEED_ORGANISATION
@@ -79,7 +88,7 @@ def make_clients(count, slots_each):
     rng = random.Random(3)
     rooms = rng.sample(rooms, count)
     return [Client(m.user.username, m.organisation_id, room.pk, free_slots(room, slots_each))
-            for m, room in zip(memberships, rooms)]
+            for m, room in zip(memberships, rooms, strict=True)]
 
 
 def fetch_tokens(base_url, clients):
@@ -328,7 +337,6 @@ def sql_statements(n, client, verbose=False):
     from django.test.utils import CaptureQueriesContext
 
     from api.authentication import issue_token
-
     from ngo.models import User
 
     token = issue_token(User.objects.get(username=client.username))

@@ -156,7 +156,7 @@ def _build_world(rng):
         centre.staff.add(*staff[2 * i:2 * i + 2])
     resources = []
     for centre in centres:
-        for kind, count, weight, units, capacity, approval, lengths in LAYOUT:
+        for kind, count, _weight, units, capacity, approval, _lengths in LAYOUT:
             for k in range(count):
                 fields = {"units": rng.randint(*units), "requires_approval": approval}
                 if kind == "room":
@@ -188,7 +188,7 @@ def _build_world(rng):
             contact_person=f"Osoba Kontaktowa {i}", email=f"org{i}@example.org", status=status,
         ))
     organisations = Organisation.objects.bulk_create(organisations)
-    for i, organisation in enumerate(organisations):
+    for i in range(len(organisations)):
         for j in range(1 + i % 3):
             members.append(User(username=f"member-{i}-{j + 1}", first_name="Jan", last_name=f"Kowalski {i}",
                                 email=f"member{i}.{j + 1}@example.org", password=password))
@@ -254,7 +254,7 @@ def _slot_shapes(rng, resource, lengths, target, open_days):
         slack = slots - sum(durations)
         cuts = sorted(rng.randint(0, slack) for _ in durations)
         cursor, previous = 0, 0
-        for cut, duration in zip(cuts, durations):
+        for cut, duration in zip(cuts, durations, strict=True):
             cursor += cut - previous
             previous = cut
             start = opens + cursor * SLOT
@@ -311,7 +311,7 @@ def _bookings(rng, world, n, anchor):
     bookable = [o for o in world["organisations"][1:] if o.status != "unverified"]
     zipf = list(_cumulative(1 / (rank + 1) ** 0.8 for rank in range(len(bookable))))
     open_days = {}
-    for resource, target in zip(world["resources"], _targets(world["resources"], n)):
+    for resource, target in zip(world["resources"], _targets(world["resources"], n), strict=True):
         if resource.centre_id not in open_days:
             open_days[resource.centre_id] = _open_days(resource.centre_id, first, last, world["closed_days"])
         days = open_days[resource.centre_id]

@@ -49,7 +49,9 @@ class CentreAdmin(CentreScopedAdmin):
 class ResourceAdminForm(forms.ModelForm):
     class Meta:
         model = Resource
-        fields = "__all__"
+        fields = ["centre", "kind", "name", "description", "capacity", "units", "amenities", "booking_mode",
+                  "requires_approval", "min_duration", "max_duration", "slot_length", "advance_window",
+                  "minimum_notice", "buffer", "is_active", "occupancy_public"]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -124,7 +126,7 @@ class BookingAdminForm(forms.ModelForm):
         try:
             check_quantity(self.instance.resource, self.instance.quantity, attendees)
         except RuleViolation as violation:
-            raise forms.ValidationError(violation.message, code=violation.code)
+            raise forms.ValidationError(violation.message, code=violation.code) from None
         return attendees
 
 

@@ -145,7 +145,7 @@ def free_intervals(bookable, usage, units):
     result = []
     for start, end in bookable:
         cuts = [start, *usage.changes_within(start, end), end]
-        for piece_start, piece_end in zip(cuts, cuts[1:]):
+        for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
             free = units - usage.at(piece_start)
             if free <= 0:
                 continue

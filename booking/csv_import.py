@@ -168,7 +168,7 @@ def _read_rows(text):
             rows.append((first_line, None, _("%(found)d values for %(expected)d columns")
                          % {"found": len(record), "expected": len(header)}))
         else:
-            rows.append((first_line, dict(zip(header, record)), None))
+            rows.append((first_line, dict(zip(header, record, strict=True)), None))
     return rows
 
 
@@ -184,7 +184,7 @@ def _build_resource(values, centres):
     try:
         centre = centres.get(values["centre"].strip()) or find_centre(values["centre"])
     except ValidationError:
-        raise ValidationError({"centre": _("no centre “%(ref)s”") % {"ref": values["centre"].strip()}})
+        raise ValidationError({"centre": _("no centre “%(ref)s”") % {"ref": values["centre"].strip()}}) from None
     centres[values["centre"].strip()] = centre
     fields, errors = {}, {}
     for column, raw in values.items():
@@ -260,7 +260,8 @@ def import_resources(text, *, dry_run=False):
             try:
                 save_resource(resource)
             except RuleViolation as violation:  # booked meanwhile, past the check above
-                raise ImportRejected([RowError(line, f"{COLUMN_OF_FIELD[violation.field]}: {violation.message}")])
+                raise ImportRejected(
+                    [RowError(line, f"{COLUMN_OF_FIELD[violation.field]}: {violation.message}")]) from violation
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -3,19 +3,17 @@
 Bookings are stored in UTC; people think in the centre's local days. Every conversion between the two lives
 here, so that the rules, the pages, the reports and the e-mails agree on where a day or a week begins.
 """
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
 from .models import Resource
 
-
 # The instants the service stores and shows: far beyond any booking, and clear of the calendar's ends (a year-9999
 # date has no next day, and no time zone can shift it).
-EARLIEST = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
-LATEST = datetime(3000, 1, 1, tzinfo=dt_timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def out_of_range(field):

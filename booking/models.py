@@ -163,7 +163,9 @@ class Closure(models.Model):
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         ordering = ["start"]
-        constraints = [models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="closure_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="closure_start_before_end"),
+        ]
 
     def __str__(self):
         return f"{self.reason} ({self.start:%Y-%m-%d})"

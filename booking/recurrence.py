@@ -21,7 +21,7 @@ exists once in Warsaw.
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
@@ -95,7 +95,7 @@ class RecurrenceRule:
         if self.count is not None:
             parts.append(f"COUNT={self.count}")
         if self.until is not None:
-            parts.append("UNTIL=" + self.until_instant(tz).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+            parts.append("UNTIL=" + self.until_instant(tz).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
         return ";".join(parts)
 
     def _rrule(self, dtstart, until):
@@ -125,7 +125,7 @@ def _until(value):
         if match[2] is None:
             return day
         moment = datetime.combine(day, datetime.strptime(match[2], "%H%M%S").time())
-        return moment.replace(tzinfo=timezone.utc) if match[3] else moment
+        return moment.replace(tzinfo=UTC) if match[3] else moment
     except ValueError:
         raise _invalid(_("UNTIL must be a date such as 20270630 or a date-time such as 20270630T170000Z.")) from None
 
@@ -263,7 +263,7 @@ def _too_many(count=None):
 
 def _normalise(local):
     """The real instant of a local wall time in its zone: a nonexistent time moves forward by the gap."""
-    return local.astimezone(timezone.utc).astimezone(local.tzinfo)
+    return local.astimezone(UTC).astimezone(local.tzinfo)
 
 
 def expand(rule, start, end, tz):
@@ -299,7 +299,7 @@ def expand(rule, start, end, tz):
             % {"first": date_format(first.date()), "last": date_format(limit.date())},
             FIELD,
         )
-    elapsed = end.astimezone(timezone.utc) - start.astimezone(timezone.utc)  # aware `-` in one zone is wall time
+    elapsed = end.astimezone(UTC) - start.astimezone(UTC)  # aware `-` in one zone is wall time
     occurrences = []
     for local in within:
         occurrence_start, occurrence_end = _normalise(local), _normalise(local + length)

@@ -77,8 +77,8 @@ def check_resource_active(resource):
 def check_organisation_exists(organisation):
     """An organisation that has left the centre books nothing, whoever asks (staff overriding the rules too)."""
     if organisation.removed_at is not None:
-        raise RuleViolation("organisation_removed", _("%(name)s no longer uses the centre.") % {"name": organisation.name},
-                            "organisation")
+        raise RuleViolation("organisation_removed",
+                            _("%(name)s no longer uses the centre.") % {"name": organisation.name}, "organisation")
 
 
 def check_organisation(organisation, actor, centre):
@@ -172,7 +172,8 @@ def check_nights_shape(resource, start, end, hours, closures=None):
         raise RuleViolation(
             "misaligned",
             _("Stays start at check-in (%(check_in)s) and end at check-out (%(check_out)s) on a later day.")
-            % {"check_in": centre.check_in_time.strftime("%H:%M"), "check_out": centre.check_out_time.strftime("%H:%M")},
+            % {"check_in": centre.check_in_time.strftime("%H:%M"),
+               "check_out": centre.check_out_time.strftime("%H:%M")},
             "start",
         )
     for day, field in ((local_start.date(), "start"), (local_end.date(), "end")):
@@ -237,9 +238,11 @@ def check_duration(resource, start, end):
     check_span(resource, start, end)
     duration = booked_duration(resource, start, end)
     if resource.min_duration and duration < resource.min_duration:
-        raise RuleViolation("too_short", _("A booking lasts at least %(d)s.") % {"d": _human_duration(resource.min_duration)}, "end")
+        raise RuleViolation("too_short", _("A booking lasts at least %(d)s.")
+                            % {"d": _human_duration(resource.min_duration)}, "end")
     if resource.max_duration and duration > resource.max_duration:
-        raise RuleViolation("too_long", _("A booking lasts at most %(d)s.") % {"d": _human_duration(resource.max_duration)}, "end")
+        raise RuleViolation("too_long", _("A booking lasts at most %(d)s.")
+                            % {"d": _human_duration(resource.max_duration)}, "end")
 
 
 def check_advance_window(resource, start, now):

@@ -32,7 +32,14 @@ from .exceptions import BookingConflict, RuleViolation
 from .localtime import local_instant
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, BookingStatus
 from .recurrence import expand, parse_rrule
-from .rules import check_interval, check_rejection_reason, check_request_rules, check_time_rules, check_title, quota_bookings
+from .rules import (
+    check_interval,
+    check_rejection_reason,
+    check_request_rules,
+    check_time_rules,
+    check_title,
+    quota_bookings,
+)
 from .selectors import is_centre_staff, is_member
 from .signals import SeriesAction, series_changed
 
@@ -136,9 +143,10 @@ def create_series(*, actor, resource, organisation, start, end, rrule, mode=Mode
                   attendees=1, quantity=1, public=False, override_reason="", dry_run=False, now=None):
     """Book every occurrence of `rrule` whose first meeting is [start, end), as one series.
 
-    Called through `services.book`. Returns a BookingResult. Raises RuleViolation (SeriesRuleViolation) or BookingConflict (SeriesConflict) and
-    writes nothing when the series is refused. `dry_run` checks everything, writes nothing and never raises
-    for single occurrences: `result.refused` tells whether the series would be refused.
+    Called through `services.book`. Returns a BookingResult. Raises RuleViolation (SeriesRuleViolation) or
+    BookingConflict (SeriesConflict) and writes nothing when the series is refused. `dry_run` checks everything,
+    writes nothing and never raises for single occurrences: `result.refused` tells whether the series would be
+    refused.
     `override_reason` (staff, checked by `book`) sets the rules aside, as for a single booking; conflicts and the
     outer bounds are never set aside.
     """
@@ -212,7 +220,7 @@ def _record_all(series, bookings, *, action, actor, from_statuses, reason="", sk
     """The audit events of the series' changed meetings in one insert, then one `series_changed` signal."""
     BookingEvent.objects.bulk_create([
         BookingEvent(booking=booking, actor=actor, from_status=from_status, to_status=booking.status, reason=reason)
-        for booking, from_status in zip(bookings, from_statuses)
+        for booking, from_status in zip(bookings, from_statuses, strict=True)
     ])
     series_changed.send(sender=BookingSeries, series=series, action=action, bookings=bookings,
                         from_statuses=from_statuses, actor=actor, reason=reason, skipped=list(skipped),

@@ -4,7 +4,7 @@
 admin, shell): it decides which it is, whether staff set the rules aside, and answers one `BookingResult`.
 The conflict guarantee itself (the resource's lock, the exclusion constraint) is `conflicts.py`.
 """
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -15,7 +15,13 @@ from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_res
 from .exceptions import BookingConflict, RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure
 from .rules import (
-    check_cancellation, check_interval, check_rejection_reason, check_quantity, check_request_rules, check_time_rules, check_title,
+    check_cancellation,
+    check_interval,
+    check_quantity,
+    check_rejection_reason,
+    check_request_rules,
+    check_time_rules,
+    check_title,
     check_units_cover_bookings,
 )
 from .selectors import is_centre_staff, is_member
@@ -51,7 +57,7 @@ def create_booking(*, actor, resource, organisation, start, end, title, purpose=
     now = now or timezone.now()
     check_interval(start, end)
     # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
-    start, end = start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
         resource = lock_resource(resource.pk)
         override = bool(override_reason)
@@ -94,7 +100,8 @@ def _transition(booking, *, to, allowed_from, actor, reason, reason_field=None, 
         if booking.status not in allowed_from:
             raise RuleViolation(
                 "invalid_transition",
-                _("This booking is %(status)s and cannot change that way.") % {"status": booking.get_status_display().lower()},
+                _("This booking is %(status)s and cannot change that way.")
+                % {"status": booking.get_status_display().lower()},
                 "status",
             )
         from_status = booking.status

@@ -258,6 +258,7 @@ if SENTRY_DSN:
     except ImportError as error:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured('SENTRY_DSN is set but sentry-sdk is not installed: pip install ".[sentry]"') from error
+        raise ImproperlyConfigured(
+            'SENTRY_DSN is set but sentry-sdk is not installed: pip install ".[sentry]"') from error
     sentry_sdk.init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
                     send_default_pii=False, traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from booking.selectors import staffed_centres
 

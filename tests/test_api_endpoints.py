@@ -575,7 +575,8 @@ def test_errors_speak_the_callers_language(world, accept_language, language, wor
     headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
 
     response = client_for(world.member).post(
-        f"{API}/bookings/", booking_payload(world, start=start.isoformat(), end=(start + timedelta(hours=2)).isoformat()),
+        f"{API}/bookings/",
+        booking_payload(world, start=start.isoformat(), end=(start + timedelta(hours=2)).isoformat()),
         format="json", **headers)
 
     body = assert_error(response, 400, "outside_opening_hours")

@@ -1,5 +1,5 @@
 """RRULE reading and expansion in the centre's local time (booking.recurrence), without the database."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ def days(occurrences):
 
 def elapsed(start, end):
     """Real time between two instants (`-` on datetimes of one zone gives wall-clock time)."""
-    return end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def refusal(rule, start, end):
@@ -101,7 +101,7 @@ def test_weekly_meeting_keeps_its_local_time_across_both_clock_changes():
     occurrences = expand("FREQ=WEEKLY;BYDAY=TU;UNTIL=20271109", at(date(2027, 3, 16), 17),
                          at(date(2027, 3, 16), 18), WARSAW)
     assert {label for _, label in local(occurrences)} == {"17:00-18:00"}
-    utc_hours = {start.date(): start.astimezone(timezone.utc).hour for start, _ in occurrences}
+    utc_hours = {start.date(): start.astimezone(UTC).hour for start, _ in occurrences}
     assert utc_hours[date(2027, 3, 23)] == 16  # winter time, UTC+1
     assert utc_hours[date(2027, 3, 30)] == 15  # summer time, UTC+2
     assert utc_hours[date(2027, 10, 26)] == 15
@@ -122,7 +122,7 @@ def test_nonexistent_local_time_moves_forward_by_the_gap():
                          WARSAW)
     start, end = occurrences[1]
     assert (start.hour, start.minute, end.hour, end.minute) == (3, 30, 4, 30)
-    assert start.astimezone(timezone.utc) == datetime(2027, 3, 28, 1, 30, tzinfo=timezone.utc)
+    assert start.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
 
     swallowed = expand("FREQ=WEEKLY;BYDAY=SU;COUNT=2", at(date(2027, 3, 21), 2, 30), at(date(2027, 3, 21), 3),
                        WARSAW)[1]
@@ -132,7 +132,7 @@ def test_nonexistent_local_time_moves_forward_by_the_gap():
 def test_ambiguous_local_time_is_its_first_occurrence():
     start, _ = expand("FREQ=WEEKLY;BYDAY=SU;COUNT=2", at(date(2027, 10, 24), 2, 30), at(date(2027, 10, 24), 3),
                       WARSAW)[1]
-    assert start.astimezone(timezone.utc) == datetime(2027, 10, 31, 0, 30, tzinfo=timezone.utc)  # still UTC+2
+    assert start.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # still UTC+2
 
 
 @pytest.mark.parametrize("rule, code", [

@@ -1,6 +1,6 @@
 """Recurring bookings through the services: creation in both modes, dry runs, approval, cancellation, limits."""
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
@@ -88,7 +88,7 @@ def test_series_keeps_17_00_local_across_both_clock_changes(member, room, organi
                           end=at(date(2027, 3, 16), 18), rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20271109", now=NOW)
     bookings = list(Booking.objects.order_by("start"))
     assert {(b.start.astimezone(WARSAW).hour, b.end.astimezone(WARSAW).hour) for b in bookings} == {(17, 18)}
-    utc_hours = {b.start.astimezone(WARSAW).date(): b.start.astimezone(timezone.utc).hour for b in bookings}
+    utc_hours = {b.start.astimezone(WARSAW).date(): b.start.astimezone(UTC).hour for b in bookings}
     assert (utc_hours[date(2027, 3, 23)], utc_hours[date(2027, 3, 30)]) == (16, 15)
     assert (utc_hours[date(2027, 10, 26)], utc_hours[date(2027, 11, 2)]) == (15, 16)
 

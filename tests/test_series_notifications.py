@@ -45,7 +45,7 @@ def assert_events(mail, bookings, method, status):
     assert [str(event["UID"]) for event in events] == [booking_uid(booking) for booking in bookings]
     assert [event["SEQUENCE"] for event in events] == [booking.sequence for booking in bookings]
     assert {str(event["STATUS"]) for event in events} == {status}
-    for event, booking in zip(events, bookings):
+    for event, booking in zip(events, bookings, strict=True):
         assert event["DTSTART"].params["TZID"] == "Europe/Warsaw" and str(event.start.tzinfo) == "Europe/Warsaw"
         assert (event.start, event.end) == (booking.start, booking.end)
         assert (event.start.hour, event.end.hour) == (17, 18)  # the local wall time, on both sides of a DST change

@@ -382,8 +382,8 @@ def test_only_staff_of_the_resources_centre_approve_or_reject(staff_and_booking,
     elsewhere = factories.make_user("ewa")
     factories.make_centre("Centrum Pracy Socjalnej", staff=[elsewhere])
     for user in (elsewhere, member):
-        _refused_transition(lambda: services.approve_booking(booking=booking, actor=user))
-        _refused_transition(lambda: services.reject_booking(booking=booking, actor=user, reason="Nie"))
+        _refused_transition(lambda user=user: services.approve_booking(booking=booking, actor=user))
+        _refused_transition(lambda user=user: services.reject_booking(booking=booking, actor=user, reason="Nie"))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.PENDING
 

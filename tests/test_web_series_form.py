@@ -88,7 +88,8 @@ def month_weekday(weekday_place, after):
 
 @pytest.mark.parametrize(("repeat", "first_day", "ends", "rrule"), [
     (Repeat.WEEKLY, date(2027, 3, 2), {"count": 10}, "FREQ=WEEKLY;BYDAY=TU;COUNT=10"),
-    (Repeat.FORTNIGHTLY, date(2027, 3, 4), {"until": date(2027, 6, 24)}, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH;UNTIL=20270624"),
+    (Repeat.FORTNIGHTLY, date(2027, 3, 4), {"until": date(2027, 6, 24)},
+     "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH;UNTIL=20270624"),
     (Repeat.MONTHLY, date(2027, 3, 9), {"count": 6}, "FREQ=MONTHLY;BYDAY=2TU;COUNT=6"),
     (Repeat.MONTHLY, date(2027, 3, 1), {"count": 6}, "FREQ=MONTHLY;BYDAY=1MO;COUNT=6"),
     (Repeat.MONTHLY, date(2027, 3, 22), {"count": 6}, "FREQ=MONTHLY;BYDAY=4MO;COUNT=6"),

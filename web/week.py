@@ -45,7 +45,8 @@ class Cell:
     @property
     def query(self):
         """The booking form's query string for this cell."""
-        return urlencode({"start": self.start.strftime(LOCAL_INPUT_FORMAT), "end": self.end.strftime(LOCAL_INPUT_FORMAT)})
+        return urlencode({"start": self.start.strftime(LOCAL_INPUT_FORMAT),
+                          "end": self.end.strftime(LOCAL_INPUT_FORMAT)})
 
 
 @dataclass

@@ -19,16 +19,23 @@ from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, 
 from booking.localtime import booking_dates, day_bounds, local_day
 from booking.models import Booking, FeedToken, Resource
 from booking.rules import CancellationCheck, can_cancel, slot_refusal
-from booking.selectors import (bookable_organisations, is_member, member_organisation_ids, staffed_centres,
-                               visible_bookings, visible_conflicts, visible_organisations)
+from booking.selectors import (
+    bookable_organisations,
+    is_member,
+    member_organisation_ids,
+    staffed_centres,
+    visible_bookings,
+    visible_conflicts,
+    visible_organisations,
+)
 from booking.series import SeriesConflict, SeriesRuleViolation, cancel_series, meetings_to_cancel
 from booking.services import book, cancel_booking
 from ngo.models import Membership, Organisation
 from ngo.services import register_organisation
 
-from . import PAGE_SIZE
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
 from ..week import LOCAL_INPUT_FORMAT
+from . import PAGE_SIZE
 
 
 def _parse_local(value, tz):

@@ -14,16 +14,23 @@ from django.views.decorators.http import require_POST
 from booking.exceptions import RuleViolation
 from booking.models import Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, usage_file_name, write_usage_csv
-from booking.selectors import add_other_bookings_that_week, approval_requests, requests_to_approve, staffed_centres, visible_bookings, visible_series
+from booking.selectors import (
+    add_other_bookings_that_week,
+    approval_requests,
+    requests_to_approve,
+    staffed_centres,
+    visible_bookings,
+    visible_series,
+)
 from booking.series import approve_series, reject_series
 from booking.services import approve_booking, create_closure, delete_closure, reject_booking
 from ngo.models import Organisation
 from ngo.selectors import can_manage_organisations, organisations_to_review
 from ngo.services import set_organisation_status
 
-from . import PAGE_SIZE
 from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
 from ..templatetags.web_extras import span_label
+from . import PAGE_SIZE
 
 
 def _require_centre_staff(user):

@@ -1,8 +1,8 @@
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from booking.csv_export import EXPORT_COLUMNS, bookings_for_export, write_bookings_csv
 from booking.localtime import local_midnight
