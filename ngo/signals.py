@@ -7,3 +7,7 @@ letter_received = Signal()
 # Sent inside the transaction that purges personal data (ngo.gdpr): organisation_ids, user_ids. Apps that
 # keep personal data about those organisations or people scrub it in their receivers.
 organisations_purged = Signal()
+# Sent when a person's password is changed or disabled, however it happens (ngo.models.User.save), not when
+# only its hash is upgraded: user. Their sessions end by themselves (the session keeps a hash of the password);
+# apps that issue other credentials revoke them.
+password_changed = Signal()
