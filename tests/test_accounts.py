@@ -1,9 +1,12 @@
-"""Account hardening: a new password ends the old credentials."""
+"""Account hardening: a new password ends the old credentials; wrong passwords pause logging in."""
 import io
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
@@ -131,3 +134,128 @@ def test_a_hash_upgrade_at_login_is_no_password_change(member, settings):
     member.refresh_from_db()
     assert member.password.startswith("scrypt$")  # it was upgraded
     assert token_client(token).get(f"{API}/bookings/").status_code == 200
+
+
+# --- 4. Wrong passwords pause logging in ---------------------------------------------------------------
+
+def web_login(username, password, address="192.0.2.1", **headers):
+    return Client(REMOTE_ADDR=address).post(en("booking:login"), {"username": username, "password": password},
+                                            **headers)
+
+
+def admin_login(username, password, address="192.0.2.1", **headers):
+    return Client(REMOTE_ADDR=address).post("/en/admin/login/", {"username": username, "password": password,
+                                                                 "next": "/en/admin/"}, **headers)
+
+
+def token_login(username, password, address="192.0.2.1", **headers):
+    return APIClient(REMOTE_ADDR=address).post(f"{API}/auth/token/", {"username": username, "password": password},
+                                               **headers)
+
+
+def accepted(response):
+    """Signed in: a token, or the login form's redirect onwards."""
+    if response["Content-Type"] == "application/json":
+        return response.status_code == 200 and "token" in response.json()
+    return response.status_code == 302
+
+
+def assert_paused(response):
+    assert response.status_code == 429, response.content
+    assert response["Retry-After"] == "900"
+    if response["Content-Type"] == "application/json":
+        body = response.json()
+        assert body["code"] == "locked_out" and body["fields"] == {}
+        text = body["detail"]
+    else:
+        text = response.content.decode()
+        assert "<h1>Logging in is paused</h1>" in text
+    assert "Too many wrong passwords" in text and "paused for 15 minutes" in text
+
+
+DOORS = [web_login, admin_login, token_login]
+
+
+@pytest.fixture
+def staff_member(member):
+    member.is_staff = True
+    member.save(update_fields=["is_staff"])
+    return member
+
+
+@pytest.mark.parametrize("login", DOORS)
+def test_after_five_wrong_passwords_even_the_right_one_is_refused(staff_member, login):
+    answers = [login("jan", f"wrong-{attempt}") for attempt in range(5)]
+
+    assert not any(accepted(answer) for answer in answers)
+    assert all(answer.status_code != 429 for answer in answers[:4])
+    assert_paused(answers[4])
+    assert_paused(login("jan", "jan"))
+
+
+@pytest.mark.parametrize("login", DOORS)
+def test_one_address_trying_many_usernames_is_paused(staff_member, login):
+    for attempt in range(5):
+        login(f"guess{attempt}", "jan")
+
+    assert_paused(login("jan", "jan"))
+    assert accepted(login("jan", "jan", address="198.51.100.9"))
+
+
+@pytest.mark.parametrize("login", DOORS)
+def test_one_username_tried_from_many_addresses_is_paused(staff_member, login):
+    factories.make_user("ola", is_staff=True)
+    for attempt in range(5):
+        login("jan", "wrong", address=f"203.0.113.{attempt + 1}")
+
+    assert_paused(login("jan", "jan", address="198.51.100.9"))
+    assert accepted(login("ola", "ola", address="198.51.100.9"))
+
+
+def test_the_pause_ends_after_fifteen_minutes(member):
+    for attempt in range(5):
+        web_login("jan", "wrong")
+    assert_paused(web_login("jan", "jan"))
+
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=16))
+
+    assert accepted(web_login("jan", "jan"))
+
+
+def test_staff_unlock_a_person_with_a_command(member):
+    for attempt in range(5):
+        token_login("jan", "wrong", address=f"203.0.113.{attempt + 1}")
+    assert_paused(token_login("jan", "jan"))
+
+    call_command("axes_reset_username", "jan", stdout=io.StringIO())
+
+    assert accepted(token_login("jan", "jan"))
+
+
+def test_an_invented_forwarded_address_does_not_make_a_new_caller(member):
+    for attempt in range(5):
+        web_login(f"guess{attempt}", "wrong")
+
+    assert_paused(web_login("jan", "jan", HTTP_X_FORWARDED_FOR="198.51.100.9"))
+
+
+def test_behind_a_proxy_callers_are_told_apart_by_the_forwarded_address(member, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = "10.0.0.2"
+    for attempt in range(5):
+        web_login(f"guess{attempt}", "wrong", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    assert_paused(web_login("jan", "jan", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7"))
+    assert accepted(web_login("jan", "jan", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.8"))
+    # What a client talking to the server directly invents is no address: it counts as the proxy's.
+    assert web_login("jan", "wrong", address=proxy, HTTP_X_FORWARDED_FOR="not-an-address").status_code == 200
+
+
+def test_the_lockout_page_is_in_the_site_language(member):
+    for attempt in range(5):
+        web_login("jan", "wrong")
+
+    response = Client(REMOTE_ADDR="192.0.2.1").post("/accounts/login/", {"username": "jan", "password": "jan"})
+
+    assert response.status_code == 429
+    assert '<html lang="pl">' in response.content.decode()
