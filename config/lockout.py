@@ -4,7 +4,6 @@ the last try. The API answers in its error shape; the web and admin login show a
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from api.exceptions import error_body

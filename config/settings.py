@@ -140,6 +140,9 @@ STORAGES = {
 LOGIN_URL = "booking:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Password reset links asked for per hour, per e-mail address and per client address (ngo.password_reset).
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
+PASSWORD_RESET_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT", default=10)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")

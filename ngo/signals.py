@@ -11,3 +11,6 @@ organisations_purged = Signal()
 # only its hash is upgraded: user. Their sessions end by themselves (the session keeps a hash of the password);
 # apps that issue other credentials revoke them.
 password_changed = Signal()
+# Sent inside a transaction when someone asks for a password reset link (ngo.password_reset), before anyone looked
+# for an account with the address: email, language (of the page it was asked on).
+password_reset_requested = Signal()

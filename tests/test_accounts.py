@@ -1,13 +1,19 @@
-"""Account hardening: a new password ends the old credentials; wrong passwords pause logging in."""
+"""Account hardening: a new password ends the old credentials; wrong passwords pause logging in; a password reset
+goes through the outbox, throttled, and answers alike whether the address has an account."""
 import io
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils import translation
@@ -15,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
+from notifications.models import OutboxMessage
 from tests import factories
 
 API = "/api/v1"
@@ -259,3 +266,139 @@ def test_the_lockout_page_is_in_the_site_language(member):
 
     assert response.status_code == 429
     assert '<html lang="pl">' in response.content.decode()
+
+
+# --- 5. Password reset: through the outbox, throttled, answered alike ----------------------------------
+
+def ask_for_reset(email, address="192.0.2.1", language="en"):
+    """The reset form posted, as a browser does; the page it ends on."""
+    with translation.override(language):
+        url = reverse("booking:password_reset")
+    response = Client(REMOTE_ADDR=address).post(url, {"email": email}, follow=True)
+    assert response.status_code == 200
+    return response
+
+
+def page_text(response):
+    """The page as the person reads it: without the form's one-time CSRF token."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def link_in(email):
+    return re.search(r"^(https?://\S+/accounts/reset/\S+/)$", email.body, re.M).group(1)
+
+
+def test_a_reset_for_a_known_address_sends_one_email_with_a_working_link(
+        english_member, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        page = ask_for_reset("JAN@example.org", language="pl")
+
+    assert page.redirect_chain[-1][0] == "/accounts/password-reset/sent/"
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["jan@example.org"] and email.subject == "Reset your password"  # the person's language
+    assert "Username: jan" in email.body
+    sent = OutboxMessage.objects.get(kind=OutboxMessage.Kind.PASSWORD_RESET)
+    assert sent.status == OutboxMessage.Status.SENT and sent.person == english_member
+    assert not sent.body_text and not sent.body_html  # staff reading the outbox cannot use the link
+
+    link = link_in(email)
+    assert link.startswith(f"{settings.SITE_URL}/en/accounts/reset/")
+    browser = Client()
+    form = browser.get(urlsplit(link).path, follow=True)
+    done = browser.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+                        follow=True)
+    assert "Your new password is set." in done.content.decode()
+    assert accepted(web_login("jan", NEW_PASSWORD))
+
+
+def test_the_email_is_in_polish_for_a_polish_account(member, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_for_reset("jan@example.org", language="en")
+
+    assert mailoutbox[0].subject == "Zmiana hasła"
+    assert "/en/" not in link_in(mailoutbox[0])
+
+
+def test_an_unknown_address_sends_nothing_and_gets_the_same_page(member, mailoutbox,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = ask_for_reset("jan@example.org")
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = ask_for_reset("nikt@example.org")
+
+    assert mailoutbox == []
+    assert not OutboxMessage.objects.filter(recipient="nikt@example.org").exists()
+    assert unknown.redirect_chain == known.redirect_chain
+    assert page_text(unknown) == page_text(known)
+    assert "Check your e-mail" in unknown.content.decode()
+
+
+def test_an_inactive_account_gets_no_email(member, mailoutbox, django_capture_on_commit_callbacks):
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_for_reset("jan@example.org")
+
+    assert mailoutbox == []
+
+
+def test_the_request_does_the_same_work_for_known_and_unknown_addresses(member, mailoutbox):
+    """Nothing is looked up or sent in the request itself (the transaction does not commit here, so the send task
+    does not run): the same queries, only their values differ, so no timing tells the addresses apart."""
+    def queries(email):
+        with CaptureQueriesContext(connection) as captured:
+            ask_for_reset(email)
+        return [re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", query["sql"])
+                for query in captured.captured_queries]
+
+    known, unknown = queries("jan@example.org"), queries("nikt@example.org")
+
+    assert mailoutbox == []
+    assert known == unknown
+
+
+def test_an_address_gets_at_most_three_emails_an_hour(member, mailoutbox, django_capture_on_commit_callbacks):
+    pages = []
+    for attempt in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            pages.append(ask_for_reset("jan@example.org", address=f"203.0.113.{attempt + 1}"))
+
+    assert len(mailoutbox) == 3
+    assert page_text(pages[3]) == page_text(pages[0]) and pages[3].redirect_chain == pages[0].redirect_chain
+
+
+def test_a_client_asks_for_at_most_ten_links_an_hour(member):
+    for attempt in range(11):
+        ask_for_reset(f"adres{attempt}@example.org")
+    assert OutboxMessage.objects.count() == 10
+
+    ask_for_reset("jan@example.org", address="198.51.100.9")
+    assert OutboxMessage.objects.count() == 11
+
+
+def test_without_the_cache_resets_still_go_out(member, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens there
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = ask_for_reset("jan@example.org")
+
+    assert "Check your e-mail" in page.content.decode()
+    assert len(mailoutbox) == 1
+
+
+def test_one_email_for_several_accounts_with_the_address(member, mailoutbox, django_capture_on_commit_callbacks):
+    factories.make_user("jan2", language="en")
+    get_user_model().objects.filter(username="jan2").update(email="jan@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_for_reset("jan@example.org")
+
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert re.search(r"^- jan: http\S+/accounts/reset/\S+/$", body, re.M)
+    assert re.search(r"^- jan2: http\S+/accounts/reset/\S+/$", body, re.M)
