@@ -27,6 +27,12 @@ def issue_token(user) -> str:
     return key
 
 
+def revoke_tokens(sender, user, **kwargs):
+    """A new or disabled password signs every API token of the person out (ngo.signals.password_changed): a
+    token taken by whoever knew the old password stops working with it."""
+    ApiToken.objects.filter(user=user).delete()
+
+
 class HashedTokenAuthentication(TokenAuthentication):
     """DRF's `Authorization: Token <key>` header, looked up by the key's hash."""
 

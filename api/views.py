@@ -347,7 +347,10 @@ class TokenView(APIView):
     @extend_schema(summary=_("Get an API token"), request=s.TokenRequestSerializer, responses=s.TokenSerializer,
                    auth=[], description=_("Send it as `Authorization: Token <token>`. It works for "
                                           "API_TOKEN_TTL_DAYS days (30 unless configured); an expired token is "
-                                          "refused with 401 and the code `token_expired`. Throttled per address."))
+                                          "refused with 401 and the code `token_expired`. Throttled per address. After "
+                                          "LOGIN_FAILURE_LIMIT wrong passwords (5 unless configured) for one username "
+                                          "or from one address, every login there is refused with 429 and the code "
+                                          "`locked_out` for LOGIN_LOCKOUT_MINUTES (15) after the last try."))
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

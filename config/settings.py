@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables (see README.md, "Configuration")."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "web",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused for too many failures into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +104,21 @@ if env.bool("FAST_PASSWORD_HASHING", default=False):
     # Test runs only (the Makefile sets it): slow hashing would dominate every test that creates a user.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# django-axes first: it refuses a locked-out login before the password is checked. Every authenticate() call must
+# pass the request (the web and admin login forms and the API's token view do), or axes cannot count failures.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout after wrong passwords (web login, admin login, POST /api/v1/auth/token/), counted separately per
+# username and per client address; each refused try restarts the pause. Staff unlock with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`, or in the admin (README, "Accounts and logins").
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+# Failed attempts are kept (until the pause is over); a log of every successful login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -129,6 +148,9 @@ STORAGES = {
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Password reset links asked for per hour, per e-mail address and per client address (ngo.password_reset).
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
+PASSWORD_RESET_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT", default=10)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
@@ -230,6 +252,8 @@ LOGGING = {
         | ({"formatter": "json"} if LOG_FORMAT == "json" else {}),
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes narrates every login failure at INFO; its warnings (failures, lockouts) are what matters.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 # Celery's worker and beat log through the same handler instead of installing their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -4,6 +4,8 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .signals import password_changed
+
 krs_validator = RegexValidator(r"^\d{10}$", _("A KRS number has exactly 10 digits."), code="invalid_krs")
 DESCRIPTION_LENGTH = 2000
 
@@ -17,6 +19,21 @@ class User(AbstractUser):
 
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.POLISH)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs):
+        """Announce a new or disabled password (`password_changed`) to the apps that hold the person's other
+        credentials. Every path saves the user after `set_password()`: the reset link, the admin, `changepassword`,
+        the shell. Django keeps the new raw password in `_password` until that save, and clears it first when
+        it only upgrades the hash of the same password at login, which changes nothing for the person."""
+        changed = self._password is not None or self.__dict__.pop("_password_disabled", False)
+        existing = not self._state.adding
+        super().save(*args, **kwargs)
+        if changed and existing:
+            password_changed.send(sender=type(self), user=self)
 
 
 class Organisation(models.Model):

@@ -7,3 +7,10 @@ letter_received = Signal()
 # Sent inside the transaction that purges personal data (ngo.gdpr): organisation_ids, user_ids. Apps that
 # keep personal data about those organisations or people scrub it in their receivers.
 organisations_purged = Signal()
+# Sent when a person's password is changed or disabled, however it happens (ngo.models.User.save), not when
+# only its hash is upgraded: user. Their sessions end by themselves (the session keeps a hash of the password);
+# apps that issue other credentials revoke them.
+password_changed = Signal()
+# Sent inside a transaction when someone asks for a password reset link (ngo.password_reset), before anyone looked
+# for an account with the address: email, language (of the page it was asked on).
+password_reset_requested = Signal()

@@ -8,7 +8,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from booking.signals import booking_changed, series_changed
-        from ngo.signals import letter_received, organisation_status_changed, organisations_purged
+        from ngo.signals import (
+            letter_received,
+            organisation_status_changed,
+            organisations_purged,
+            password_reset_requested,
+        )
 
         from . import receivers
 
@@ -17,4 +22,6 @@ class NotificationsConfig(AppConfig):
         organisation_status_changed.connect(receivers.organisation_status_changed,
                                             dispatch_uid="notifications.organisation_status_changed")
         letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")
+        password_reset_requested.connect(receivers.password_reset_requested,
+                                         dispatch_uid="notifications.password_reset_requested")
         organisations_purged.connect(receivers.organisations_purged, dispatch_uid="notifications.organisations_purged")

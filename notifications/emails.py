@@ -1,8 +1,8 @@
 """What each e-mail says and to whom, in two steps so that a change does not pay for writing its e-mails.
 
-- Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified` and
-  `letter_received` decide the recipients and return unsaved outbox rows, one per recipient, whose `payload`
-  names what the message is about.
+- Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified`,
+  `letter_received` and `password_reset` decide the recipients and return unsaved outbox rows, one per
+  recipient, whose `payload` names what the message is about.
 - In the send task, `render()` writes the message in the recipient's language (plain text, HTML and, for
   bookings, the .ics) with the centre's address and opening hours. It shows the booking as it is then, with
   the status and SEQUENCE of the change that caused the message, so that a late invitation never undoes a
@@ -14,9 +14,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -29,6 +33,10 @@ from ngo.models import Letter, Membership
 from .models import OutboxMessage
 
 Kind = OutboxMessage.Kind
+
+
+class NothingToSend(Exception):
+    """The message concerns no one: a password reset asked for an address that no account has."""
 
 # Subject and first paragraph of the booking messages.
 BOOKING_TEXTS = {
@@ -399,6 +407,48 @@ def _letter_received_message(message):
     return build
 
 
+# --- Password reset ----------------------------------------------------------------------------------
+
+def password_reset(*, email, language):
+    """The reset link asked for `email`, written down before anyone looks for an account with it: the send task
+    finds the accounts (ngo.password_reset)."""
+    return [OutboxMessage(kind=Kind.PASSWORD_RESET, recipient=email, language=language)]
+
+
+def _password_reset_message(message):
+    # Django's choice of accounts: active, with a usable password, the address compared case-insensitively.
+    users = sorted(PasswordResetForm().get_users(message.recipient), key=lambda user: user.pk)
+    if not users:
+        raise NothingToSend
+    message.recipient, message.language, message.person = users[0].email, users[0].language, users[0]
+    site = settings.SITE_URL.rstrip("/")
+    days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+    def link(user):
+        return site + reverse("web:password_reset_confirm", kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+
+    def build():
+        validity = ngettext("The link works once, within %(count)d day.", "The link works once, within %(count)d days.",
+                            days) % {"count": days}
+        ignore = _("If it was not you, ignore this message: your password stays as it is.")
+        context = {"subject": str(_("Reset your password")), "centre": None}
+        if len(users) == 1:
+            context.update(paragraphs=[_("Someone asked to reset the password of your account in the centre booking "
+                                         "service."), validity, ignore],
+                           details=[(_("Username"), users[0].username)],
+                           action={"label": _("Set a new password"), "url": link(users[0])})
+        else:
+            context.update(paragraphs=[_("Someone asked to reset the password of the accounts with this e-mail address "
+                                         "in the centre booking service. Each link below sets a new password for one "
+                                         "of them."), validity, ignore],
+                           details=[], action=None,
+                           lists=[(_("Accounts"), [f"{user.username}: {link(user)}" for user in users])])
+        return context
+
+    return build
+
+
 # How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
 # is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
 # details, lists, action, centre) and, for booking messages, the calendar and its method.
@@ -407,4 +457,5 @@ RENDERERS = {
     **dict.fromkeys(SERIES_TEXTS, _series_message),
     Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
     Kind.LETTER_RECEIVED: _letter_received_message,
+    Kind.PASSWORD_RESET: _password_reset_message,
 }

@@ -31,11 +31,16 @@ class OutboxMessage(models.Model):
         SERIES_REJECTED = "series_rejected", _("Series request rejected")
         SERIES_CANCELLED = "series_cancelled", _("Series cancelled")
         SERIES_UPDATED = "series_updated", _("Series changed")
+        PASSWORD_RESET = "password_reset", _("Password reset link")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Given up")
+
+    # Messages that carry a credential (a password reset link): written afresh at each attempt and never kept, so
+    # that whoever reads the outbox in the admin cannot use them.
+    UNKEPT_KINDS = {Kind.PASSWORD_RESET}
 
     recipient = models.EmailField(_("recipient"))
     reply_to = models.EmailField(_("reply to"), blank=True)

@@ -6,6 +6,8 @@
 - `send_messages` writes (`emails.render`) and sends each row under its row lock (SELECT ... FOR UPDATE on
   PostgreSQL; on SQLite every transaction is BEGIN IMMEDIATE) and marks it sent in the same transaction, so a
   duplicated or redelivered task waits, then finds it sent and does nothing.
+  A message that turns out to concern no one (a password reset for an address without an account) is deleted
+  unsent; one that carries a credential keeps no text after the attempt (OutboxMessage.UNKEPT_KINDS).
 - `relay_outbox` (Celery beat, every minute) re-queues rows still pending a minute after they were last
   queued; after NOTIFICATIONS_MAX_ATTEMPTS failed sends a row is given up and left for staff in the admin.
 - `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
@@ -66,6 +68,9 @@ def deliver(message_id):
             if not message.is_written and not emails.render(message):
                 raise LookupError("what the message is about no longer exists")
             message.as_email().send()
+        except emails.NothingToSend:
+            message.delete()
+            return False
         except Exception as error:  # SMTP refusals, timeouts, DNS, a bug: recorded on the row for staff to see
             message.last_error = f"{type(error).__name__}: {error}"
             if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
@@ -76,8 +81,10 @@ def deliver(message_id):
             message.status = OutboxMessage.Status.SENT
             message.sent_at = timezone.now()
             message.last_error = ""
+        if message.kind in OutboxMessage.UNKEPT_KINDS:
+            message.subject = message.body_text = message.body_html = ""
         message.save(update_fields=["status", "attempts", "last_error", "sent_at", "subject", "body_text", "body_html",
-                                    "calendar", "calendar_method", "reply_to"])
+                                    "calendar", "calendar_method", "reply_to", "recipient", "language", "person"])
         return message.status == OutboxMessage.Status.SENT
 
 

@@ -1,9 +1,12 @@
 """Shared fixtures. Tests that need PostgreSQL or Redis skip with a reason, or fail under REQUIRE_SERVICES=1."""
 import os
 
+import django.test
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import translation
 
 from config.celery import app as celery_app
@@ -33,6 +36,12 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts live in the cache: each test starts from none, whatever the tests before it sent."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_broker():
     """This process's Celery app: eager (the embedded default) unless a test calls the fixture with a broker URL."""
     conf = celery_app.conf
@@ -48,6 +57,19 @@ def celery_broker():
     yield use
     use(None)
     conf.broker_url, conf.task_always_eager = saved
+
+
+class Client(django.test.Client):
+    """Django's test client, whose login() authenticates without a request, which django-axes (the login
+    lockout) refuses: it logs in with a request, as the login page does."""
+
+    def login(self, **credentials):
+        return super().login(request=HttpRequest(), **credentials)
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 @pytest.fixture

@@ -345,3 +345,16 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     expect(page.locator("#id_last_day_error")).to_have_count(1)  # longer than two years
     check_page(page, f"{language}-usage-report-error")
     context.close()
+
+    # Wrong passwords pause logging in, on a page of its own.
+    context = chromium_browser.new_context(locale=words["locale"])
+    page = context.new_page()
+    for _ in range(5):
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", "jan")
+        page.fill("#id_password", "wrong")
+        page.locator("main form button").click()
+    expect(page.locator("main h1")).to_have_count(1)
+    expect(page.locator("main form")).to_have_count(0)
+    check_page(page, f"{language}-login-paused")
+    context.close()

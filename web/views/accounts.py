@@ -1,9 +1,14 @@
 """Login, logout, password reset by e-mail and the language switch."""
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+
+from config.clients import client_address
+from ngo.password_reset import request_password_reset
 
 
 class LoginView(auth_views.LoginView):
@@ -18,9 +23,13 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/reset_request.html"
-    email_template_name = "registration/reset_email.txt"
-    subject_template_name = "registration/reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
+
+    def form_valid(self, form):
+        """The same answer after the same work, whatever the address: the outbox's task looks for the account."""
+        request_password_reset(email=form.cleaned_data["email"], client=client_address(self.request),
+                               language=get_language())
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
