@@ -45,3 +45,23 @@ def test_the_check_sees_an_upward_import(tmp_path):
     module = tmp_path / "module.py"
     module.write_text("import os\nfrom web.week import monday_of\n\ndef f():\n    import api.views\n")
     assert [m for m in imported_modules(module) if m.split(".")[0] in FRONT_DOORS] == ["web.week", "api.views"]
+
+
+def test_ngo_never_imports_booking():
+    """`booking` builds on `ngo` (organisations and people); the other way round would be a cycle."""
+    offending = sorted(f"{path.relative_to(ROOT)} imports {module}" for path in (ROOT / "ngo").rglob("*.py")
+                       for module in imported_modules(path) if module.split(".")[0] == "booking")
+    assert offending == []
+
+
+def readme_layout_row(folder):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return next(line for line in readme.splitlines() if line.startswith(f"| `{folder}/` |"))
+
+
+@pytest.mark.parametrize("folder", ["config", "ngo", "booking", "web", "api", "notifications"])
+def test_the_readme_layout_names_every_module(folder):
+    """README's layout table matches the tree: every module of an app is named in its row."""
+    row = readme_layout_row(folder)
+    modules = sorted(path.name for path in (ROOT / folder).glob("*.py") if path.name not in {"__init__.py", "apps.py"})
+    assert [name for name in modules if f"`{name}`" not in row] == []
