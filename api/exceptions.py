@@ -90,7 +90,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(*exc.args)
+        exc = exceptions.PermissionDenied(*exc.args, code=getattr(exc, "code", None))
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, schema
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -111,9 +111,7 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     @action(detail=True, filter_backends=[], pagination_class=None)
     def availability(self, request, pk=None):
         resource = self.get_object()
-        if not OccupancyAccess(request.user)(resource):
-            raise PermissionDenied(_("The centre does not publish when this resource is booked."),
-                                   code="occupancy_not_public")
+        OccupancyAccess(request.user).require(resource)
         query = s.AvailabilityQuerySerializer(data=request.query_params, context={"time_zone": resource.centre.tz})
         query.is_valid(raise_exception=True)
         availability = resource_availability(resource, query.validated_data["start"], query.validated_data["end"],

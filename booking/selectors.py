@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, Min, Q, Value, When
 from django.utils.translation import gettext as _
 
+from ngo.exceptions import NotPermitted
 from ngo.models import Membership, Organisation
 from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
 
@@ -185,6 +186,11 @@ class OccupancyAccess:
 
     def __call__(self, resource):
         return resource.occupancy_public or self._everywhere or resource.centre_id in self._centre_ids
+
+    def require(self, resource):
+        """Refuse (NotPermitted, `occupancy_not_public`) to show who booked `resource` when, if the actor may not."""
+        if not self(resource):
+            raise NotPermitted("occupancy_not_public", _("The centre does not publish when this resource is booked."))
 
     def filter(self, resources):
         if self._everywhere:

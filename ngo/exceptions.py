@@ -1,5 +1,6 @@
-"""One exception for a broken rule, raised by the services of `ngo` and `booking` alike, so that the API and the
-pages turn every refusal into an answer the same way."""
+"""One exception for a broken rule and one for a refused permission, raised by the services of `ngo` and
+`booking` alike, so that the API and the pages turn every refusal into an answer the same way."""
+from django.core.exceptions import PermissionDenied
 
 
 class RuleViolation(Exception):
@@ -11,3 +12,12 @@ class RuleViolation(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+class NotPermitted(PermissionDenied):
+    """The actor may not do or see this. Django's PermissionDenied (a 403 everywhere) with a machine `code`."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
