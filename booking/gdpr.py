@@ -1,18 +1,21 @@
-"""The booking side of the personal-data purge (ngo.gdpr purges organisations and people, then sends
-`organisations_purged`); connected in BookingConfig.ready()."""
-from django.db.models import Q
+"""The booking side of the personal-data purge (ngo.gdpr purges organisations and people, deletes their feeds,
+then sends `organisations_purged`); connected in BookingConfig.ready()."""
 from django.utils.translation import gettext as _
 
-from .models import Booking, BookingEvent, BookingSeries, FeedToken
+from .models import Booking, BookingEvent, BookingSeries
 
 
 def scrub_purged_bookings(sender, organisation_ids, user_ids, **kwargs):
     """Keep the purged organisations' bookings for the statistics (resource, times, status, numbers) but
-    drop what may name people: titles, purposes, reasons, who booked; and revoke their calendar feeds."""
-    FeedToken.objects.filter(Q(organisation_id__in=organisation_ids) | Q(owner_id__in=user_ids)).delete()
+    drop what may name people: titles, purposes, reasons, who booked, and the messages of the dates a series
+    skipped (their dates and codes stay)."""
     bookings = Booking.objects.filter(organisation_id__in=organisation_ids)
     bookings.update(title=_("(removed)"), purpose="", public=False, created_by=None, override_reason="",
                     decision_reason="", cancellation_reason="")
-    BookingSeries.objects.filter(organisation_id__in=organisation_ids).update(
-        title=_("(removed)"), purpose="", created_by=None)
+    series = BookingSeries.objects.filter(organisation_id__in=organisation_ids)
+    for one in series.only("pk", "skipped"):
+        if one.skipped:
+            one.skipped = [{**occurrence, "detail": ""} for occurrence in one.skipped]
+            one.save(update_fields=["skipped"])
+    series.update(title=_("(removed)"), purpose="", created_by=None)
     BookingEvent.objects.filter(booking__organisation_id__in=organisation_ids).update(reason="")

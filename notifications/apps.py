@@ -11,7 +11,6 @@ class NotificationsConfig(AppConfig):
         from ngo.signals import (
             letter_received,
             organisation_status_changed,
-            organisations_purged,
             password_reset_requested,
         )
 
@@ -24,4 +23,3 @@ class NotificationsConfig(AppConfig):
         letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")
         password_reset_requested.connect(receivers.password_reset_requested,
                                          dispatch_uid="notifications.password_reset_requested")
-        organisations_purged.connect(receivers.organisations_purged, dispatch_uid="notifications.organisations_purged")

@@ -1,10 +1,7 @@
 """Signal receivers: each writes the outbox rows of a change inside the transaction that makes it."""
-from django.db.models import Q
-
 from ngo.models import Organisation
 
 from . import emails
-from .models import OutboxMessage
 from .tasks import enqueue
 
 
@@ -29,7 +26,3 @@ def letter_received(sender, letter, **kwargs):
 def password_reset_requested(sender, email, language, **kwargs):
     enqueue(emails.password_reset(email=email, language=language))
 
-
-def organisations_purged(sender, organisation_ids, user_ids, **kwargs):
-    """The e-mails about purged organisations or people go too: their bodies name people."""
-    OutboxMessage.objects.filter(Q(organisation_id__in=organisation_ids) | Q(person_id__in=user_ids)).delete()

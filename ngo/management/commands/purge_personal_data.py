@@ -14,8 +14,10 @@ class Command(BaseCommand):
     help = (
         "Purge the personal data of organisations removed from the centre more than --years years ago "
         "(GDPR storage limitation): their name and contacts are anonymised, members' links and letters "
-        "deleted, accounts of people in no other organisation anonymised and deactivated, and their "
-        "bookings kept for statistics without titles, purposes, reasons or who booked. Meant to run "
+        "deleted, accounts of people in no other organisation anonymised and deactivated (their sessions, API "
+        "tokens, calendar feeds and failed logins deleted), the e-mails about them deleted, the admin's log of "
+        "them stripped of names, and their bookings kept for statistics without titles, purposes, reasons or "
+        "who booked. Every model holding personal data is listed in ngo.gdpr.PERSONAL_DATA. Meant to run "
         "regularly (e.g. monthly from cron); already purged organisations are skipped."
     )
 
