@@ -146,7 +146,9 @@ def test_the_deployed_settings_fail_open_when_redis_hangs(db, silent_server):
     assert done.returncode == 0, done.stderr
     (_, first_status, first), (_, second_status, second) = json.loads(done.stdout.strip().splitlines()[-1])
     assert (first_status, second_status) == (200, 200)
-    assert first < 2.5 and second < 0.5, (first, second)
+    # Before the fix each Redis call waited redis-py's 5 s default; the first request here also opens the database
+    # connection and loads the URL configuration, so its bound stays clear of a loaded machine's noise.
+    assert first < 4.5 and second < 0.5, (first, second)
     assert "Redis cache unavailable" in done.stdout + done.stderr
 
 
