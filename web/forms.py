@@ -357,9 +357,18 @@ class UsageReportForm(forms.Form):
     last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=IN_RANGE,
                                help_text=_("This day is included."))
 
-    def __init__(self, *args, centres, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, query, *, centres, default_period):
+        """`query` as the page got it: without a centre, the first of `centres`; without either day, the
+        centre's `default_period(centre)` (a pair of dates)."""
+        data = {"centre": centres.values_list("pk", flat=True).first(), **query.dict()}
+        super().__init__(data)
         self.fields["centre"].queryset = centres
+        if "first_day" not in data and "last_day" not in data:
+            try:
+                centre = self.fields["centre"].clean(data["centre"])
+            except forms.ValidationError:
+                return  # the centre's error is shown; the days stay empty
+            data["first_day"], data["last_day"] = default_period(centre)
 
     def clean(self):
         data = super().clean()
