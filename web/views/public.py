@@ -123,21 +123,21 @@ def resource_month(request, pk):
     centre = resource.centre
     first = _month_start(request, centre.tz)
     following = first_of_next_month(first)
-    # the day after the month too: a night starting on its last day ends then
-    closures = list(Closure.objects.filter(centre=centre, start__lt=local_midnight(following + timedelta(days=1),
-                                                                                      centre.tz),
-                                           end__gt=local_midnight(first, centre.tz)))
+    # to the day after the month: a night starting on its last day ends then
+    start, end = local_midnight(first, centre.tz), local_midnight(following + timedelta(days=1), centre.tz)
+    closures = list(Closure.objects.filter(centre=centre, start__lt=end, end__gt=start))
     occupancy_visible = OccupancyAccess(request.user)(resource)
     weeks = MonthBuilder(resource, first, hours=list(centre.opening_hours.all()), closures=closures,
                          occupancy_visible=occupancy_visible).weeks()
     today = timezone.now().astimezone(centre.tz).date()
+    is_this_month = first == today.replace(day=1)
     return render(request, "web/resource_month.html", {
         "resource": resource, "centre": centre, "first": first, "weeks": weeks,
         "weekdays": [monday_of(first) + timedelta(days=offset) for offset in range(7)],
         "occupancy_visible": occupancy_visible,
         "previous_month": f"{(first - timedelta(days=1)):%Y-%m}", "next_month": f"{following:%Y-%m}",
-        "this_month": f"{today:%Y-%m}", "is_this_month": first == today.replace(day=1),
-        "week_date": (today if first == today.replace(day=1) else first).isoformat(),
+        "this_month": f"{today:%Y-%m}", "is_this_month": is_this_month,
+        "week_date": (today if is_this_month else first).isoformat(),
     })
 
 
