@@ -14,10 +14,9 @@ from django_filters.fields import ChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from booking.availability import resources_free_throughout
 from booking.localtime import EARLIEST, LATEST
 from booking.models import Booking, BookingStatus, Centre, Resource
-from booking.selectors import OccupancyAccess
+from booking.search import free_throughout
 
 from .fields import in_zone
 from .serializers import check_window
@@ -131,9 +130,7 @@ class ResourceFilter(filters.FilterSet):
         start, end = self.form.cleaned_data.get("available_from"), self.form.cleaned_data.get("available_to")
         if start is None:
             return queryset
-        # Whether a resource is free tells when it is busy: asked only of those whose occupancy the caller may see.
-        searched = OccupancyAccess(self.request.user).filter(queryset)
-        return queryset.filter(pk__in=resources_free_throughout(searched, start, end))
+        return free_throughout(actor=self.request.user, resources=queryset, start=start, end=end)
 
 
 class BookingFilter(filters.FilterSet):

@@ -7,7 +7,8 @@ single quote, which spreadsheets show as text.
 
 Only text is neutralised: the numbers the service computes (int, float, Decimal) are written as they are,
 so a negative figure stays a number a spreadsheet can add up. Everything else (names, titles, labels,
-dates) is written as text and checked.
+dates) is written as text and checked. `writer(out, decimal_separator=",")` writes fractions with a decimal
+comma, for spreadsheets in locales that read "1,25" as a number.
 """
 import csv
 from decimal import Decimal
@@ -23,16 +24,24 @@ def neutralise(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _number(value, decimal_separator):
+    if decimal_separator != "." and isinstance(value, (float, Decimal)):
+        return str(value).replace(".", decimal_separator)
+    return value
+
+
 class _Writer:
     """A csv.writer whose cells never start a formula."""
 
-    def __init__(self, out, **fmtparams):
+    def __init__(self, out, decimal_separator=".", **fmtparams):
         self._writer = csv.writer(out, **fmtparams)
+        self._decimal_separator = decimal_separator
 
     def writerow(self, row):
-        return self._writer.writerow([neutralise(cell) for cell in row])
+        return self._writer.writerow([_number(neutralise(cell), self._decimal_separator) for cell in row])
 
 
-def writer(out, **fmtparams):
-    """Like csv.writer(out, ...), with every cell through `neutralise`."""
-    return _Writer(out, **fmtparams)
+def writer(out, *, decimal_separator=".", **fmtparams):
+    """Like csv.writer(out, ...), with every cell through `neutralise` and fractions written with
+    `decimal_separator`."""
+    return _Writer(out, decimal_separator, **fmtparams)

@@ -2,19 +2,28 @@
 
 A booking belongs to the period in which it starts (centre's local time), so consecutive reports never
 count it twice. Only confirmed bookings are counted; cancelled and rejected ones only as numbers.
+
+Downloads: XLSX, whose numbers are numbers whatever the spreadsheet's locale, and CSV in the conventions of the
+language the page is in, as a spreadsheet set to that language opens it: in Polish semicolons between cells and
+decimal commas ("4,50"), since Polish Excel splits cells at its list separator `;`; in English commas and
+decimal points (RFC 4180). Both UTF-8 with a byte-order mark, without which Excel reads the Polish letters as
+Windows-1250.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from ngo.models import Organisation
 
-from . import csvsafe
+from . import csvsafe, xlsxsafe
 from .localtime import local_midnight
 from .models import Booking, BookingStatus, Resource
 
@@ -87,6 +96,24 @@ def _time(row):
     return hours, (row["days"] or zero).days, (row["nights"] or zero).days
 
 
+def default_period(centre, today=None):
+    """The period the report opens on, so that it shows something: last year if the centre had confirmed bookings
+    then (the yearly report for the city), else the last full month that had some, else this year so far."""
+    today = today or timezone.now().astimezone(centre.tz).date()
+    this_month = today.replace(day=1)
+    last_year = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    found = Booking.objects.filter(resource__centre=centre, status=BookingStatus.CONFIRMED).aggregate(
+        in_last_year=Count("pk", filter=Q(start__gte=local_midnight(last_year[0], centre.tz),
+                                          start__lt=local_midnight(today.replace(month=1, day=1), centre.tz))),
+        latest=Max("start", filter=Q(start__lt=local_midnight(this_month, centre.tz))))
+    if found["in_last_year"]:
+        return last_year
+    if found["latest"]:
+        month = found["latest"].astimezone(centre.tz).date().replace(day=1)
+        return month, (month + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    return today.replace(month=1, day=1), today
+
+
 def centre_usage(centre, first_day, last_day) -> UsageReport:
     """The centre's usage by bookings starting from `first_day` to `last_day` (both included)."""
     tz = centre.tz
@@ -115,22 +142,64 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held)
 
 
-def usage_file_name(report):
-    return f"{slugify(report.centre_name) or 'centre'}-{report.first_day}-{report.last_day}.csv"
+def usage_file_name(report, extension):
+    """The centre's name as a slug that keeps its letters ("centrum-aktywizacji-społecznej"), and the period."""
+    name = slugify(report.centre_name, allow_unicode=True) or "centre"
+    return f"{name}-{report.first_day}-{report.last_day}.{extension}"
+
+
+def _resource_table(report):
+    """Header and rows of the usage by resource; only the measure of its booking mode is filled in."""
+    header = [_("Resource"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights"), _("Organisations"),
+              _("People")]
+    rows = [[usage.name, usage.kind, usage.bookings,
+             usage.hours if usage.booking_mode == Mode.SLOTS else None,
+             usage.days if usage.booking_mode == Mode.DAYS else None,
+             usage.nights if usage.booking_mode == Mode.NIGHTS else None,
+             usage.organisations, usage.attendees]
+            for usage in report.resources]
+    return header, rows
+
+
+def _organisation_table(report):
+    header = [_("Organisation"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights")]
+    rows = [[usage.name, usage.kind, usage.bookings, usage.hours, usage.days, usage.nights]
+            for usage in report.organisations]
+    return header, rows
 
 
 def write_usage_csv(report, out):
-    """The two tables of the report, one after the other, each with its header row."""
-    writer = csvsafe.writer(out)
-    writer.writerow([_("Resource"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights"),
-                     _("Organisations"), _("People")])
-    for usage in report.resources:
-        writer.writerow([usage.name, usage.kind, usage.bookings,
-                         usage.hours if usage.booking_mode == Mode.SLOTS else "",
-                         usage.days if usage.booking_mode == Mode.DAYS else "",
-                         usage.nights if usage.booking_mode == Mode.NIGHTS else "",
-                         usage.organisations, usage.attendees])
-    writer.writerow([])
-    writer.writerow([_("Organisation"), _("Kind"), _("Bookings"), _("Hours"), _("Days"), _("Nights")])
-    for usage in report.organisations:
-        writer.writerow([usage.name, usage.kind, usage.bookings, usage.hours, usage.days, usage.nights])
+    """The two tables of the report, one after the other, each with its header row, in the active language's
+    conventions (see the module's docstring)."""
+    decimal_separator = get_format("DECIMAL_SEPARATOR")
+    writer = csvsafe.writer(out, decimal_separator=decimal_separator,
+                            delimiter=";" if decimal_separator == "," else ",")
+    for number, (header, rows) in enumerate([_resource_table(report), _organisation_table(report)]):
+        if number:
+            writer.writerow([])
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+
+
+def write_usage_xlsx(report, out):
+    """The report as a workbook: a summary sheet, then one sheet per table."""
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = _("Summary")
+    for row in [[_("Centre"), report.centre_name], [_("From"), report.first_day], [_("Until"), report.last_day],
+                [_("Confirmed bookings"), report.bookings], [_("Organisations"), len(report.organisations)],
+                [_("People (attendees added up)"), report.attendees], [_("Cancelled bookings"), report.cancelled],
+                [_("Rejected requests"), report.rejected]]:
+        xlsxsafe.append(summary, row)
+    summary.column_dimensions["A"].width = 30
+    summary.column_dimensions["B"].width = 40
+    for title, (header, rows) in [(_("By resource"), _resource_table(report)),
+                                  (_("By organisation"), _organisation_table(report))]:
+        sheet = workbook.create_sheet(title)
+        for row in [header, *rows]:
+            xlsxsafe.append(sheet, row)
+        sheet.freeze_panes = "B2"
+        sheet.column_dimensions["A"].width = 40
+        sheet.column_dimensions["B"].width = 30
+    workbook.save(out)

@@ -325,10 +325,16 @@ def check_time_rules(*, resource, organisation, start, end, now, hours, closures
         check_span(resource, start, end)
         check_advance_window(resource, start, now)
         return
+    check_time_for_anyone(resource, start, end, now, hours, closures)
+    check_weekly_quota(resource, organisation, start, end, booked=booked)
+
+
+def check_time_for_anyone(resource, start, end, now, hours, closures=None):
+    """The rules about when that hold whoever books: shape, duration, notice and advance window (the search for a
+    free room asks them before it offers a time)."""
     check_shape(resource, start, end, hours, closures)
     check_duration(resource, start, end)
     check_timing(resource, start, now)
-    check_weekly_quota(resource, organisation, start, end, booked=booked)
 
 
 def slot_refusal(resource, start, now):

@@ -5,11 +5,13 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from booking.models import Booking, Resource
+from booking.reports import default_period
 from ngo.models import Organisation
 from tests import factories
 from tests.factories import WARSAW
@@ -95,14 +97,41 @@ def test_figures_for_a_year(staff_client, centre, year_of_use):
     assert "Gdzie indziej" not in page and "Sala warsztatowa" not in page and "Stara sala" not in page
 
 
-def test_opens_on_this_year_of_the_first_centre_in_polish(client, staff_user, centre, room, organisation):
+def test_opens_on_last_year_of_the_first_centre_in_polish(client, staff_user, centre, room, organisation):
     client.force_login(staff_user)
-    today = date.today()
-    booked(room, organisation, local(today.year, 1, 1, 8), local(today.year, 1, 1, 9, 15))
+    last_year = date.today().year - 1
+    booked(room, organisation, local(last_year, 1, 1, 8), local(last_year, 1, 1, 9, 15))
     page = client.get("/staff/report/").content.decode()
     assert "Raport wykorzystania" in page
-    assert f'value="{today.year}-01-01"' in page and f'value="{today.isoformat()}"' in page
+    assert f'value="{last_year}-01-01"' in page and f'value="{last_year}-12-31"' in page
     assert rows(page, "Według zasobów")[1] == ["Sala spotkań", "Sala", "1", "1,25 godz.", "1", "1"]
+
+
+def test_a_centre_chosen_without_days_opens_on_its_own_default(staff_client, staff_user, centre, organisation):
+    """The second centre had bookings only in March two years ago: its report opens on that month."""
+    second = factories.make_centre("Centrum Wolontariatu", staff=[staff_user])
+    year = date.today().year - 2
+    booked(factories.make_resource(second, name="Sala warsztatowa"), organisation, local(year, 3, 31, 10),
+           local(year, 3, 31, 12))
+    page = staff_client.get(en("web:usage_report"), {"centre": second.pk}).content.decode()
+    assert f'value="{year}-03-01"' in page and f'value="{year}-03-31"' in page
+    assert rows(page, "By resource")[1] == ["Sala warsztatowa", "Room", "1", "2 h", "1", "1"]
+
+
+@pytest.mark.parametrize(("bookings", "period"), [
+    # last year had one: the yearly report
+    ([(2025, 12, 31, "confirmed"), (2026, 2, 3, "confirmed")], (date(2025, 1, 1), date(2025, 12, 31))),
+    # none last year: the last full month with one (not this month, not the cancelled one)
+    ([(2024, 6, 3, "confirmed"), (2026, 3, 2, "confirmed"), (2026, 4, 7, "cancelled"), (2026, 5, 4, "confirmed")],
+     (date(2026, 3, 1), date(2026, 3, 31))),
+    ([(2023, 2, 6, "confirmed")], (date(2023, 2, 1), date(2023, 2, 28))),
+    # nothing before this month: this year so far
+    ([(2026, 5, 4, "confirmed"), (2025, 7, 1, "rejected")], (date(2026, 1, 1), date(2026, 5, 20))),
+])
+def test_the_default_period_has_bookings(centre, room, organisation, bookings, period):
+    for year, month, day, status in bookings:
+        booked(room, organisation, local(year, month, day, 10), local(year, month, day, 11), status=status)
+    assert default_period(centre, date(2026, 5, 20)) == period
 
 
 def test_members_and_visitors_cannot_see_it(client, member, centre):
@@ -146,12 +175,12 @@ def test_a_wrong_period_is_an_error_next_to_the_field(staff_client, centre, firs
     assert 'aria-invalid="true"' in page and "By resource" not in page
 
 
-def test_csv_has_both_tables(staff_client, centre, year_of_use):
+def test_csv_in_english_has_both_tables(staff_client, centre, year_of_use):
     response = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR, "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
-        'attachment; filename="centrum-aktywizacji-spoecznej-2025-01-01-2025-12-31.csv"')
+        "attachment; filename*=utf-8''centrum-aktywizacji-spo%C5%82ecznej-2025-01-01-2025-12-31.csv")
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table == [
         ["Resource", "Kind", "Bookings", "Hours", "Days", "Nights", "Organisations", "People"],
@@ -168,6 +197,54 @@ def test_csv_has_both_tables(staff_client, centre, year_of_use):
     assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=csv"' in page
 
 
+def test_csv_in_polish_opens_in_polish_excel(staff_client, centre, year_of_use):
+    """Polish Excel splits cells at semicolons and reads "4,50" as a number; the file name keeps its "ł"."""
+    response = staff_client.get("/staff/report/", {"centre": centre.pk, **YEAR, "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''centrum-aktywizacji-spo%C5%82ecznej-2025-01-01-2025-12-31.csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
+    text = response.content.decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[0] == "Zasób;Rodzaj;Rezerwacje;Godziny;Dni;Noclegi;Organizacje;Osoby"
+    assert lines[2] == "Sala spotkań;Sala;3;4,50;;;2;18"
+    assert lines[8] == "Stowarzyszenie Aktywni Seniorzy;Organizacja wpisana do KRS;3;3,00;0;6"
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert [row[3] for row in table[1:4]] == ["", "4,50", ""]
+    assert [row[3] for row in table[6:]] == ["1,50", "0,00", "3,00"]
+
+
+def test_xlsx_holds_numbers_as_numbers(staff_client, centre, year_of_use):
+    response = staff_client.get("/staff/report/", {"centre": centre.pk, **YEAR, "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''centrum-aktywizacji-spo%C5%82ecznej-2025-01-01-2025-12-31.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Podsumowanie", "Według zasobów", "Według organizacji"]
+    summary = {label: value for label, value in workbook["Podsumowanie"].iter_rows(values_only=True)}
+    assert summary == {"Centrum": "Centrum Aktywizacji Społecznej", "Od": datetime(2025, 1, 1),
+                       "Do": datetime(2025, 12, 31), "Potwierdzone rezerwacje": 5, "Organizacje": 3,
+                       "Osoby (suma uczestników)": 21, "Anulowane rezerwacje": 1, "Odrzucone prośby": 1}
+    by_resource = workbook["Według zasobów"]
+    assert list(by_resource.iter_rows(values_only=True)) == [
+        ("Zasób", "Rodzaj", "Rezerwacje", "Godziny", "Dni", "Noclegi", "Organizacje", "Osoby"),
+        ("Pokój gościnny", "Nocleg", 1, None, None, 6, 1, 2),
+        ("Sala spotkań", "Sala", 3, 4.5, None, None, 2, 18),
+        ("Szafka", "Szafka", 1, None, 7, None, 1, 1),
+    ]
+    hours = by_resource["D3"]
+    assert hours.data_type == "n" and hours.number_format == "#,##0.00"  # 4,50 in Polish Excel
+    assert by_resource["C3"].number_format == "#,##0"
+    assert list(workbook["Według organizacji"].iter_rows(min_row=2, values_only=True)) == [
+        ("Klub Sąsiedzki", "Stowarzyszenie jeszcze bez KRS", 1, 1.5, 0, 0),
+        ("Rowerowy Chorzów", "Grupa nieformalna", 1, 0, 7, 0),
+        ("Stowarzyszenie Aktywni Seniorzy", "Organizacja wpisana do KRS", 3, 3, 0, 6),
+    ]
+    page = staff_client.get("/staff/report/", {"centre": centre.pk, **YEAR}).content.decode()
+    assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=xlsx"' in page
+
+
 def test_csv_cells_never_start_a_formula(staff_client, centre, room):
     """Names people typed are text in the spreadsheet, not formulas (OWASP "CSV injection")."""
     Resource.objects.filter(pk=room.pk).update(name="=2+2")
@@ -178,6 +255,26 @@ def test_csv_cells_never_start_a_formula(staff_client, centre, room):
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table[1] == ["'=2+2", "Room", "1", "2.00", "", "", "1", "3"]
     assert table[4] == ["'=HYPERLINK(\"http://x\",\"y\")", "Association without KRS yet", "1", "2.00", "0", "0"]
+
+
+def test_xlsx_cells_are_never_formulas(staff_client, centre, room):
+    """In the workbook such names are text cells, quoted so that editing them keeps them text; an error code
+    stays text and a control character is dropped rather than breaking the download."""
+    Resource.objects.filter(pk=room.pk).update(name="=2+2")
+    spammer = factories.make_organisation('=HYPERLINK("http://x","y")')
+    errors = factories.make_organisation("#N/A")
+    booked(room, spammer, local(2025, 3, 4, 10), local(2025, 3, 4, 12), attendees=3)
+    booked(room, errors, local(2025, 3, 5, 10), local(2025, 3, 5, 12), attendees=3, title="x\x07y")
+    Organisation.objects.filter(pk=errors.pk).update(name="#N/A\x07")
+
+    response = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR, "format": "xlsx"})
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    name = workbook["By resource"]["A2"]
+    assert (name.value, name.data_type, name.quotePrefix) == ("=2+2", "s", True)
+    organisations = workbook["By organisation"]
+    assert [(cell.value, cell.data_type, cell.quotePrefix) for cell in organisations["A"][1:]] == [
+        ("#N/A", "s", False), ('=HYPERLINK("http://x","y")', "s", True)]
 
 
 @pytest.mark.parametrize("bookings", [1, 60])
@@ -193,3 +290,10 @@ def test_queries_do_not_grow_with_bookings(staff_client, django_assert_max_num_q
         page = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
     assert rows(page, "By resource")[1] == ["Sala spotkań", "Room", str(bookings), f"{2 * bookings} h",
                                             str(min(bookings, 5)), str(bookings)]
+
+
+@pytest.mark.parametrize("chosen", ["abc", "99999999999999999999", ""])
+def test_a_wrong_centre_without_days_is_an_error_next_to_the_field(staff_client, centre, chosen):
+    response = staff_client.get(en("web:usage_report"), {"centre": chosen})
+    assert response.status_code == 400
+    assert re.search(r'id="id_centre_error">', response.content.decode())

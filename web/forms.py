@@ -10,7 +10,7 @@ from booking.exceptions import RuleViolation
 from booking.localtime import booking_span
 from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
-from booking.rules import TITLE_MAX_LENGTH
+from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation
 from ngo.selectors import active_accounts_matching
@@ -345,21 +345,32 @@ class ClosureForm(RefusalMixin, forms.Form):
         return data
 
 
+# Far enough for any report or search, near enough that a local midnight is a valid date-time in every database.
+DAYS_IN_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
+
+
 class UsageReportForm(forms.Form):
     """Which centre and which days (both included) the usage report covers."""
 
     LONGEST = timedelta(days=731)
-    # Far enough for any report, near enough that a local midnight is a valid date-time in every database.
-    IN_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
 
     centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
-    first_day = forms.DateField(label=_("From"), widget=DateInput(), validators=IN_RANGE)
-    last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=IN_RANGE,
+    first_day = forms.DateField(label=_("From"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=DAYS_IN_RANGE,
                                help_text=_("This day is included."))
 
-    def __init__(self, *args, centres, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, query, *, centres, default_period):
+        """`query` as the page got it: without a centre, the first of `centres`; without either day, the
+        centre's `default_period(centre)` (a pair of dates)."""
+        data = {"centre": centres.values_list("pk", flat=True).first(), **query.dict()}
+        super().__init__(data)
         self.fields["centre"].queryset = centres
+        if "first_day" not in data and "last_day" not in data:
+            try:
+                centre = self.fields["centre"].clean(data["centre"])
+            except forms.ValidationError:
+                return  # the centre's error is shown; the days stay empty
+            data["first_day"], data["last_day"] = default_period(centre)
 
     def clean(self):
         data = super().clean()
@@ -368,4 +379,29 @@ class UsageReportForm(forms.Form):
             self.add_error("last_day", _("The period ends before it starts."))
         elif first and last and last - first > self.LONGEST:
             self.add_error("last_day", _("A report covers at most two years."))
+        return data
+
+
+class FreeRoomForm(forms.Form):
+    """When, where and for how many people a free room is looked for (the centre's local time)."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    start_time = forms.TimeField(label=_("From"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("Until"), widget=TimeInput())
+    people = forms.IntegerField(label=_("Number of people"), min_value=1, max_value=MAX_ATTENDEES, initial=1)
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+
+    def clean(self):
+        data = super().clean()
+        start_time, end_time = data.get("start_time"), data.get("end_time")
+        if start_time and end_time and end_time <= start_time:
+            self.add_error("end_time", _("The end must be later than the start."))
+        elif not self.errors:
+            tz = data["centre"].tz
+            data["start"] = datetime.combine(data["date"], start_time, tzinfo=tz)
+            data["end"] = datetime.combine(data["date"], end_time, tzinfo=tz)
         return data

@@ -94,7 +94,12 @@ def booking_create(request, pk):
         verified = [o for o in choices if o.is_verified]
         initial = {"organisation": (verified or choices)[0]}
         if start and end and start < end and slot_refusal(resource, start, timezone.now()) is None:
-            initial.update(booking_dates(resource, *_default_interval(resource, start, end)))
+            # `exact`: the time a person searched for (free rooms), kept as it is; else a clicked slot, widened
+            interval = (start, end) if request.GET.get("exact") == "1" else _default_interval(resource, start, end)
+            initial.update(booking_dates(resource, *interval))
+        attendees = request.GET.get("attendees", "")
+        if attendees.isascii() and attendees.isdigit() and len(attendees) <= 5:
+            initial["attendees"] = int(attendees)  # the number of people a person searched a room for
         form = BookingForm(initial=initial, **form_options)
     context["form"] = form
     return render(request, "web/booking_form.html", context)

@@ -1,16 +1,20 @@
-"""Pages for everyone: centres, resources and their week calendars."""
+"""Pages for everyone: centres, resources and their week and month calendars, the search for a free room."""
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from booking.feeds import resource_feed_url, webcal_url
 from booking.localtime import local_midnight, monday_of, week_bounds
 from booking.models import Centre, Closure, Resource
+from booking.search import free_rooms
 from booking.selectors import OccupancyAccess, title_visibility
 
-from ..week import WeekBuilder
+from ..forms import FreeRoomForm
+from ..month import MonthBuilder, first_of_next_month
+from ..week import LOCAL_INPUT_FORMAT, WeekBuilder
 
 KIND_ORDER = [Resource.Kind.ROOM, Resource.Kind.DESK, Resource.Kind.EQUIPMENT, Resource.Kind.LOCKER,
               Resource.Kind.ACCOMMODATION]
@@ -100,3 +104,58 @@ def centre_week(request, pk):
     context = _week_context(request, centre, monday)
     context.update({"days": days, "resources": resources})
     return render(request, "web/centre_week.html", context)
+
+
+def _month_start(request, tz):
+    """The first day of the month asked for (`?month=2026-05`), or of this month."""
+    try:
+        first = date.fromisoformat(f"{request.GET.get('month', '')}-01")
+    except ValueError:
+        first = None
+    if first is None or not date(2000, 1, 1) <= first <= date(2099, 12, 1):
+        first = timezone.now().astimezone(tz).date().replace(day=1)
+    return first
+
+
+def resource_month(request, pk):
+    resource = get_object_or_404(
+        Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
+    centre = resource.centre
+    first = _month_start(request, centre.tz)
+    following = first_of_next_month(first)
+    # to the day after the month: a night starting on its last day ends then
+    start, end = local_midnight(first, centre.tz), local_midnight(following + timedelta(days=1), centre.tz)
+    closures = list(Closure.objects.filter(centre=centre, start__lt=end, end__gt=start))
+    occupancy_visible = OccupancyAccess(request.user)(resource)
+    weeks = MonthBuilder(resource, first, hours=list(centre.opening_hours.all()), closures=closures,
+                         occupancy_visible=occupancy_visible).weeks()
+    today = timezone.now().astimezone(centre.tz).date()
+    is_this_month = first == today.replace(day=1)
+    return render(request, "web/resource_month.html", {
+        "resource": resource, "centre": centre, "first": first, "weeks": weeks,
+        "weekdays": [monday_of(first) + timedelta(days=offset) for offset in range(7)],
+        "occupancy_visible": occupancy_visible,
+        "previous_month": f"{(first - timedelta(days=1)):%Y-%m}", "next_month": f"{following:%Y-%m}",
+        "this_month": f"{today:%Y-%m}", "is_this_month": is_this_month,
+        "week_date": (today if is_this_month else first).isoformat(),
+    })
+
+
+def free_room_search(request):
+    """Which rooms of a centre are free on a day from one time to another for a number of people."""
+    centres = Centre.objects.order_by("name")
+    if "date" not in request.GET:
+        form = FreeRoomForm(initial={"centre": request.GET.get("centre"), "date": timezone.localdate()},
+                            centres=centres)
+        return render(request, "web/free_rooms.html", {"form": form})
+    form = FreeRoomForm(request.GET, centres=centres)
+    if not form.is_valid():
+        return render(request, "web/free_rooms.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    found = free_rooms(actor=request.user, centre=data["centre"], start=data["start"], end=data["end"],
+                       people=data["people"])
+    booking_query = urlencode({"start": data["start"].strftime(LOCAL_INPUT_FORMAT),
+                               "end": data["end"].strftime(LOCAL_INPUT_FORMAT), "exact": 1,
+                               "attendees": data["people"]})
+    return render(request, "web/free_rooms.html", {
+        "form": form, "searched": data, "found": found, "booking_query": booking_query})

@@ -1,4 +1,6 @@
 """Centre staff's pages: the approval queue, verification of organisations, closures and the usage report."""
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from booking.exceptions import RuleViolation
 from booking.models import Booking, BookingSeries, Closure, Resource
-from booking.reports import centre_usage, usage_file_name, write_usage_csv
+from booking.reports import centre_usage, default_period, usage_file_name, write_usage_csv, write_usage_xlsx
 from booking.selectors import (
     add_other_bookings_that_week,
     approval_requests,
@@ -31,6 +33,9 @@ from ngo.services import set_organisation_status
 from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
 from ..templatetags.web_extras import span_label
 from . import PAGE_SIZE
+
+DOWNLOADS = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _require_centre_staff(user):
@@ -198,22 +203,27 @@ def closure_delete(request, pk):
 
 @login_required
 def usage_report(request):
-    """The usage report of a staffed centre; `?format=csv` downloads its tables."""
+    """The usage report of a staffed centre; `?format=xlsx` or `?format=csv` downloads its tables."""
     centres = _require_centre_staff(request.user).order_by("name")
-    today = timezone.localdate()
-    defaults = {"centre": centres.values_list("pk", flat=True).first(), "first_day": today.replace(month=1, day=1),
-                "last_day": today}
-    form = UsageReportForm({**defaults, **request.GET.dict()}, centres=centres)
+    form = UsageReportForm(request.GET, centres=centres, default_period=default_period)
     if not form.is_valid():
         return render(request, "web/usage_report.html", {"form": form}, status=400)
     data = form.cleaned_data
     report = centre_usage(data["centre"], data["first_day"], data["last_day"])
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": content_disposition_header(True, usage_file_name(report))})
-        response.write("\ufeff")  # the byte-order mark lets spreadsheets read the Polish letters right
-        write_usage_csv(report, response)
+    download = request.GET.get("format")
+    if download in DOWNLOADS:
+        response = HttpResponse(content_type=DOWNLOADS[download], headers={
+            # RFC 6266: a name with letters beyond ASCII ("społecznej") goes as filename*=utf-8''...
+            "Content-Disposition": content_disposition_header(True, usage_file_name(report, download))})
+        if download == "csv":
+            response.write("\ufeff")  # the byte-order mark lets spreadsheets read the Polish letters right
+            write_usage_csv(report, response)
+        else:
+            workbook = io.BytesIO()
+            write_usage_xlsx(report, workbook)
+            response.write(workbook.getvalue())
         return response
-    csv_query = urlencode({"centre": data["centre"].pk, "first_day": data["first_day"],
-                           "last_day": data["last_day"], "format": "csv"})
-    return render(request, "web/usage_report.html", {"form": form, "report": report, "csv_query": csv_query})
+    query = {"centre": data["centre"].pk, "first_day": data["first_day"], "last_day": data["last_day"]}
+    return render(request, "web/usage_report.html", {
+        "form": form, "report": report, "csv_query": urlencode({**query, "format": "csv"}),
+        "xlsx_query": urlencode({**query, "format": "xlsx"})})
