@@ -18,7 +18,7 @@ from ngo.models import Organisation
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
 from .localtime import check_in_range, day_bounds, week_of
-from .models import ACTIVE_STATUSES, Booking, Resource
+from .models import ACTIVE_STATUSES, Booking, Closure, Resource
 from .selectors import is_centre_staff, is_member, member_organisation_ids, staffed_centres
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
@@ -112,6 +112,40 @@ def is_open_day(resource, day, hours, closures=None):
     start, end = day_bounds(day, resource.centre.tz)
     closures = [(c.start, c.end) for c in _closures_within(resource, start, end, closures)]
     return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
+
+
+def bookings_hit_by(*, centre, resource=None, start, end, now=None):
+    """The active bookings that a closure of `centre` (or only of its `resource`) over [start, end) falls on, by
+    start: time-slot bookings that overlap it, and stays whose check-in or check-out day it closes. Whole-day
+    bookings (lockers) do not mind the centre's days, and bookings that have ended do not count."""
+    now = now or timezone.now()
+    resources = Resource.objects.filter(centre=centre)
+    if resource is not None:
+        resources = resources.filter(pk=resource.pk)
+    closure = Closure(centre=centre, resource=resource, start=start, end=end)
+    # A day either side: a stay whose check-in or check-out day the closure closes may lie just outside it.
+    candidates = list(Booking.objects.filter(
+        resource__in=resources, status__in=ACTIVE_STATUSES, end__gt=max(now, start - timedelta(days=1)),
+        start__lt=end + timedelta(days=1),
+    ).exclude(resource__booking_mode=Resource.BookingMode.DAYS).select_related(
+        "resource__centre", "organisation", "series").order_by("start", "pk"))
+    if not candidates:
+        return []
+    hours = list(centre.opening_hours.all())
+    hit = []
+    for booking in candidates:
+        if booking.resource.booking_mode == Resource.BookingMode.SLOTS:
+            if booking.start < end and booking.end > start:
+                hit.append(booking)
+            continue
+        tz = centre.tz
+        days = {booking.start.astimezone(tz).date(), booking.end.astimezone(tz).date()}
+        existing = list(overlapping_closures(booking.resource, booking.start - timedelta(days=1),
+                                             booking.end + timedelta(days=1)))
+        if any(is_open_day(booking.resource, day, hours, existing)
+               and not is_open_day(booking.resource, day, hours, [*existing, closure]) for day in days):
+            hit.append(booking)
+    return hit
 
 
 def _closed_message(resource, day, closures=()):

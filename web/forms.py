@@ -1,5 +1,5 @@
 """Forms of the web pages. They only read and shape input; the services decide what is allowed."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from booking.exceptions import RuleViolation
-from booking.localtime import booking_span
+from booking.localtime import booking_span, closure_span
 from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import TITLE_MAX_LENGTH
@@ -317,32 +317,86 @@ class FeedForm(RefusalMixin, forms.Form):
 
 
 class ClosureForm(RefusalMixin, forms.Form):
+    """A closure: whole days given as dates (both included), or a part of a day with times. When it falls on
+    bookings, the page lists them and asks (`decision`) whether they are cancelled, with a reason, or kept;
+    `seen` carries the ids of the bookings shown, so that nothing is decided about bookings staff did not see."""
+
+    CANCEL, KEEP = "cancel", "keep"
+
     centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
     resource = forms.ModelChoiceField(queryset=None, label=_("Resource"), required=False,
                                       empty_label=_("The whole centre"))
-    start_date = forms.DateField(label=_("From (date)"), widget=DateInput())
-    start_time = forms.TimeField(label=_("From (time)"), initial=time(0), widget=TimeInput())
-    end_date = forms.DateField(label=_("Until (date)"), widget=DateInput())
-    end_time = forms.TimeField(label=_("Until (time)"), initial=time(0), widget=TimeInput(),
-                               help_text=_("00:00 means the start of that day."))
+    start_date = forms.DateField(label=_("First day"), widget=DateInput())
+    end_date = forms.DateField(label=_("Last day"), widget=DateInput(), help_text=_("This day is included."))
+    start_time = forms.TimeField(label=_("From (time, optional)"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("Until (time, optional)"), required=False, widget=TimeInput(),
+                               help_text=_("Leave both times empty to close whole days. With times, the closure "
+                                           "runs from the first day at the first time to the last day at the "
+                                           "second."))
     reason = forms.CharField(label=_("Reason"), max_length=200,
                              help_text=_("Shown in the calendar, for example: renovation."))
-    field_map = {"start": "start_date", "end": "end_date"}
+    decision = forms.ChoiceField(label=_("What happens to these bookings"), required=False, widget=RadioGroup,
+                                 choices=[(CANCEL, _("Cancel them and tell each organisation by e-mail")),
+                                          (KEEP, _("Keep them: they stay in the calendar, marked as inside the "
+                                                   "closure"))])
+    cancellation_reason = forms.CharField(
+        label=_("Reason for the cancellation"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}), help_text=_("The organisations read it in the e-mail."))
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    field_map = {"start": "start_date", "end": "end_date", "bookings": "decision"}
+    CLOSURE_FIELDS = ("centre", "resource", "start_date", "end_date", "start_time", "end_time", "reason")
 
     def __init__(self, *args, centres, resources, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
         self.fields["resource"].queryset = resources
         self.fields["resource"].label_from_instance = lambda resource: str(resource)
+        self.hit = []  # the bookings the closure falls on, once the service has said so
+        self.question = ""
+
+    def closure_bound_fields(self):
+        return [self[name] for name in self.CLOSURE_FIELDS]
+
+    def clean_seen(self):
+        """The ids of the bookings shown; anything else reads as none shown."""
+        ids = [pk for pk in self.cleaned_data["seen"].split(",") if pk]
+        return [int(pk) for pk in ids] if all(pk.isdigit() for pk in ids) else []
 
     def clean(self):
         data = super().clean()
+        times = data.get("start_time"), data.get("end_time")
+        if (times[0] is None) != (times[1] is None) and not {"start_time", "end_time"} & set(self.errors):
+            missing = "end_time" if times[1] is None else "start_time"
+            self.add_error(missing, _("Give both times, or leave both empty for whole days."))
         centre = data.get("centre")
-        if centre and all(data.get(name) for name in ("start_date", "end_date")) \
-                and data.get("start_time") is not None and data.get("end_time") is not None:
-            data["start"] = datetime.combine(data["start_date"], data["start_time"], tzinfo=centre.tz)
-            data["end"] = datetime.combine(data["end_date"], data["end_time"], tzinfo=centre.tz)
+        if centre and data.get("start_date") and data.get("end_date") and not self.errors:
+            try:
+                data["start"], data["end"] = closure_span(centre.tz, data["start_date"], data["end_date"], *times)
+            except RuleViolation as violation:
+                self.add_violation(violation)
         return data
+
+    def closure_request(self):
+        """What `services.create_closure` is asked, from the cleaned form."""
+        data = self.cleaned_data
+        decision = data["decision"]
+        return {"centre": data["centre"], "resource": data["resource"], "start": data["start"], "end": data["end"],
+                "reason": data["reason"], "cancel_bookings": {self.CANCEL: True, self.KEEP: False}.get(decision),
+                "cancellation_reason": data["cancellation_reason"],
+                "expected_bookings": data["seen"] if decision else None}
+
+    def ask_about(self, refusal):
+        """The closure falls on bookings (ClosureHitsBookings): list them, and ask what becomes of them or say what
+        is missing from the answer."""
+        self.hit = [{"booking": booking, "when": span_label(booking.start, booking.end, booking.resource.centre.tz)}
+                    for booking in refusal.bookings]
+        data = self.data.copy()
+        data["seen"] = ",".join(str(booking.pk) for booking in refusal.bookings)
+        self.data = data
+        if refusal.code == "closure_hits_bookings":
+            self.question = refusal.message
+        else:
+            self.add_violation(refusal)
 
 
 class UsageReportForm(forms.Form):
