@@ -17,6 +17,7 @@ from ngo.models import Organisation
 
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
+from .formatting import clock, long_date, opening_hours_text
 from .localtime import check_in_range, day_bounds, week_of
 from .models import ACTIVE_STATUSES, Booking, Closure, Resource
 from .selectors import is_centre_staff, is_member, member_organisation_ids, staffed_centres
@@ -162,6 +163,21 @@ def _closed_message(resource, day, closures=()):
     return _("The centre is closed on %(day)s (%(why)s).") % {**words, "why": closure.reason}
 
 
+def _opening_hours_message(resource, day, hours):
+    """Why a time is outside the opening hours: the hours of that day, or the week's hours when it is closed."""
+    centre = resource.centre
+    tz = centre.tz
+    intervals = opening_intervals(centre, hours, *day_bounds(day, tz))
+    if not intervals:
+        return _("The centre is closed on %(day)s. Opening hours: %(hours)s.") % {
+            "day": long_date(day), "hours": "; ".join(opening_hours_text(hours))}
+    hours_that_day = ", ".join(f"{clock(opens.astimezone(tz))}–{clock(closes.astimezone(tz))}"
+                               for opens, closes in intervals)
+    return " ".join([_("The centre is not open for the whole of this time."),
+                     _("Opening hours that day (%(day)s): %(hours)s.") % {"day": long_date(day),
+                                                                          "hours": hours_that_day}])
+
+
 def _within_one_interval(resource, day, hours, start, end):
     day_start, day_end = day_bounds(day, resource.centre.tz)
     intervals = opening_intervals(resource.centre, hours, day_start, day_end)
@@ -185,7 +201,7 @@ def check_slots_shape(resource, start, end, hours, closures=None):
     if public_holiday(resource.centre, day):
         raise RuleViolation("closed", _closed_message(resource, day), "start")
     if not _within_one_interval(resource, day, hours, start, end):
-        raise RuleViolation("outside_opening_hours", _("The centre is not open for the whole of this time."), "start")
+        raise RuleViolation("outside_opening_hours", _opening_hours_message(resource, day, hours), "start")
     closing = _closures_within(resource, start, end, closures)
     if closing:
         raise RuleViolation("closed", _closed_message(resource, day, closing), "start")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from booking.feeds import hash_token
+from booking.formatting import long_date
 from booking.models import Booking, Closure, FeedToken
 from ngo.models import Membership, Organisation
 from tests import factories
@@ -228,7 +229,10 @@ def test_a_broken_rule_is_shown_next_to_its_field(client, member, room, organisa
     client.force_login(member)
     url = en("web:booking_create", room.pk)
     response = client.post(url, form_data(organisation, open_day, "17:00", "19:00"))
-    assert error_of(response, "id_start_time") == "The centre is not open for the whole of this time."
+    with translation.override("en"):
+        day = long_date(open_day)
+    assert error_of(response, "id_start_time") == (
+        f"The centre is not open for the whole of this time. Opening hours that day ({day}): 07:00–18:00.")
     response = client.post(url, form_data(organisation, open_day, "10:00", "11:00", attendees=40))
     assert error_of(response, "id_attendees") == "Sala spotkań holds at most 12 people."
     assert not Booking.objects.exists()

@@ -1,5 +1,6 @@
 """Forms of the web pages. They only read and shape input; the services decide what is allowed."""
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -72,12 +73,18 @@ class BookingForm(RefusalMixin, forms.Form):
 
     REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
 
-    def __init__(self, *args, resource, organisations, choices, **kwargs):
-        """`organisations` are those the person may name (as in the API); `choices` those the list offers."""
+    #: What a link may fill in (`prefill`): the nearest free times offered after a refusal keep what was typed.
+    PREFILL_FIELDS = ("organisation", "title", "purpose", "attendees", "quantity", "public", "date", "start_time",
+                      "end_time")
+
+    def __init__(self, *args, resource, organisations, choices, prefill=None, **kwargs):
+        """`organisations` are those the person may name (as in the API); `choices` those the list offers.
+        `prefill` (a query dict) fills in the unbound form: each value that its field accepts."""
         super().__init__(*args, **kwargs)
         self.resource = resource
         self.tz = resource.centre.tz
         self.conflicts = []
+        self.suggestions = []  # the nearest free times after a refusal: [{"when", "query"}]
         self.conflict_message = ""
         self.series_dates = []  # a checked or refused series: [{"when", "refusal"}], shown on the form
         self.series_refused = False
@@ -98,7 +105,6 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["start_time"] = forms.TimeField(label=_("From"), widget=TimeInput(attrs={"step": step}))
             self.fields["end_time"] = forms.TimeField(label=_("Until"), widget=TimeInput(attrs={"step": step}))
             self.field_map = {"start": "start_time", "end": "end_time"}
-            self._add_repeat_fields()
         else:
             self.time_fields = ["start_date", "end_date"]
             if mode == Resource.BookingMode.DAYS:
@@ -108,7 +114,31 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["start_date"] = forms.DateField(label=first, widget=DateInput())
             self.fields["end_date"] = forms.DateField(label=last, widget=DateInput())
             self.field_map = {"start": "start_date", "end": "end_date"}
+        self._prefill(prefill or {})
+        if mode == Resource.BookingMode.SLOTS:
+            self._add_repeat_fields()
         self.order_fields(["organisation", *self.time_fields])
+
+    def _prefill(self, query):
+        for name in self.PREFILL_FIELDS:
+            if name in query and name in self.fields:
+                try:
+                    self.initial[name] = self.fields[name].clean(query[name])
+                except forms.ValidationError:
+                    pass  # a link gone stale or edited by hand: that field starts empty
+
+    def suggest(self, slots):
+        """Offer `slots` (`availability.nearest_free_slots`) as links that fill in the form with what was typed."""
+        data = self.cleaned_data
+        keep = {name: data[name] for name in ("title", "purpose", "attendees", "quantity") if data.get(name)}
+        keep["organisation"] = data["organisation"].pk
+        if data.get("public"):
+            keep["public"] = "on"
+        self.suggestions = [
+            {"when": span_label(start, end, self.tz),
+             "query": urlencode({**keep, "date": start.date().isoformat(), "start_time": f"{start:%H:%M}",
+                                 "end_time": f"{end:%H:%M}"})}
+            for start, end in slots]
 
     def _add_repeat_fields(self):
         """The optional 'Repeat' part: how often, until when, and what to do with dates that cannot be booked."""

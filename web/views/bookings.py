@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from booking.availability import resource_availability
+from booking.availability import nearest_free_slots, resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
 from booking.localtime import booking_dates, day_bounds, local_day
@@ -80,6 +80,8 @@ def booking_create(request, pk):
                 form.refuse_series(refusal)
             except RuleViolation as violation:
                 form.add_violation(violation)
+                if violation.code in OFFER_NEAREST and not form.cleaned_data.get("rrule"):
+                    form.suggest(_nearest(request, resource, form.cleaned_data))
             except BookingConflict as conflict:
                 form.show_conflict(conflict, visible_conflicts(request.user, conflict.conflicts))
             else:
@@ -95,9 +97,21 @@ def booking_create(request, pk):
         initial = {"organisation": (verified or choices)[0]}
         if start and end and start < end and slot_refusal(resource, start, timezone.now()) is None:
             initial.update(booking_dates(resource, *_default_interval(resource, start, end)))
-        form = BookingForm(initial=initial, **form_options)
+        form = BookingForm(initial=initial, prefill=request.GET, **form_options)
     context["form"] = form
     return render(request, "web/booking_form.html", context)
+
+
+# Refusals of a time that the nearest free times of the same length answer.
+OFFER_NEAREST = {"outside_opening_hours", "closed"}
+
+
+def _nearest(request, resource, data):
+    if resource.booking_mode != Resource.BookingMode.SLOTS:
+        return []
+    now = timezone.now()
+    return nearest_free_slots(resource, data["start"], data["end"], quantity=data.get("quantity") or 1,
+                              bookable=lambda start: slot_refusal(resource, start, now) is None)
 
 
 def _tell_booked(request, result):
