@@ -193,7 +193,7 @@ def test_booking_form_opens_on_the_clicked_slot_with_the_organisation_preselecte
     page = client.get(en("web:booking_create", room.pk),
                       {"start": f"{open_day}T10:00", "end": f"{open_day}T10:30"}).content.decode()
     # the verified organisation is chosen, not the first (unverified) one
-    assert f'<option value="{organisation.pk}" selected>' in page
+    assert re.search(rf'<input type="radio" name="organisation" value="{organisation.pk}"[^>]*checked', page)
     assert f'value="{open_day}"' in page
     assert 'name="start_time" value="10:00"' in page
     assert 'name="end_time" value="11:00"' in page  # an hour by default

@@ -77,10 +77,23 @@ class BookingForm(RefusalMixin, forms.Form):
     PREFILL_FIELDS = ("organisation", "title", "purpose", "attendees", "quantity", "public", "date", "start_time",
                       "end_time")
 
-    def __init__(self, *args, resource, organisations, choices, prefill=None, **kwargs):
-        """`organisations` are those the person may name (as in the API); `choices` those the list offers.
+    #: Up to this many organisations to choose from are shown as radio buttons, all in sight; more (staff) in a list.
+    MOST_RADIOS = 6
+
+    def __init__(self, *args, resource, organisations, choices, prefill=None, last_used=None, **kwargs):
+        """`organisations` are those the person may name (as in the API); `choices` those the list offers;
+        `last_used` the one they booked for last, which is preselected and said so.
         `prefill` (a query dict) fills in the unbound form: each value that its field accepts."""
         super().__init__(*args, **kwargs)
+        organisation = self.fields["organisation"]
+        self.organisation_radios = 1 < len(choices) <= self.MOST_RADIOS
+        if self.organisation_radios:
+            organisation.widget = RadioGroup()
+        if len(choices) > 1:
+            organisation.help_text = _("The booking is made for the organisation chosen here.")
+            if last_used is not None:
+                organisation.help_text = _("The booking is made for the organisation chosen here. Chosen: "
+                                           "%(name)s, which you booked for last.") % {"name": last_used.name}
         self.resource = resource
         self.tz = resource.centre.tz
         self.conflicts = []

@@ -1,6 +1,7 @@
 """The booking form speaks plainly in a real browser: a time outside the opening hours is refused with the hours of
-that day and the nearest free times as links that fill the form in. On a desktop and on a phone, in Polish and
-English; axe-core checks every page."""
+that day and the nearest free times as links that fill the form in; a member of several organisations sees which one
+books, the one they booked for last chosen. On a desktop and on a phone, in Polish and English; axe-core checks
+every page."""
 import re
 
 import pytest
@@ -81,4 +82,41 @@ def test_a_time_past_closing_shows_the_hours_and_the_nearest_free_times(chromium
     page.wait_for_url(re.compile(r"/bookings/$"))
     booking = Booking.objects.get()
     assert (booking.title, booking.attendees) == ("Próba chóru", 9)
+    context.close()
+
+
+@pytest.mark.parametrize("language, screen", CASES)
+def test_a_member_of_two_organisations_sees_which_one_books(chromium_browser, live_server, scene, language, screen):
+    words = WORDS[language]
+    context, page = open_page(chromium_browser, language, screen)
+    base = live_server.url + words["prefix"]
+    room, friday = scene["room"], scene["friday"]
+    second = factories.make_organisation("Fundacja Zielone Podwórko", members=[scene["member"]])
+    factories.make_booking(resource=room, organisation=scene["organisation"], actor=scene["member"], day=friday,
+                           hour=8)
+    log_in(page, base, words, "jan")
+
+    page.goto(f"{base}/resources/{room.pk}/book/")
+    # The one booked for last is chosen, and the form says so; the other is in sight beside it.
+    chosen = page.get_by_label("Stowarzyszenie Aktywni Seniorzy", exact=True)
+    other = page.get_by_label("Fundacja Zielone Podwórko", exact=True)
+    expect(chosen).to_be_checked()
+    expect(other).not_to_be_checked()
+    expect(page.locator("#id_organisation_helptext")).to_contain_text(
+        say(language, "The booking is made for the organisation chosen here. Chosen: %(name)s, which you booked for "
+                      "last.") % {"name": "Stowarzyszenie Aktywni Seniorzy"})
+    fits(page, screen, f"organisation-{language}-{screen}")
+
+    other.check()
+    page.fill("#id_date", friday.isoformat())
+    page.fill("#id_start_time", "10:00")
+    page.fill("#id_end_time", "11:00")
+    page.fill("#id_title", "Sprzątanie podwórka")
+    page.get_by_role("button", name=words["send"]).click()
+    page.wait_for_url(re.compile(r"/bookings/$"))
+    assert Booking.objects.get(title="Sprzątanie podwórka").organisation == second
+
+    # Next time, the one just used is chosen.
+    page.goto(f"{base}/resources/{room.pk}/book/")
+    expect(page.get_by_label("Fundacja Zielone Podwórko", exact=True)).to_be_checked()
     context.close()

@@ -22,6 +22,7 @@ from booking.rules import CancellationCheck, can_cancel, slot_refusal
 from booking.selectors import (
     bookable_organisations,
     is_member,
+    last_booked_organisation,
     member_organisation_ids,
     staffed_centres,
     visible_bookings,
@@ -94,7 +95,9 @@ def booking_create(request, pk):
         start = _parse_local(request.GET.get("start"), centre.tz)
         end = _parse_local(request.GET.get("end"), centre.tz)
         verified = [o for o in choices if o.is_verified]
-        initial = {"organisation": (verified or choices)[0]}
+        last_used = last_booked_organisation(request.user, verified)
+        form_options["last_used"] = last_used
+        initial = {"organisation": last_used or (verified or choices)[0]}
         if start and end and start < end and slot_refusal(resource, start, timezone.now()) is None:
             initial.update(booking_dates(resource, *_default_interval(resource, start, end)))
         form = BookingForm(initial=initial, prefill=request.GET, **form_options)
