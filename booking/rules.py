@@ -133,13 +133,13 @@ def bookings_hit_by(*, centre, resource=None, start, end, now=None):
     if not candidates:
         return []
     hours = list(centre.opening_hours.all())
+    tz = centre.tz
     hit = []
     for booking in candidates:
         if booking.resource.booking_mode == Resource.BookingMode.SLOTS:
             if booking.start < end and booking.end > start:
                 hit.append(booking)
             continue
-        tz = centre.tz
         days = {booking.start.astimezone(tz).date(), booking.end.astimezone(tz).date()}
         existing = list(overlapping_closures(booking.resource, booking.start - timedelta(days=1),
                                              booking.end + timedelta(days=1)))

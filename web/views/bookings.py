@@ -82,7 +82,7 @@ def booking_create(request, pk):
             except RuleViolation as violation:
                 form.add_violation(violation)
                 if violation.code in OFFER_NEAREST and not form.cleaned_data.get("rrule"):
-                    form.suggest(_nearest(request, resource, form.cleaned_data))
+                    form.suggest(_nearest(resource, form.cleaned_data))
             except BookingConflict as conflict:
                 form.show_conflict(conflict, visible_conflicts(request.user, conflict.conflicts))
             else:
@@ -109,7 +109,7 @@ def booking_create(request, pk):
 OFFER_NEAREST = {"outside_opening_hours", "closed"}
 
 
-def _nearest(request, resource, data):
+def _nearest(resource, data):
     if resource.booking_mode != Resource.BookingMode.SLOTS:
         return []
     now = timezone.now()
