@@ -5,12 +5,13 @@ Intervals are half-open `[start, end)` aware datetimes: 10:00-11:00 and 11:00-12
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
 from django.db.models import Q
 
+from .localtime import local_midnight
 from .models import ACTIVE_STATUSES, Booking, Closure, OpeningHours, Resource
 
 
@@ -174,6 +175,54 @@ def resource_availability(resource, start, end, *, title_visible=lambda booking:
         if booking.start < end and booking.end > start
     ]
     return Availability(resource, start, end, free, busy)
+
+
+def nearest_free_slots(resource, start, end, *, quantity=1, bookable=lambda start: True, count=3, days=14):
+    """Free times of the same length as [start, end), to offer instead of it: up to `count`, one a day, on its
+    local day and the next days (`days` at most) that have one, each the nearest to its time of day.
+
+    Each starts on a whole slot, lies within the opening hours left after closures, has `quantity` units free
+    (buffers counted) and passes `bookable(start)` (the caller's timing rules: notice, advance window).
+    Costs the three queries of `resource_availability`, once for the whole span.
+    """
+    tz = resource.centre.tz
+    length = end - start
+    asked = start.astimezone(tz)
+    first_day = asked.date()
+    span = local_midnight(first_day, tz), local_midnight(first_day + timedelta(days=days + 1), tz)
+    runs = []
+    for interval in resource_availability(resource, *span).free:
+        if interval.units < quantity:
+            continue
+        if runs and runs[-1][1] == interval.start:
+            runs[-1][1] = interval.end
+        else:
+            runs.append([interval.start, interval.end])
+    slot_minutes = max(int(resource.slot_length.total_seconds() // 60), 1)
+    step = timedelta(minutes=slot_minutes)
+    found = []
+    for offset in range(days + 1):
+        day = first_day + timedelta(days=offset)
+        day_start, day_end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+        target = datetime.combine(day, asked.time(), tzinfo=tz)
+        candidates = []
+        for run_start, run_end in runs:
+            run_start, run_end = max(run_start, day_start).astimezone(tz), min(run_end, day_end)
+            moment = run_start.replace(second=0, microsecond=0)
+            if moment < run_start:
+                moment += timedelta(minutes=1)
+            moment += timedelta(minutes=-(moment.hour * 60 + moment.minute) % slot_minutes)  # the next whole slot
+            moment = moment.astimezone(UTC)  # elapsed-time steps, whatever daylight saving does
+            while moment + length <= run_end:
+                if bookable(moment):
+                    candidates.append(moment)
+                moment += step
+        if candidates:
+            best = min(candidates, key=lambda moment: (abs(moment - target), moment))
+            found.append((best.astimezone(tz), (best + length).astimezone(tz)))
+            if len(found) == count:
+                break
+    return found
 
 
 def free_throughout(free, start, end):

@@ -1,7 +1,7 @@
-"""The two ways a booking can be refused. Every entry point (API, web, admin) turns these into answers."""
+"""The ways a booking (or a closure) can be refused. Every entry point (API, web, admin) turns these into answers."""
 from ngo.exceptions import RuleViolation
 
-__all__ = ["BookingConflict", "RuleViolation"]
+__all__ = ["BookingConflict", "ClosureHitsBookings", "RuleViolation"]
 
 
 class BookingConflict(Exception):
@@ -15,3 +15,19 @@ class BookingConflict(Exception):
         self.conflicts = list(conflicts)
         self.message = message or gettext("This time is already booked.")
         super().__init__(self.message)
+
+
+class ClosureHitsBookings(RuleViolation):
+    """A closure would fall on active `bookings`, and staff have not (or not fully) decided what becomes of them.
+    Every such refusal carries the bookings, so that the page can show them again beside the question."""
+
+    def __init__(self, bookings, code="closure_hits_bookings", message=None, field="bookings"):
+        from django.utils.translation import ngettext
+
+        self.bookings = list(bookings)
+        count = len(self.bookings)
+        if message is None:
+            message = ngettext(
+                "The closure falls on %(count)d booking: cancel it or keep it.",
+                "The closure falls on %(count)d bookings: cancel them or keep them.", count) % {"count": count}
+        super().__init__(code, message, field)

@@ -96,3 +96,15 @@ def booking_dates(resource, start: datetime, end: datetime):
         return {"date": start.date(), "start_time": start.time(), "end_time": end.time()}
     last = end.date() - timedelta(days=1) if mode == Resource.BookingMode.DAYS else end.date()
     return {"start_date": start.date(), "end_date": last}
+
+
+def closure_span(tz, first_day: date, last_day: date, start_time=None, end_time=None):
+    """Start and end of a closure as staff give it: whole days from `first_day` to `last_day`, both included
+    (without times), or from `start_time` on the first day to `end_time` on the last.
+    Raises RuleViolation (`out_of_range`) for a date the calendar cannot reach."""
+    try:
+        if start_time is None and end_time is None:
+            return local_midnight(first_day, tz), local_midnight(last_day + timedelta(days=1), tz)
+        return datetime.combine(first_day, start_time, tzinfo=tz), datetime.combine(last_day, end_time, tzinfo=tz)
+    except OverflowError:
+        raise out_of_range("end") from None

@@ -17,8 +17,9 @@ from ngo.models import Organisation
 
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
+from .formatting import clock, long_date, opening_hours_text
 from .localtime import check_in_range, day_bounds, week_of
-from .models import ACTIVE_STATUSES, Booking, Resource
+from .models import ACTIVE_STATUSES, Booking, Closure, Resource
 from .selectors import is_centre_staff, is_member, member_organisation_ids, staffed_centres
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
@@ -114,6 +115,40 @@ def is_open_day(resource, day, hours, closures=None):
     return bool(subtract(opening_intervals(resource.centre, hours, start, end), closures))
 
 
+def bookings_hit_by(*, centre, resource=None, start, end, now=None):
+    """The active bookings that a closure of `centre` (or only of its `resource`) over [start, end) falls on, by
+    start: time-slot bookings that overlap it, and stays whose check-in or check-out day it closes. Whole-day
+    bookings (lockers) do not mind the centre's days, and bookings that have ended do not count."""
+    now = now or timezone.now()
+    resources = Resource.objects.filter(centre=centre)
+    if resource is not None:
+        resources = resources.filter(pk=resource.pk)
+    closure = Closure(centre=centre, resource=resource, start=start, end=end)
+    # A day either side: a stay whose check-in or check-out day the closure closes may lie just outside it.
+    candidates = list(Booking.objects.filter(
+        resource__in=resources, status__in=ACTIVE_STATUSES, end__gt=max(now, start - timedelta(days=1)),
+        start__lt=end + timedelta(days=1),
+    ).exclude(resource__booking_mode=Resource.BookingMode.DAYS).select_related(
+        "resource__centre", "organisation", "series").order_by("start", "pk"))
+    if not candidates:
+        return []
+    hours = list(centre.opening_hours.all())
+    tz = centre.tz
+    hit = []
+    for booking in candidates:
+        if booking.resource.booking_mode == Resource.BookingMode.SLOTS:
+            if booking.start < end and booking.end > start:
+                hit.append(booking)
+            continue
+        days = {booking.start.astimezone(tz).date(), booking.end.astimezone(tz).date()}
+        existing = list(overlapping_closures(booking.resource, booking.start - timedelta(days=1),
+                                             booking.end + timedelta(days=1)))
+        if any(is_open_day(booking.resource, day, hours, existing)
+               and not is_open_day(booking.resource, day, hours, [*existing, closure]) for day in days):
+            hit.append(booking)
+    return hit
+
+
 def _closed_message(resource, day, closures=()):
     """Why `day` cannot be booked, in the words staff gave: the public holiday, or the first closure's reason."""
     words = {"day": date_format(day), "resource": resource.name}
@@ -126,6 +161,21 @@ def _closed_message(resource, day, closures=()):
     if closure.resource_id:
         return _("%(resource)s is closed on %(day)s (%(why)s).") % {**words, "why": closure.reason}
     return _("The centre is closed on %(day)s (%(why)s).") % {**words, "why": closure.reason}
+
+
+def _opening_hours_message(resource, day, hours):
+    """Why a time is outside the opening hours: the hours of that day, or the week's hours when it is closed."""
+    centre = resource.centre
+    tz = centre.tz
+    intervals = opening_intervals(centre, hours, *day_bounds(day, tz))
+    if not intervals:
+        return _("The centre is closed on %(day)s. Opening hours: %(hours)s.") % {
+            "day": long_date(day), "hours": "; ".join(opening_hours_text(hours))}
+    hours_that_day = ", ".join(f"{clock(opens.astimezone(tz))}–{clock(closes.astimezone(tz))}"
+                               for opens, closes in intervals)
+    return " ".join([_("The centre is not open for the whole of this time."),
+                     _("Opening hours that day (%(day)s): %(hours)s.") % {"day": long_date(day),
+                                                                          "hours": hours_that_day}])
 
 
 def _within_one_interval(resource, day, hours, start, end):
@@ -151,7 +201,7 @@ def check_slots_shape(resource, start, end, hours, closures=None):
     if public_holiday(resource.centre, day):
         raise RuleViolation("closed", _closed_message(resource, day), "start")
     if not _within_one_interval(resource, day, hours, start, end):
-        raise RuleViolation("outside_opening_hours", _("The centre is not open for the whole of this time."), "start")
+        raise RuleViolation("outside_opening_hours", _opening_hours_message(resource, day, hours), "start")
     closing = _closures_within(resource, start, end, closures)
     if closing:
         raise RuleViolation("closed", _closed_message(resource, day, closing), "start")

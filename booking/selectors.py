@@ -137,6 +137,17 @@ def bookable_organisations(actor, centre):
     return organisations.filter(pk__in=member_organisation_ids(actor))
 
 
+def last_booked_organisation(user, organisations):
+    """Of `organisations`, the one `user` booked for most recently (their latest booking's), or None: what the
+    booking form preselects for someone in several organisations."""
+    by_pk = {organisation.pk: organisation for organisation in organisations}
+    if not user.is_authenticated or not by_pk:
+        return None
+    latest = Booking.objects.filter(created_by=user, organisation_id__in=by_pk).order_by(
+        "-created_at", "-pk").values_list("organisation_id", flat=True).first()
+    return by_pk.get(latest)
+
+
 def title_visibility(user):
     """A function telling whether `user` may read a booking's title: public ones, and those they may see.
 

@@ -240,14 +240,18 @@ def _require_staff(actor, series):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
 
 
-def _transition_all(series, *, statuses, since=None, to, action, actor, reason, reason_field, from_date=None):
-    """Move the series' occurrences in `statuses` (starting at `since` or later) to `to`, in one update.
+def _transition_all(series, *, statuses, since=None, only=None, to, action, actor, reason, reason_field,
+                    from_date=None):
+    """Move the series' occurrences in `statuses` (starting at `since` or later; of the ids `only`, if given) to
+    `to`, in one update.
 
     Returns the bookings moved, each with its audit event; `series_changed` announces them (if any) at once.
     """
     occurrences = series.bookings.select_for_update(of=("self",)).filter(status__in=statuses)
     if since is not None:
         occurrences = occurrences.filter(start__gte=since)
+    if only is not None:
+        occurrences = occurrences.filter(pk__in=only)
     bookings = list(occurrences.select_related("resource__centre", "organisation", "created_by").order_by("start"))
     if not bookings:
         return []
@@ -328,6 +332,19 @@ def cancel_series(*, series, actor, reason="", from_date=None, now=None):
         if not cancelled:
             raise RuleViolation("nothing_to_cancel", _("No future meeting of this series is left to cancel."), "from")
     return cancelled
+
+
+def cancel_meetings(*, series, actor, bookings, reason):
+    """The centre's staff cancel some meetings of a series (those a closure falls on), saying why; the others stay.
+    The organisation gets one message listing the cancelled meetings. Returns them."""
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
+    with transaction.atomic():
+        series = _fresh(series)
+        _require_staff(actor, series)
+        return _transition_all(series, statuses=list(ACTIVE_STATUSES), only=[booking.pk for booking in bookings],
+                               to=BookingStatus.CANCELLED, action=SeriesAction.CANCELLED, actor=actor,
+                               reason=reason.strip(), reason_field="cancellation_reason")
 
 
 def update_series_details(*, series, actor, title=None, purpose=None, now=None):

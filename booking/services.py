@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_resource
-from .exceptions import BookingConflict, RuleViolation
-from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure
+from .exceptions import BookingConflict, ClosureHitsBookings, RuleViolation
+from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
 from .rules import (
+    bookings_hit_by,
     check_cancellation,
     check_interval,
     check_quantity,
@@ -25,7 +26,7 @@ from .rules import (
     check_units_cover_bookings,
 )
 from .selectors import is_centre_staff, is_member
-from .series import BookingResult, Recurrence, create_series, describe_changes
+from .series import BookingResult, Recurrence, cancel_meetings, create_series, describe_changes
 from .signals import booking_changed
 
 
@@ -200,8 +201,17 @@ def update_booking_details(*, booking, actor, title=None, purpose=None, attendee
     return booking
 
 
-def create_closure(*, actor, centre, start, end, reason, resource=None):
-    """Staff close their centre, or one of its resources, for [start, end). Bookings inside stay as they are."""
+def create_closure(*, actor, centre, start, end, reason, resource=None, cancel_bookings=None, cancellation_reason="",
+                   expected_bookings=None, now=None):
+    """Staff close their centre, or one of its resources, for [start, end); returns the Closure.
+
+    The active bookings it falls on (`rules.bookings_hit_by`) are never hidden silently: unless staff have decided,
+    `cancel_bookings` being None, ClosureHitsBookings lists them and nothing is written. With `cancel_bookings`
+    they are cancelled with `cancellation_reason` (each organisation gets the cancellation e-mail; a series' meetings
+    in one message); with False they are kept, and the calendars show them inside the closure. `expected_bookings`
+    are the ids of the bookings staff were shown: when it falls on others by now, ClosureHitsBookings again.
+    The resources' write locks keep a booking from slipping in meanwhile.
+    """
     if not is_centre_staff(actor, centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": centre})
     check_interval(start, end)
@@ -209,7 +219,36 @@ def create_closure(*, actor, centre, start, end, reason, resource=None):
         raise RuleViolation("wrong_centre", _("This resource belongs to another centre."), "resource")
     if not (reason or "").strip():
         raise RuleViolation("reason_required", _("Say why it is closed."), "reason")
-    return Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
+    cancellation_reason = (cancellation_reason or "").strip()
+    now = now or timezone.now()
+    with transaction.atomic():
+        scope = Resource.objects.filter(centre=centre) if resource is None else Resource.objects.filter(pk=resource.pk)
+        list(scope.select_for_update().order_by("pk").values_list("pk", flat=True))
+        hit = bookings_hit_by(centre=centre, resource=resource, start=start, end=end, now=now)
+        if hit and cancel_bookings is None:
+            raise ClosureHitsBookings(hit)
+        if expected_bookings is not None and {booking.pk for booking in hit} - set(expected_bookings):
+            raise ClosureHitsBookings(hit, "bookings_changed", _(
+                "The bookings in this time have changed since you looked: check them again."))
+        if hit and cancel_bookings and not cancellation_reason:
+            raise ClosureHitsBookings(hit, "reason_required", _("Say why the bookings are cancelled."),
+                                      "cancellation_reason")
+        closure = Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
+        if cancel_bookings:
+            _cancel_all(hit, actor=actor, reason=cancellation_reason, now=now)
+    return closure
+
+
+def _cancel_all(bookings, *, actor, reason, now):
+    """Cancel `bookings` as staff: a single booking through `cancel_booking`, a series' meetings together."""
+    meetings = {}
+    for booking in bookings:
+        if booking.series_id:
+            meetings.setdefault(booking.series_id, (booking.series, []))[1].append(booking)
+        else:
+            cancel_booking(booking=booking, actor=actor, reason=reason, now=now)
+    for series, series_bookings in meetings.values():
+        cancel_meetings(series=series, actor=actor, bookings=series_bookings, reason=reason)
 
 
 def delete_closure(*, actor, closure):

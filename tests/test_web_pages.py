@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from booking.feeds import hash_token
+from booking.formatting import long_date
 from booking.models import Booking, Closure, FeedToken
 from ngo.models import Membership, Organisation
 from tests import factories
@@ -192,7 +193,7 @@ def test_booking_form_opens_on_the_clicked_slot_with_the_organisation_preselecte
     page = client.get(en("web:booking_create", room.pk),
                       {"start": f"{open_day}T10:00", "end": f"{open_day}T10:30"}).content.decode()
     # the verified organisation is chosen, not the first (unverified) one
-    assert f'<option value="{organisation.pk}" selected>' in page
+    assert re.search(rf'<input type="radio" name="organisation" value="{organisation.pk}"[^>]*checked', page)
     assert f'value="{open_day}"' in page
     assert 'name="start_time" value="10:00"' in page
     assert 'name="end_time" value="11:00"' in page  # an hour by default
@@ -228,7 +229,10 @@ def test_a_broken_rule_is_shown_next_to_its_field(client, member, room, organisa
     client.force_login(member)
     url = en("web:booking_create", room.pk)
     response = client.post(url, form_data(organisation, open_day, "17:00", "19:00"))
-    assert error_of(response, "id_start_time") == "The centre is not open for the whole of this time."
+    with translation.override("en"):
+        day = long_date(open_day)
+    assert error_of(response, "id_start_time") == (
+        f"The centre is not open for the whole of this time. Opening hours that day ({day}): 07:00–18:00.")
     response = client.post(url, form_data(organisation, open_day, "10:00", "11:00", attendees=40))
     assert error_of(response, "id_attendees") == "Sala spotkań holds at most 12 people."
     assert not Booking.objects.exists()

@@ -1,5 +1,6 @@
 """Forms of the web pages. They only read and shape input; the services decide what is allowed."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from booking.exceptions import RuleViolation
-from booking.localtime import booking_span
+from booking.localtime import booking_span, closure_span
 from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
@@ -72,12 +73,31 @@ class BookingForm(RefusalMixin, forms.Form):
 
     REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
 
-    def __init__(self, *args, resource, organisations, choices, **kwargs):
-        """`organisations` are those the person may name (as in the API); `choices` those the list offers."""
+    #: What a link may fill in (`prefill`): the nearest free times offered after a refusal keep what was typed.
+    PREFILL_FIELDS = ("organisation", "title", "purpose", "attendees", "quantity", "public", "date", "start_time",
+                      "end_time")
+
+    #: Up to this many organisations to choose from are shown as radio buttons, all in sight; more (staff) in a list.
+    MOST_RADIOS = 6
+
+    def __init__(self, *args, resource, organisations, choices, prefill=None, last_used=None, **kwargs):
+        """`organisations` are those the person may name (as in the API); `choices` those the list offers;
+        `last_used` the one they booked for last, which is preselected and said so.
+        `prefill` (a query dict) fills in the unbound form: each value that its field accepts."""
         super().__init__(*args, **kwargs)
+        organisation = self.fields["organisation"]
+        self.organisation_radios = 1 < len(choices) <= self.MOST_RADIOS
+        if self.organisation_radios:
+            organisation.widget = RadioGroup()
+        if len(choices) > 1:
+            organisation.help_text = _("The booking is made for the organisation chosen here.")
+            if last_used is not None:
+                organisation.help_text = _("The booking is made for the organisation chosen here. Chosen: "
+                                           "%(name)s, which you booked for last.") % {"name": last_used.name}
         self.resource = resource
         self.tz = resource.centre.tz
         self.conflicts = []
+        self.suggestions = []  # the nearest free times after a refusal: [{"when", "query"}]
         self.conflict_message = ""
         self.series_dates = []  # a checked or refused series: [{"when", "refusal"}], shown on the form
         self.series_refused = False
@@ -98,7 +118,6 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["start_time"] = forms.TimeField(label=_("From"), widget=TimeInput(attrs={"step": step}))
             self.fields["end_time"] = forms.TimeField(label=_("Until"), widget=TimeInput(attrs={"step": step}))
             self.field_map = {"start": "start_time", "end": "end_time"}
-            self._add_repeat_fields()
         else:
             self.time_fields = ["start_date", "end_date"]
             if mode == Resource.BookingMode.DAYS:
@@ -108,7 +127,31 @@ class BookingForm(RefusalMixin, forms.Form):
             self.fields["start_date"] = forms.DateField(label=first, widget=DateInput())
             self.fields["end_date"] = forms.DateField(label=last, widget=DateInput())
             self.field_map = {"start": "start_date", "end": "end_date"}
+        self._prefill(prefill or {})
+        if mode == Resource.BookingMode.SLOTS:
+            self._add_repeat_fields()
         self.order_fields(["organisation", *self.time_fields])
+
+    def _prefill(self, query):
+        for name in self.PREFILL_FIELDS:
+            if name in query and name in self.fields:
+                try:
+                    self.initial[name] = self.fields[name].clean(query[name])
+                except forms.ValidationError:
+                    pass  # a link gone stale or edited by hand: that field starts empty
+
+    def suggest(self, slots):
+        """Offer `slots` (`availability.nearest_free_slots`) as links that fill in the form with what was typed."""
+        data = self.cleaned_data
+        keep = {name: data[name] for name in ("title", "purpose", "attendees", "quantity") if data.get(name)}
+        keep["organisation"] = data["organisation"].pk
+        if data.get("public"):
+            keep["public"] = "on"
+        self.suggestions = [
+            {"when": span_label(start, end, self.tz),
+             "query": urlencode({**keep, "date": start.date().isoformat(), "start_time": f"{start:%H:%M}",
+                                 "end_time": f"{end:%H:%M}"})}
+            for start, end in slots]
 
     def _add_repeat_fields(self):
         """The optional 'Repeat' part: how often, until when, and what to do with dates that cannot be booked."""
@@ -317,32 +360,86 @@ class FeedForm(RefusalMixin, forms.Form):
 
 
 class ClosureForm(RefusalMixin, forms.Form):
+    """A closure: whole days given as dates (both included), or a part of a day with times. When it falls on
+    bookings, the page lists them and asks (`decision`) whether they are cancelled, with a reason, or kept;
+    `seen` carries the ids of the bookings shown, so that nothing is decided about bookings staff did not see."""
+
+    CANCEL, KEEP = "cancel", "keep"
+
     centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
     resource = forms.ModelChoiceField(queryset=None, label=_("Resource"), required=False,
                                       empty_label=_("The whole centre"))
-    start_date = forms.DateField(label=_("From (date)"), widget=DateInput())
-    start_time = forms.TimeField(label=_("From (time)"), initial=time(0), widget=TimeInput())
-    end_date = forms.DateField(label=_("Until (date)"), widget=DateInput())
-    end_time = forms.TimeField(label=_("Until (time)"), initial=time(0), widget=TimeInput(),
-                               help_text=_("00:00 means the start of that day."))
+    start_date = forms.DateField(label=_("First day"), widget=DateInput())
+    end_date = forms.DateField(label=_("Last day"), widget=DateInput(), help_text=_("This day is included."))
+    start_time = forms.TimeField(label=_("From (time, optional)"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("Until (time, optional)"), required=False, widget=TimeInput(),
+                               help_text=_("Leave both times empty to close whole days. With times, the closure "
+                                           "runs from the first day at the first time to the last day at the "
+                                           "second."))
     reason = forms.CharField(label=_("Reason"), max_length=200,
                              help_text=_("Shown in the calendar, for example: renovation."))
-    field_map = {"start": "start_date", "end": "end_date"}
+    decision = forms.ChoiceField(label=_("What happens to these bookings"), required=False, widget=RadioGroup,
+                                 choices=[(CANCEL, _("Cancel them and tell each organisation by e-mail")),
+                                          (KEEP, _("Keep them: they stay in the calendar, marked as inside the "
+                                                   "closure"))])
+    cancellation_reason = forms.CharField(
+        label=_("Reason for the cancellation"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}), help_text=_("The organisations read it in the e-mail."))
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    field_map = {"start": "start_date", "end": "end_date", "bookings": "decision"}
+    CLOSURE_FIELDS = ("centre", "resource", "start_date", "end_date", "start_time", "end_time", "reason")
 
     def __init__(self, *args, centres, resources, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
         self.fields["resource"].queryset = resources
         self.fields["resource"].label_from_instance = lambda resource: str(resource)
+        self.hit = []  # the bookings the closure falls on, once the service has said so
+        self.question = ""
+
+    def closure_bound_fields(self):
+        return [self[name] for name in self.CLOSURE_FIELDS]
+
+    def clean_seen(self):
+        """The ids of the bookings shown; anything else reads as none shown."""
+        ids = [pk for pk in self.cleaned_data["seen"].split(",") if pk]
+        return [int(pk) for pk in ids] if all(pk.isdigit() for pk in ids) else []
 
     def clean(self):
         data = super().clean()
+        times = data.get("start_time"), data.get("end_time")
+        if (times[0] is None) != (times[1] is None) and not {"start_time", "end_time"} & set(self.errors):
+            missing = "end_time" if times[1] is None else "start_time"
+            self.add_error(missing, _("Give both times, or leave both empty for whole days."))
         centre = data.get("centre")
-        if centre and all(data.get(name) for name in ("start_date", "end_date")) \
-                and data.get("start_time") is not None and data.get("end_time") is not None:
-            data["start"] = datetime.combine(data["start_date"], data["start_time"], tzinfo=centre.tz)
-            data["end"] = datetime.combine(data["end_date"], data["end_time"], tzinfo=centre.tz)
+        if centre and data.get("start_date") and data.get("end_date") and not self.errors:
+            try:
+                data["start"], data["end"] = closure_span(centre.tz, data["start_date"], data["end_date"], *times)
+            except RuleViolation as violation:
+                self.add_violation(violation)
         return data
+
+    def closure_request(self):
+        """What `services.create_closure` is asked, from the cleaned form."""
+        data = self.cleaned_data
+        decision = data["decision"]
+        return {"centre": data["centre"], "resource": data["resource"], "start": data["start"], "end": data["end"],
+                "reason": data["reason"], "cancel_bookings": {self.CANCEL: True, self.KEEP: False}.get(decision),
+                "cancellation_reason": data["cancellation_reason"],
+                "expected_bookings": data["seen"] if decision else None}
+
+    def ask_about(self, refusal):
+        """The closure falls on bookings (ClosureHitsBookings): list them, and ask what becomes of them or say what
+        is missing from the answer."""
+        self.hit = [{"booking": booking, "when": span_label(booking.start, booking.end, booking.resource.centre.tz)}
+                    for booking in refusal.bookings]
+        data = self.data.copy()
+        data["seen"] = ",".join(str(booking.pk) for booking in refusal.bookings)
+        self.data = data
+        if refusal.code == "closure_hits_bookings":
+            self.question = refusal.message
+        else:
+            self.add_violation(refusal)
 
 
 # Far enough for any report or search, near enough that a local midnight is a valid date-time in every database.

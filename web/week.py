@@ -29,6 +29,7 @@ class Cell:
     end: datetime
     label: str = ""
     units: int = 0
+    closure: str = ""  # a booking kept inside a closure: the closure's reason
 
     @property
     def start_label(self):
@@ -86,10 +87,10 @@ def _merge(cells, merge_free=False):
     for cell in cells:
         last = merged[-1] if merged else None
         if (last and last.end == cell.start and last.state == cell.state and last.label == cell.label
-                and last.units == cell.units and (cell.state != FREE or merge_free)):
+                and last.units == cell.units and last.closure == cell.closure and (cell.state != FREE or merge_free)):
             last.end = cell.end
         else:
-            merged.append(Cell(cell.state, cell.start, cell.end, cell.label, cell.units))
+            merged.append(Cell(cell.state, cell.start, cell.end, cell.label, cell.units, cell.closure))
     return merged
 
 
@@ -167,10 +168,20 @@ class WeekBuilder:
                 moment += step
         return Day(day, cells)
 
+    def _closure_over(self, start, end):
+        return next((c for c in self.closures if c.start < end and c.end > start), None)
+
+    def _kept(self, start, end, availability, closure):
+        """A busy cell for bookings that staff kept inside `closure`, marked with it; None if there are none (or
+        the bookings are not shown)."""
+        if availability is None or not any(b.start < end and b.end > start for b in availability.busy):
+            return None
+        return Cell(BUSY, start, end, _titles(availability.busy, start, end), closure=closure.reason)
+
     def _slot(self, start, end, availability):
-        closure = next((c for c in self.closures if c.start < end and c.end > start), None)
+        closure = self._closure_over(start, end)
         if closure:
-            return Cell(CLOSED, start, end, closure.reason)
+            return self._kept(start, end, availability, closure) or Cell(CLOSED, start, end, closure.reason)
         return self._span(start, end, availability)
 
     def _whole_day(self, day, availability):
@@ -182,7 +193,9 @@ class WeekBuilder:
     def _night(self, day, availability):
         check_in, check_out = booking_span(self.resource, day, day + timedelta(days=1))
         if not self._open_day(day):
-            return Day(day, [], note=self._closed_note(day))
+            closure = self._closure_over(check_in, check_out)
+            kept = closure and self._kept(check_in, check_out, availability, closure)
+            return Day(day, [kept] if kept else [], note=self._closed_note(day))
         if not self._open_day(day + timedelta(days=1)):
             return Day(day, [Cell(UNAVAILABLE, check_in, check_out, _("No check-out the next day"))])
         return Day(day, [self._span(check_in, check_out, availability)])

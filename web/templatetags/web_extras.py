@@ -61,3 +61,9 @@ def repeats(booking):
 def series_request(series):
     """`{{ series|series_request }}`: a series with its pending `meetings`, in words."""
     return series_summary(series, series.meetings, series.resource.centre.tz)
+
+
+@register.filter
+def closure_when(closure):
+    """`{{ closure|closure_when }}`: its time in its centre's time zone; whole days as dates, the last included."""
+    return span_label(closure.start, closure.end, closure.centre.tz)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from booking.availability import resource_availability
+from booking.availability import nearest_free_slots, resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
 from booking.localtime import booking_dates, day_bounds, local_day
@@ -22,6 +22,7 @@ from booking.rules import CancellationCheck, can_cancel, slot_refusal
 from booking.selectors import (
     bookable_organisations,
     is_member,
+    last_booked_organisation,
     member_organisation_ids,
     staffed_centres,
     visible_bookings,
@@ -80,6 +81,8 @@ def booking_create(request, pk):
                 form.refuse_series(refusal)
             except RuleViolation as violation:
                 form.add_violation(violation)
+                if violation.code in OFFER_NEAREST and not form.cleaned_data.get("rrule"):
+                    form.suggest(_nearest(resource, form.cleaned_data))
             except BookingConflict as conflict:
                 form.show_conflict(conflict, visible_conflicts(request.user, conflict.conflicts))
             else:
@@ -92,17 +95,29 @@ def booking_create(request, pk):
         start = _parse_local(request.GET.get("start"), centre.tz)
         end = _parse_local(request.GET.get("end"), centre.tz)
         verified = [o for o in choices if o.is_verified]
-        initial = {"organisation": (verified or choices)[0]}
+        last_used = last_booked_organisation(request.user, verified)
+        form_options["last_used"] = last_used
+        initial = {"organisation": last_used or (verified or choices)[0]}
         if start and end and start < end and slot_refusal(resource, start, timezone.now()) is None:
             # `exact`: the time a person searched for (free rooms), kept as it is; else a clicked slot, widened
             interval = (start, end) if request.GET.get("exact") == "1" else _default_interval(resource, start, end)
             initial.update(booking_dates(resource, *interval))
-        attendees = request.GET.get("attendees", "")
-        if attendees.isascii() and attendees.isdigit() and len(attendees) <= 5:
-            initial["attendees"] = int(attendees)  # the number of people a person searched a room for
-        form = BookingForm(initial=initial, **form_options)
+        # `prefill` also takes the number of people a room was searched for (`attendees`)
+        form = BookingForm(initial=initial, prefill=request.GET, **form_options)
     context["form"] = form
     return render(request, "web/booking_form.html", context)
+
+
+# Refusals of a time that the nearest free times of the same length answer.
+OFFER_NEAREST = {"outside_opening_hours", "closed"}
+
+
+def _nearest(resource, data):
+    if resource.booking_mode != Resource.BookingMode.SLOTS:
+        return []
+    now = timezone.now()
+    return nearest_free_slots(resource, data["start"], data["end"], quantity=data.get("quantity") or 1,
+                              bookable=lambda start: slot_refusal(resource, start, now) is None)
 
 
 def _tell_booked(request, result):

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from booking.exceptions import RuleViolation
+from booking.exceptions import ClosureHitsBookings, RuleViolation
 from booking.models import Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, default_period, usage_file_name, write_usage_csv, write_usage_xlsx
 from booking.selectors import (
     add_other_bookings_that_week,
     approval_requests,
+    is_centre_staff,
     requests_to_approve,
     staffed_centres,
     visible_bookings,
@@ -178,27 +179,45 @@ def closures(request):
     resources = Resource.objects.filter(centre__in=centres).select_related("centre").order_by("centre", "name")
     form = ClosureForm(request.POST or None, centres=centres, resources=resources)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        asked = form.closure_request()
         try:
-            closure = create_closure(actor=request.user, centre=data["centre"], resource=data["resource"],
-                                     start=data["start"], end=data["end"], reason=data["reason"])
+            closure = create_closure(actor=request.user, **asked)
+        except ClosureHitsBookings as refusal:
+            form.ask_about(refusal)
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
-            messages.success(request, _("Closure added: %(reason)s.") % {"reason": closure.reason})
+            _tell_closed(request, closure, asked)
             return redirect("web:closures")
     upcoming = Closure.objects.filter(centre__in=centres, end__gt=timezone.now()).select_related(
         "centre", "resource").order_by("start")
     return render(request, "web/closures.html", {"form": form, "closures": upcoming})
 
 
+def _tell_closed(request, closure, asked):
+    messages.success(request, _("Closure added: %(reason)s.") % {"reason": closure.reason})
+    count = len(asked["expected_bookings"] or ())
+    if asked["cancel_bookings"]:
+        messages.success(request, ngettext(
+            "%(count)d booking is cancelled; its organisation is told by e-mail.",
+            "%(count)d bookings are cancelled; their organisations are told by e-mail.", count) % {"count": count})
+    elif count:
+        messages.success(request, ngettext(
+            "%(count)d booking is kept; the calendar shows it inside the closure.",
+            "%(count)d bookings are kept; the calendar shows them inside the closure.", count) % {"count": count})
+
+
 @login_required
-@require_POST
 def closure_delete(request, pk):
-    closure = get_object_or_404(Closure.objects.select_related("centre"), pk=pk)
-    delete_closure(actor=request.user, closure=closure)
-    messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
-    return redirect("web:closures")
+    """Remove a closure, after a page that asks whether to."""
+    closure = get_object_or_404(Closure.objects.select_related("centre", "resource"), pk=pk)
+    if request.method == "POST":
+        delete_closure(actor=request.user, closure=closure)
+        messages.success(request, _("Closure removed: %(reason)s.") % {"reason": closure.reason})
+        return redirect("web:closures")
+    if not is_centre_staff(request.user, closure.centre):
+        raise PermissionDenied(_("This page is for the centre's staff."))
+    return render(request, "web/closure_delete.html", {"closure": closure})
 
 
 @login_required
