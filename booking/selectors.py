@@ -28,6 +28,11 @@ def staffed_centres(user):
     return Centre.objects.filter(staff=user)
 
 
+def centres_with_statements():
+    """The centres, each with its accessibility statement (`centre.accessibility_statement`, missing where none)."""
+    return Centre.objects.select_related("accessibility_statement").order_by("name")
+
+
 def find_centre(reference):
     """A centre by id, short name or full name (case-insensitive); ValidationError when none or several."""
     reference = str(reference).strip()

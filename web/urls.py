@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accounts, bookings, members, public, staff
+from .views import accessibility, accounts, bookings, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -30,6 +30,8 @@ urlpatterns = [
     path("staff/closures/", staff.closures, name="closures"),
     path("staff/closures/<id:pk>/delete/", staff.closure_delete, name="closure_delete"),
     path("staff/report/", staff.usage_report, name="usage_report"),
+    path("accessibility/", accessibility.statements, name="accessibility_statements"),
+    path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),
     path("language/", accounts.switch_language, name="set_language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
