@@ -57,6 +57,11 @@ def member_organisation_ids(user):
     return Membership.objects.filter(user=user).values("organisation_id")
 
 
+def organisation_bookings(user):
+    """The bookings of the organisations `user` belongs to ("our bookings"), whoever made them."""
+    return Booking.objects.filter(organisation_id__in=member_organisation_ids(user))
+
+
 def visible_bookings(user):
     """Members see their organisations' bookings, staff their centres', a superuser all."""
     if not user.is_authenticated:

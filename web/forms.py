@@ -12,7 +12,7 @@ from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Membership, Organisation
+from ngo.models import Membership, Organisation, User
 from ngo.selectors import active_accounts_matching
 
 from .templatetags.web_extras import span_label
@@ -248,6 +248,11 @@ class RejectForm(RefusalMixin, forms.Form):
     def cleaned_reason(self):
         """The reason as given: any text is read, and the service refuses a blank one."""
         return self.cleaned_data["reason"] if self.is_valid() else ""
+
+
+class EmailLanguageForm(RefusalMixin, forms.Form):
+    language = forms.ChoiceField(label=_("Language of your e-mails"), choices=User.Language.choices,
+                                 widget=RadioGroup)
 
 
 class OrganisationForm(RefusalMixin, forms.ModelForm):
