@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ngo.models import Organisation
 
@@ -207,7 +208,8 @@ class BookingSeries(models.Model):
 
     class Meta:
         verbose_name = _("booking series")
-        verbose_name_plural = _("booking series")
+        # The same English word, two Polish ones ("seria", "serie"): the context tells them apart.
+        verbose_name_plural = pgettext_lazy("plural", "booking series")
 
     def __str__(self):
         return f"{self.title} ({self.rrule})"

@@ -236,8 +236,18 @@ class BookingForm(RefusalMixin, forms.Form):
 
 
 class CancelForm(RefusalMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason (optional for members)"), required=False,
+    """Members may say why they cancel; staff cancelling another organisation's booking must (the service checks)."""
+
+    reason = forms.CharField(label=_("Why is it cancelled? (you may leave this empty)"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reason_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_required:
+            field = self.fields["reason"]
+            field.label = _("Reason for the cancellation")
+            field.help_text = _("The organisation reads it in the cancellation e-mail.")
+            field.widget.attrs["required"] = True
 
 
 class RejectForm(RefusalMixin, forms.Form):

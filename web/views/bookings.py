@@ -19,7 +19,7 @@ from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
 from booking.localtime import booking_dates, day_bounds, local_day
 from booking.models import ACTIVE_STATUSES, FeedToken, Resource
-from booking.rules import CancellationCheck, can_cancel, slot_refusal
+from booking.rules import CancellationCheck, can_cancel, cancellation_needs_reason, slot_refusal
 from booking.selectors import (
     bookable_organisations,
     is_member,
@@ -171,7 +171,7 @@ def my_bookings_print(request):
 def booking_cancel(request, pk):
     booking = get_object_or_404(visible_bookings(request.user).select_related("resource__centre", "organisation"),
                                 pk=pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, reason_required=cancellation_needs_reason(request.user, booking))
     if request.method == "POST" and form.is_valid():
         try:
             cancel_booking(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
@@ -194,7 +194,7 @@ def booking_cancel_following(request, pk):
         "resource__centre", "organisation", "series__resource__centre"), pk=pk)
     series, centre = booking.series, booking.resource.centre
     from_date = booking.start.astimezone(centre.tz).date()
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, reason_required=cancellation_needs_reason(request.user, booking))
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = cancel_series(series=series, actor=request.user, reason=form.cleaned_data["reason"],
