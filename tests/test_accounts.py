@@ -164,6 +164,8 @@ def admin_login(username, password, address="192.0.2.1", **headers):
 
 
 def token_login(username, password, address="192.0.2.1", **headers):
+    """The token endpoint, asked in English as the web logins are (/en/...): the API speaks Polish by default."""
+    headers.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
     return APIClient(REMOTE_ADDR=address).post(f"{API}/auth/token/", {"username": username, "password": password},
                                                **headers)
 
