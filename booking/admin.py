@@ -7,7 +7,17 @@ from django.utils.translation import ngettext
 
 from . import services
 from .exceptions import RuleViolation
-from .models import Booking, BookingEvent, BookingSeries, Centre, Closure, FeedToken, OpeningHours, Resource
+from .models import (
+    AccessibilityStatement,
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    Centre,
+    Closure,
+    FeedToken,
+    OpeningHours,
+    Resource,
+)
 from .rules import check_quantity
 from .selectors import staffed_centres
 from .series import update_series_details
@@ -79,6 +89,23 @@ class ResourceAdmin(CentreScopedAdmin):
 class ClosureAdmin(CentreScopedAdmin):
     list_display = ["reason", "centre", "resource", "start", "end"]
     list_filter = ["centre"]
+
+
+@admin.register(AccessibilityStatement)
+class AccessibilityStatementAdmin(CentreScopedAdmin):
+    """The statement shown at /accessibility/<centre>/: staff keep their centres' up to date."""
+
+    list_display = ["centre", "compliance", "prepared_on", "reviewed_on"]
+    fieldsets = [
+        (None, {"fields": ["centre", "entity", "published_on", "updated_on"]}),
+        (_("Compliance"), {"fields": ["compliance", "non_accessible_pl", "non_accessible_en", "exemptions_pl",
+                                      "exemptions_en"]}),
+        (_("Preparation of the statement"), {"fields": ["prepared_on", "reviewed_on", "assessment", "assessed_by"]}),
+        (_("Feedback and contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        (_("Architectural accessibility"), {"fields": [
+            "entrances_pl", "entrances_en", "lifts_pl", "lifts_en", "toilets_pl", "toilets_en", "parking_pl",
+            "parking_en", "induction_loop_pl", "induction_loop_en", "sign_language_pl", "sign_language_en"]}),
+    ]
 
 
 class BookingEventInline(admin.TabularInline):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ngo.models import Organisation
 
@@ -207,7 +208,8 @@ class BookingSeries(models.Model):
 
     class Meta:
         verbose_name = _("booking series")
-        verbose_name_plural = _("booking series")
+        # The same English word, two Polish ones ("seria", "serie"): the context tells them apart.
+        verbose_name_plural = pgettext_lazy("plural", "booking series")
 
     def __str__(self):
         return f"{self.title} ({self.rrule})"
@@ -318,3 +320,70 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return self.name or self.get_scope_display()
+
+
+class AccessibilityStatement(models.Model):
+    """A centre's accessibility statement (deklaracja dostępności), which the Polish act on the digital accessibility
+    of public bodies' websites (ustawa z 4 kwietnia 2019 r.) requires of every service. The statutory wording and the
+    request and complaint procedure are the page's; what differs by centre is kept here, in Polish and in English
+    (an empty English text shows the Polish one)."""
+
+    class Compliance(models.TextChoices):
+        FULL = "full", _("fully compliant")
+        PARTIAL = "partial", _("partially compliant")
+        NONE = "none", _("not compliant")
+
+    class Assessment(models.TextChoices):
+        SELF = "self", _("self-assessment by the public body")
+        EXTERNAL = "external", _("assessment by an external body")
+
+    # The texts kept in both languages, as `<name>_pl` and `<name>_en`.
+    TEXTS = ("non_accessible", "exemptions", "entrances", "lifts", "toilets", "parking", "induction_loop",
+             "sign_language")
+
+    centre = models.OneToOneField(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                                  related_name="accessibility_statement")
+    entity = models.CharField(_("public body"), max_length=300,
+                              help_text=_("Who publishes the service, for example the municipal social-welfare "
+                                          "office the centre belongs to."))
+    published_on = models.DateField(_("service published on"))
+    updated_on = models.DateField(_("service last updated on"))
+    compliance = models.CharField(_("compliance with the act"), max_length=8, choices=Compliance.choices,
+                                  default=Compliance.PARTIAL)
+    non_accessible_pl = models.TextField(_("content that is not accessible (Polish)"), blank=True,
+                                         help_text=_("One item a line: what is not accessible and why."))
+    non_accessible_en = models.TextField(_("content that is not accessible (English)"), blank=True)
+    exemptions_pl = models.TextField(_("exemptions (Polish)"), blank=True,
+                                     help_text=_("One item a line: content the act exempts, and on what ground."))
+    exemptions_en = models.TextField(_("exemptions (English)"), blank=True)
+    prepared_on = models.DateField(_("statement prepared on"))
+    reviewed_on = models.DateField(_("statement last reviewed on"), null=True, blank=True)
+    assessment = models.CharField(_("how accessibility was assessed"), max_length=8, choices=Assessment.choices,
+                                  default=Assessment.SELF)
+    assessed_by = models.CharField(_("external body that assessed it"), max_length=300, blank=True)
+    contact_name = models.CharField(_("contact person for accessibility"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=32)
+    entrances_pl = models.TextField(_("entrances (Polish)"), blank=True)
+    entrances_en = models.TextField(_("entrances (English)"), blank=True)
+    lifts_pl = models.TextField(_("floors and lifts (Polish)"), blank=True)
+    lifts_en = models.TextField(_("floors and lifts (English)"), blank=True)
+    toilets_pl = models.TextField(_("toilets (Polish)"), blank=True)
+    toilets_en = models.TextField(_("toilets (English)"), blank=True)
+    parking_pl = models.TextField(_("parking (Polish)"), blank=True)
+    parking_en = models.TextField(_("parking (English)"), blank=True)
+    induction_loop_pl = models.TextField(_("induction loop (Polish)"), blank=True)
+    induction_loop_en = models.TextField(_("induction loop (English)"), blank=True)
+    sign_language_pl = models.TextField(_("sign language interpreter (Polish)"), blank=True)
+    sign_language_en = models.TextField(_("sign language interpreter (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("accessibility statement")
+        verbose_name_plural = _("accessibility statements")
+
+    def __str__(self):
+        return str(self.centre)
+
+    def texts(self, language):
+        """The statement's texts in `language` ("pl" or "en"), each falling back to Polish where it is empty."""
+        return {name: getattr(self, f"{name}_{language}", "") or getattr(self, f"{name}_pl") for name in self.TEXTS}

@@ -244,12 +244,15 @@ def check_shape(resource, start, end, hours, closures=None):
 
 
 def _human_duration(duration):
+    """A duration in whole words ("8 hours", "90 minutes"): abbreviations would end a sentence in two full stops."""
     minutes = int(duration.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        return _("%(n)d days") % {"n": minutes // (24 * 60)}
-    if minutes % 60 == 0:
-        return _("%(n)d h") % {"n": minutes // 60}
-    return _("%(n)d min") % {"n": minutes}
+    if minutes and minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if minutes and minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
 def booked_duration(resource, start, end):
@@ -434,18 +437,26 @@ class CancellationCheck:
     def allows(self, booking):
         return self.refusal(booking) is None
 
+    def needs_reason(self, booking):
+        """Staff cancelling another organisation's booking say why; its members need not."""
+        return self._is_staff(booking) and booking.organisation_id not in self.organisation_ids
+
     def check(self, booking, *, reason=""):
         refusal = self.refusal(booking)
         if refusal is not None:
             raise refusal
-        if self._is_staff(booking) and booking.organisation_id not in self.organisation_ids \
-                and not (reason or "").strip():
+        if self.needs_reason(booking) and not (reason or "").strip():
             raise RuleViolation("reason_required", _("Say why the booking is cancelled."), "reason")
 
 
 def can_cancel(actor, booking, *, now=None):
     """Whether the page shows `actor` a cancel button for `booking` (lists build one CancellationCheck instead)."""
     return CancellationCheck(actor, now=now).allows(booking)
+
+
+def cancellation_needs_reason(actor, booking):
+    """Whether `actor` must say why they cancel `booking` (or, as the same people decide, the rest of its series)."""
+    return CancellationCheck(actor).needs_reason(booking)
 
 
 def check_cancellation(actor, booking, *, reason="", now=None):

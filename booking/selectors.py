@@ -29,6 +29,11 @@ def staffed_centres(user):
     return Centre.objects.filter(staff=user)
 
 
+def centres_with_statements():
+    """The centres, each with its accessibility statement (`centre.accessibility_statement`, missing where none)."""
+    return Centre.objects.select_related("accessibility_statement").order_by("name")
+
+
 def find_centre(reference):
     """A centre by id, short name or full name (case-insensitive); ValidationError when none or several."""
     reference = str(reference).strip()
@@ -51,6 +56,11 @@ def visible_resources(user):
 
 def member_organisation_ids(user):
     return Membership.objects.filter(user=user).values("organisation_id")
+
+
+def organisation_bookings(user):
+    """The bookings of the organisations `user` belongs to ("our bookings"), whoever made them."""
+    return Booking.objects.filter(organisation_id__in=member_organisation_ids(user))
 
 
 def visible_bookings(user):

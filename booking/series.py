@@ -126,8 +126,8 @@ class SeriesConflict(BookingConflict):
 def _refusal(skipped, total):
     first = skipped[0]
     message = ngettext(
-        "%(count)d of the %(total)d meetings cannot be booked; the first on %(day)s: %(reason)s",
-        "%(count)d of the %(total)d meetings cannot be booked; the first on %(day)s: %(reason)s",
+        "The meeting on %(day)s cannot be booked. %(reason)s",
+        "%(count)d of the %(total)d meetings cannot be booked. The first of them is on %(day)s. %(reason)s",
         len(skipped),
     ) % {"count": len(skipped), "total": total, "day": date_format(first.start.date()), "reason": first.message}
     if len(skipped) < total:

@@ -127,6 +127,8 @@ NO_PERSONAL_DATA = {
     "booking.OpeningHours": "weekdays and hours",
     "booking.Resource": "rooms, desks and lockers, described by the centre's staff",
     "booking.Closure": "why the centre or a room is closed, written by staff about the centre",
+    "booking.AccessibilityStatement": "the centre's statement, published by law with its accessibility contact; "
+                                      "it names no organisation or member",
     "auth.Permission": "Django's permission names",
     "auth.Group": "roles defined by the centre (Centre staff)",
     "contenttypes.ContentType": "names of models",

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
-from .models import Letter, Membership, Organisation
+from .models import Letter, Membership, Organisation, User
 from .selectors import can_manage_members, can_manage_organisations, can_remove_member
 from .signals import letter_received, organisation_status_changed
 
@@ -109,3 +109,13 @@ def log_letter(*, organisation, actor, sender, description="", received_at=None)
                                    description=description, received_at=received_at or timezone.now())
     letter_received.send(sender=Letter, letter=letter)
     return letter
+
+
+def set_language(*, actor, language):
+    """The language of the person's e-mails (and of the pages once chosen in the header): `pl` or `en`."""
+    if language not in User.Language.values:
+        raise RuleViolation("invalid_language", _("Choose Polish or English."), "language")
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+    return actor

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
-from booking.models import Centre, OpeningHours, Resource
+from booking.models import AccessibilityStatement, Centre, OpeningHours, Resource
 from booking.series import Mode, Recurrence
 from booking.services import book
 from ngo.models import Membership, Organisation
@@ -98,3 +98,11 @@ def make_series(*, resource, organisation, rrule, actor=None, start=None, end=No
     recurrence = Recurrence(rrule, options.pop("mode", Mode.ALL_OR_NOTHING))
     options.update(resource=resource, organisation=organisation, start=start, end=end, title=title)
     return book(actor=actor, recurrence=recurrence, **options)
+
+
+def make_accessibility_statement(centre, **fields):
+    """A partially compliant statement, self-assessed, with its contact; texts in Polish only unless given."""
+    defaults = {"entity": "Miejski Ośrodek Pomocy Społecznej w Chorzowie", "published_on": date(2026, 1, 15),
+                "updated_on": date(2026, 11, 2), "prepared_on": date(2026, 3, 20), "contact_name": "Anna Nowak",
+                "contact_email": "dostepnosc@example.org", "contact_phone": "+48 32 000 00 10"}
+    return AccessibilityStatement.objects.create(centre=centre, **{**defaults, **fields})

@@ -70,6 +70,14 @@ def reset_through_the_link(client, user):
     assert "Your new password is set." in response.content.decode()
 
 
+def change_on_the_account_page(client, user):
+    """What the person does on "Your account", logged in on another device."""
+    client.force_login(user)
+    response = client.post(en("web:password_change"), {"old_password": user.username, "new_password1": NEW_PASSWORD,
+                                                       "new_password2": NEW_PASSWORD}, follow=True)
+    assert "Your password is changed." in response.content.decode()
+
+
 def change_in_the_admin(client, user):
     client.force_login(factories.make_user("admin", is_staff=True, is_superuser=True))
     response = client.post(f"/en/admin/ngo/user/{user.pk}/password/",
@@ -97,8 +105,8 @@ def set_in_the_shell(client, user):
     person.save()
 
 
-@pytest.mark.parametrize("change", [reset_through_the_link, change_in_the_admin, disable_in_the_admin,
-                                    changepassword_command, set_in_the_shell])
+@pytest.mark.parametrize("change", [reset_through_the_link, change_on_the_account_page, change_in_the_admin,
+                                    disable_in_the_admin, changepassword_command, set_in_the_shell])
 def test_a_new_password_ends_the_old_tokens_and_sessions(client, member, change):
     token = api_token("jan", "jan")
     browser = web_session("jan", "jan")

@@ -13,7 +13,7 @@ from booking.models import BookingSeries, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Membership, Organisation
+from ngo.models import Membership, Organisation, User
 from ngo.selectors import active_accounts_matching
 
 from .templatetags.web_extras import span_label
@@ -279,8 +279,18 @@ class BookingForm(RefusalMixin, forms.Form):
 
 
 class CancelForm(RefusalMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason (optional for members)"), required=False,
+    """Members may say why they cancel; staff cancelling another organisation's booking must (the service checks)."""
+
+    reason = forms.CharField(label=_("Why is it cancelled? (you may leave this empty)"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reason_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_required:
+            field = self.fields["reason"]
+            field.label = _("Reason for the cancellation")
+            field.help_text = _("The organisation reads it in the cancellation e-mail.")
+            field.widget.attrs["required"] = True
 
 
 class RejectForm(RefusalMixin, forms.Form):
@@ -291,6 +301,11 @@ class RejectForm(RefusalMixin, forms.Form):
     def cleaned_reason(self):
         """The reason as given: any text is read, and the service refuses a blank one."""
         return self.cleaned_data["reason"] if self.is_valid() else ""
+
+
+class EmailLanguageForm(RefusalMixin, forms.Form):
+    language = forms.ChoiceField(label=_("Language of your e-mails"), choices=User.Language.choices,
+                                 widget=RadioGroup)
 
 
 class OrganisationForm(RefusalMixin, forms.ModelForm):

@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accounts, bookings, members, public, staff
+from .views import accessibility, accounts, bookings, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("free-rooms/", public.free_room_search, name="free_rooms"),
     path("resources/<id:pk>/book/", bookings.booking_create, name="booking_create"),
     path("bookings/", bookings.my_bookings, name="my_bookings"),
+    path("bookings/print/", bookings.my_bookings_print, name="my_bookings_print"),
     path("bookings/<id:pk>/cancel/", bookings.booking_cancel, name="booking_cancel"),
     path("bookings/<id:pk>/cancel-following/", bookings.booking_cancel_following, name="booking_cancel_following"),
     path("subscriptions/", bookings.feeds, name="feeds"),
@@ -32,9 +33,13 @@ urlpatterns = [
     path("staff/closures/", staff.closures, name="closures"),
     path("staff/closures/<id:pk>/delete/", staff.closure_delete, name="closure_delete"),
     path("staff/report/", staff.usage_report, name="usage_report"),
+    path("accessibility/", accessibility.statements, name="accessibility_statements"),
+    path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),
     path("language/", accounts.switch_language, name="set_language"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/", accounts.account, name="account"),
+    path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", accounts.PasswordResetConfirmView.as_view(),

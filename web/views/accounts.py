@@ -1,14 +1,23 @@
-"""Login, logout, password reset by e-mail and the language switch."""
+"""Login, logout, password reset by e-mail, the language switch, and a person's account page (their password and
+the language of their e-mails)."""
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from config.clients import client_address
+from ngo.exceptions import RuleViolation
 from ngo.password_reset import request_password_reset
+from ngo.services import set_language as set_email_language
+
+from ..forms import EmailLanguageForm
 
 
 class LoginView(auth_views.LoginView):
@@ -50,8 +59,36 @@ def switch_language(request):
     """Django's set_language (which also moves the page to the other language), remembered for e-mails too."""
     response = set_language(request)
     language = request.POST.get("language")
-    user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        set_email_language(actor=request.user, language=language)
     return response
+
+
+@login_required
+def account(request):
+    """Who is logged in, the language of their e-mails, and the way to change their password."""
+    form = EmailLanguageForm(request.POST or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_email_language(actor=request.user, language=form.cleaned_data["language"])
+        except RuleViolation as violation:
+            form.add_violation(violation)
+        else:
+            messages.success(request, _("Your e-mails will be in %(language)s.")
+                             % {"language": request.user.get_language_display()})
+            return redirect("web:account")
+    return render(request, "web/account.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page, which keeps this session; the new password ends the person's other sessions and, through
+    `ngo.signals.password_changed`, their API tokens."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("web:account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed. Other devices and apps that used the old one "
+                                         "are signed out."))
+        return response

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,13 +18,14 @@ from booking.availability import nearest_free_slots, resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
 from booking.localtime import booking_dates, day_bounds, local_day
-from booking.models import Booking, FeedToken, Resource
-from booking.rules import CancellationCheck, can_cancel, slot_refusal
+from booking.models import ACTIVE_STATUSES, FeedToken, Resource
+from booking.rules import CancellationCheck, can_cancel, cancellation_needs_reason, slot_refusal
 from booking.selectors import (
     bookable_organisations,
     is_member,
     last_booked_organisation,
     member_organisation_ids,
+    organisation_bookings,
     staffed_centres,
     visible_bookings,
     visible_conflicts,
@@ -37,6 +39,8 @@ from ngo.services import register_organisation
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
 from ..week import LOCAL_INPUT_FORMAT
 from . import PAGE_SIZE
+
+PRINT_LIMIT = 500  # coming bookings on the print page: a year of an organisation's meetings, and then some
 
 
 def _parse_local(value, tz):
@@ -146,26 +150,48 @@ def _tell_booked(request, result):
                                            len(result.skipped)) % {"count": len(result.skipped), "dates": skipped})
 
 
+def _our_bookings(user):
+    return organisation_bookings(user).select_related("resource__centre", "organisation", "series")
+
+
 @login_required
 def my_bookings(request):
+    """Coming and past bookings that stand, and apart from them those cancelled or rejected; a page of each."""
     now = timezone.now()
-    bookings = Booking.objects.filter(organisation_id__in=member_organisation_ids(request.user)).select_related(
-        "resource__centre", "organisation", "series")
-    upcoming = Paginator(bookings.filter(end__gt=now).order_by("start", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    past = Paginator(bookings.filter(end__lte=now).order_by("-start", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("past_page"))
+    bookings = _our_bookings(request.user)
+    standing = Q(status__in=ACTIVE_STATUSES)
+    sections = {"upcoming": standing & Q(end__gt=now), "past": standing & Q(end__lte=now), "called_off": ~standing}
+    counts = bookings.aggregate(**{name: Count("pk", filter=where) for name, where in sections.items()})
+
+    def page(name, order, param):
+        paginator = Paginator(bookings.filter(sections[name]).order_by(*order), PAGE_SIZE)
+        paginator.count = counts[name]  # the three sections are counted in one query, above
+        return paginator.get_page(request.GET.get(param))
+
+    upcoming = page("upcoming", ["start", "pk"], "page")
+    past = page("past", ["-start", "-pk"], "past_page")
+    called_off = page("called_off", ["-start", "-pk"], "called_off_page")
     cancellation = CancellationCheck(request.user, now=now)
     for booking in [*upcoming, *past]:
         booking.can_cancel = cancellation.allows(booking)
-    return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past})
+    return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past, "called_off": called_off})
+
+
+@login_required
+def my_bookings_print(request):
+    """The coming bookings that stand, as one list to print (the print stylesheet leaves out the menus)."""
+    bookings = _our_bookings(request.user).filter(status__in=ACTIVE_STATUSES, end__gt=timezone.now())
+    bookings = list(bookings.order_by("start", "pk")[:PRINT_LIMIT + 1])
+    return render(request, "web/my_bookings_print.html", {"bookings": bookings[:PRINT_LIMIT],
+                                                          "more": len(bookings) > PRINT_LIMIT,
+                                                          "printed_at": timezone.now()})
 
 
 @login_required
 def booking_cancel(request, pk):
     booking = get_object_or_404(visible_bookings(request.user).select_related("resource__centre", "organisation"),
                                 pk=pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, reason_required=cancellation_needs_reason(request.user, booking))
     if request.method == "POST" and form.is_valid():
         try:
             cancel_booking(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
@@ -188,7 +214,7 @@ def booking_cancel_following(request, pk):
         "resource__centre", "organisation", "series__resource__centre"), pk=pk)
     series, centre = booking.series, booking.resource.centre
     from_date = booking.start.astimezone(centre.tz).date()
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST or None, reason_required=cancellation_needs_reason(request.user, booking))
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = cancel_series(series=series, actor=request.user, reason=form.cleaned_data["reason"],

@@ -1,5 +1,5 @@
 """Demo data: the two Chorzów centres, their resources, a few organisations and three logins."""
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from booking.accounts import centre_staff_group
-from booking.models import Centre, OpeningHours, Resource
+from booking.models import AccessibilityStatement, Centre, OpeningHours, Resource
 from ngo.models import Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -29,6 +29,18 @@ CENTRES = [
             ("accommodation", "Baza noclegowa – pokój 2-osobowy", 2, 2, ["pościel"]),
             ("equipment", "Rzutnik przenośny", None, 1, []),
         ],
+        "accessibility": {
+            "entrances_pl": "Wejście główne od ul. Powstańców jest na poziomie chodnika, drzwi otwierają się "
+                            "automatycznie.",
+            "entrances_en": "The main entrance from ul. Powstańców is level with the pavement; its doors open by "
+                            "themselves.",
+            "lifts_pl": "Sale są na parterze i na pierwszym piętrze; winda mieści wózek i osobę towarzyszącą.",
+            "lifts_en": "The rooms are on the ground and the first floor; the lift takes a wheelchair and a companion.",
+            "toilets_pl": "Toaleta dla osób z niepełnosprawnościami jest na parterze, obok sali spotkań.",
+            "toilets_en": "The accessible toilet is on the ground floor, next to the meeting room.",
+            "parking_pl": "Dwa miejsca dla osób z niepełnosprawnościami na parkingu przed budynkiem.",
+            "parking_en": "Two places for disabled drivers in the car park in front of the building.",
+        },
     },
     {
         "name": "Centrum Pracy Socjalnej", "short_name": "CPS", "street": "ul. Kasprowicza 2",
@@ -39,8 +51,41 @@ CENTRES = [
             ("desk", "Biurko gościnne", 1, 1, []),
             ("locker", "Szafki", None, 4, []),
         ],
+        "accessibility": {
+            "entrances_pl": "Do wejścia prowadzą trzy schody i pochylnia z poręczami po prawej stronie budynku.",
+            "entrances_en": "Three steps lead to the entrance, with a ramp and handrails on the right of the building.",
+            "lifts_pl": "Budynek jest parterowy; nie ma windy.",
+            "lifts_en": "The building has a ground floor only; there is no lift.",
+            "toilets_pl": "Toaleta dla osób z niepełnosprawnościami jest przy pokoju rozmów.",
+            "toilets_en": "The accessible toilet is next to the talk room.",
+            "parking_pl": "Miejsce dla osób z niepełnosprawnościami na ul. Kasprowicza, 20 m od wejścia.",
+            "parking_en": "A place for disabled drivers in ul. Kasprowicza, 20 m from the entrance.",
+        },
     },
 ]
+
+# What both demo statements share; each centre adds its building (the `accessibility` of CENTRES).
+STATEMENT = {
+    "entity": "Miejski Ośrodek Pomocy Społecznej w Chorzowie",
+    "published_on": date(2026, 1, 15), "updated_on": date(2026, 12, 1), "prepared_on": date(2026, 3, 20),
+    "reviewed_on": date(2026, 12, 1), "compliance": AccessibilityStatement.Compliance.PARTIAL,
+    "assessment": AccessibilityStatement.Assessment.SELF,
+    "contact_name": "Anna Nowak", "contact_email": "dostepnosc@example.org", "contact_phone": "+48 32 000 00 10",
+    "non_accessible_pl": "Dokumenty PDF (umowy użyczenia, zaświadczenia) nie mają jeszcze struktury dla czytników "
+                         "ekranu; na prośbę wyślemy je jako dokument tekstowy.\n"
+                         "Panel administracyjny dla pracowników centrum nie był badany pod kątem dostępności.",
+    "non_accessible_en": "The PDF documents (lending agreements, certificates) have no structure for screen readers "
+                         "yet; on request we send them as a text document.\n"
+                         "The administration panel for the centre's staff has not been assessed for accessibility.",
+    "exemptions_pl": "Pliki opublikowane przed 23 września 2018 r. (art. 3 ust. 2 pkt 1 ustawy).",
+    "exemptions_en": "Files published before 23 September 2018 (Article 3(2)(1) of the Act).",
+    "induction_loop_pl": "Przenośna pętla indukcyjna jest w sekretariacie; pracownik przyniesie ją do sali.",
+    "induction_loop_en": "A portable induction loop is kept at the office; staff bring it to the room.",
+    "sign_language_pl": "Tłumacza polskiego języka migowego (PJM) zapewniamy na miejscu, po zgłoszeniu co najmniej "
+                        "3 dni robocze wcześniej, oraz online przez całą dobę.",
+    "sign_language_en": "A Polish Sign Language (PJM) interpreter is available on site when asked for at least "
+                        "3 working days ahead, and online at any time.",
+}
 
 ORGANISATIONS = [
     ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED),
@@ -89,7 +134,9 @@ class Command(BaseCommand):
     def _centre(self, data, staff):
         data = dict(data)
         resources = data.pop("resources")
+        accessibility = data.pop("accessibility")
         centre, _ = Centre.objects.update_or_create(name=data.pop("name"), defaults=data)
+        AccessibilityStatement.objects.update_or_create(centre=centre, defaults={**STATEMENT, **accessibility})
         centre.staff.add(staff)
         for weekday, opens, closes in WEEKDAYS_HOURS:
             OpeningHours.objects.get_or_create(centre=centre, weekday=weekday,
