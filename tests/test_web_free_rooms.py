@@ -82,7 +82,8 @@ def test_a_time_the_rules_refuse_says_why(client, member, centre, rooms, open_da
     ]
     Resource.objects.filter(pk=rooms["small"].pk).update(max_duration=timedelta(hours=1))
     offered = found(search(client, centre, open_day, start="13:00", end="15:00", people=5))
-    assert offered[0] == ("Pokój rozmów", "Free, but it cannot be booked for this time: A booking lasts at most 1 hour.")
+    assert offered[0] == ("Pokój rozmów",
+                          "Free, but it cannot be booked for this time: A booking lasts at most 1 hour.")
     assert [link.startswith("/en/resources/") for _name, link in offered[1:]] == [True, True, True]
 
 
