@@ -237,10 +237,17 @@ class CancelSerializer(ReasonSerializer):
 # --- Organisations --------------------------------------------------------------------------
 
 class OrganisationSerializer(ApiModelSerializer):
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), write_only=True, required=False,
+        help_text=_("Registering: the home centre, whose staff will verify the organisation. Required when there is "
+                    "more than one centre."))
+    centres = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
+                                                 help_text=_("The centres hosting the organisation."))
+
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "krs", "contact_person", "email", "phone", "description", "status",
-                  "status_reason", "created_at"]
+                  "status_reason", "centre", "centres", "created_at"]
         read_only_fields = ["status", "status_reason", "created_at"]
         # Without DRF's own uniqueness check, a taken KRS number is refused by the service, in its words.
         extra_kwargs = {"krs": {"validators": [krs_validator]}}

@@ -258,14 +258,14 @@ USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, d
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Organisations: members see theirs, staff all")),
+    list=extend_schema(summary=_("Organisations: members see theirs, staff those their centres host")),
     retrieve=extend_schema(summary=_("One organisation")),
 )
 class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.OrganisationSerializer
 
     def get_queryset(self):
-        return visible_organisations(self.request.user).order_by("name", "pk")
+        return visible_organisations(self.request.user).prefetch_related("centres").order_by("name", "pk")
 
     @extend_schema(summary=_("Register an organisation"),
                    description=_("It starts unverified, with the caller as its coordinator, until staff verify it."),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Letter, Membership, Organisation, User
+from .selectors import hosted_organisations
 
 
 @admin.register(User)
@@ -14,9 +15,22 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Superusers edit memberships here. Staff only read them: people join by accepting an invitation, and staff
+    remove members on the organisation's members page, where the rules apply; nor does staff get a picker of
+    every account."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 def _status_action(status, description):
@@ -38,12 +52,27 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "krs", "status", "contact_person", "email"]
     list_filter = ["status", "kind"]
     search_fields = ["name", "krs", "contact_person"]
-    readonly_fields = ["status", "status_changed_at", "status_changed_by", "status_reason", "created_at"]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by", "status_reason", "hosting_centres",
+                       "created_at"]
     inlines = [MembershipInline]
     actions = [
         _status_action(Organisation.Status.VERIFIED, _("Verify the selected organisations")),
         _status_action(Organisation.Status.SUSPENDED, _("Suspend the selected organisations")),
     ]
+
+    def get_queryset(self, request):
+        """Staff see the organisations their centres host (hosting is set on the centre, by superusers)."""
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return super().get_queryset(request).filter(pk__in=hosted_organisations(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        # Staff register an organisation on the registration page, which names its home centre.
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    @admin.display(description=_("hosting centres"))
+    def hosting_centres(self, organisation):
+        return ", ".join(str(centre) for centre in organisation.centres.all())
 
 
 @admin.register(Letter)
@@ -52,6 +81,16 @@ class LetterAdmin(admin.ModelAdmin):
     list_filter = ["organisation"]
     autocomplete_fields = ["organisation"]
     readonly_fields = ["logged_by"]
+
+    def get_queryset(self, request):
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return super().get_queryset(request).filter(organisation__in=hosted_organisations(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation" and not request.user.is_superuser:
+            kwargs["queryset"] = hosted_organisations(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
 from .models import Letter, Membership, Organisation
-from .selectors import can_manage_members, can_manage_organisations, can_remove_member
+from .selectors import can_manage_members, can_remove_member, hosts, is_member, sole_centre
 from .signals import letter_received, organisation_status_changed
 
 
@@ -20,27 +20,33 @@ def _clean_krs(kind, krs):
 
 
 @transaction.atomic
-def register_organisation(*, actor, name, kind, contact_person, email, krs="", phone="", description=""):
-    """A new organisation starts unverified, with the person who registered it as its coordinator. A KRS number
-    registers once (the model's `unique_krs` constraint, checked by full_clean)."""
+def register_organisation(*, actor, name, kind, contact_person, email, centre=None, krs="", phone="",
+                          description=""):
+    """A new organisation starts unverified, with the person who registered it as its coordinator, hosted by its
+    home `centre` (which may be left out when there is only one). A KRS number registers once (the model's
+    `unique_krs` constraint, checked by full_clean)."""
     organisation = Organisation(name=name, kind=kind, krs=_clean_krs(kind, krs), contact_person=contact_person,
                                 email=email, phone=phone, description=description)
     organisation.full_clean()
+    centre = centre or sole_centre()
+    if centre is None:
+        raise RuleViolation("centre_required", _("Choose the centre where the organisation registers."), "centre")
     try:
         with transaction.atomic():
             organisation.save()
     except IntegrityError:
         organisation.validate_constraints()  # registered meanwhile by someone else: say so, as full_clean would
         raise
+    organisation.centres.add(centre, through_defaults={"home": True})
     Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.COORDINATOR)
     return organisation
 
 
 @transaction.atomic
 def set_organisation_status(*, organisation, actor, status, reason=""):
-    """Staff verify or suspend an organisation (or send it back to unverified)."""
-    if not can_manage_organisations(actor):
-        raise PermissionDenied(_("Only centre staff verify organisations."))
+    """The staff of a centre hosting the organisation verify or suspend it (or send it back to unverified)."""
+    if not hosts(actor, organisation):
+        raise PermissionDenied(_("Only the staff of a centre hosting the organisation verify it."))
     if status not in Organisation.Status.values:
         raise RuleViolation("invalid_choice", _("Unknown status."), "status")
     if status == Organisation.Status.SUSPENDED and not reason.strip():
@@ -56,8 +62,8 @@ def set_organisation_status(*, organisation, actor, status, reason=""):
 
 
 def require_member_manager(actor, organisation, membership=None):
-    """Only the organisation's coordinators and centre staff manage its members; a member may remove themselves
-    (`membership`, leaving)."""
+    """Only the organisation's coordinators and the staff of its hosting centres manage its members; a member may
+    remove themselves (`membership`, leaving)."""
     allowed = can_remove_member(actor, membership) if membership else can_manage_members(actor, organisation)
     if not allowed:
         raise PermissionDenied(_("Only the organisation's coordinators manage its members."))
@@ -75,6 +81,8 @@ def _keep_a_coordinator(membership):
 def add_member(*, organisation, actor, user, role=Membership.Role.MEMBER):
     """Add a person to the organisation, or change their role."""
     require_member_manager(actor, organisation)
+    if user.pk == actor.pk and not is_member(actor, organisation):
+        raise PermissionDenied(_("Staff look after an organisation without joining it."))
     if role not in Membership.Role.values:
         raise RuleViolation("invalid_choice", _("Unknown role."), "role")
     # Lock the organisation, so that two coordinators demoting each other cannot leave it with none.
@@ -103,8 +111,8 @@ def remove_member(*, membership, actor):
 
 @transaction.atomic
 def log_letter(*, organisation, actor, sender, description="", received_at=None):
-    if not can_manage_organisations(actor):
-        raise PermissionDenied(_("Only centre staff log correspondence."))
+    if not hosts(actor, organisation):
+        raise PermissionDenied(_("Only the staff of a centre hosting the organisation log its correspondence."))
     letter = Letter.objects.create(organisation=organisation, logged_by=actor, sender=sender,
                                    description=description, received_at=received_at or timezone.now())
     letter_received.send(sender=Letter, letter=letter)

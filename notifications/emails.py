@@ -344,9 +344,14 @@ def _series_message(message):
 
 # --- Organisations and letters -----------------------------------------------------------------------
 
-def _staffed_centre(user_id):
-    """The centre whose details an organisation's message carries (the acting staff member's) and its hours."""
-    centre = Centre.objects.filter(staff=user_id).first() if user_id else None
+def _hosting_centre(organisation, user_id):
+    """The centre whose details an organisation's message carries, and its hours: the hosting centre of the staff
+    person who acted, else the organisation's home centre."""
+    centre = None
+    if user_id:
+        centre = Centre.objects.filter(hostings__organisation=organisation, staff=user_id).order_by("pk").first()
+    if centre is None:
+        centre = Centre.objects.filter(hostings__organisation=organisation, hostings__home=True).first()
     return centre, list(centre.opening_hours.all()) if centre else []
 
 
@@ -359,7 +364,7 @@ def _organisation_verified_message(message):
     organisation = message.organisation
     if organisation is None:
         return None
-    centre, hours = _staffed_centre(message.payload["actor"])
+    centre, hours = _hosting_centre(organisation, message.payload["actor"])
     message.reply_to = centre.email if centre else ""
 
     def build():
@@ -381,9 +386,9 @@ def _letter_received_message(message):
     letter = Letter.objects.select_related("organisation").filter(pk=message.payload["letter"]).first()
     if letter is None:
         return None
-    centre, hours = _staffed_centre(letter.logged_by_id)
-    message.reply_to = centre.email if centre else ""
     organisation = letter.organisation
+    centre, hours = _hosting_centre(organisation, letter.logged_by_id)
+    message.reply_to = centre.email if centre else ""
 
     def build():
         received = timezone.localtime(letter.received_at, centre.tz if centre else None)

@@ -55,7 +55,9 @@ def make_resource(centre, kind=Resource.Kind.ROOM, **fields):
     return Resource.objects.create(centre=centre, kind=kind, **fields)
 
 
-def make_organisation(name=None, members=(), coordinators=(), status=Organisation.Status.VERIFIED, **fields):
+def make_organisation(name=None, members=(), coordinators=(), status=Organisation.Status.VERIFIED, centres=(),
+                      **fields):
+    """An organisation hosted by `centres` (the first is its home)."""
     organisation = Organisation.objects.create(
         name=name or f"Stowarzyszenie {next(_numbers)}", kind=fields.pop("kind", Organisation.Kind.ASSOCIATION),
         contact_person="Jan Kowalski", email="kontakt@example.org", status=status, **fields,
@@ -64,6 +66,8 @@ def make_organisation(name=None, members=(), coordinators=(), status=Organisatio
         Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.MEMBER)
     for user in coordinators:
         Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    for index, centre in enumerate(centres):
+        organisation.centres.add(centre, through_defaults={"home": index == 0})
     return organisation
 
 

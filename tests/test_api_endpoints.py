@@ -63,8 +63,9 @@ class World:
         self.room_a = factories.make_resource(self.centre_a, name="Sala szkoleniowa", capacity=20)
         self.room_b = factories.make_resource(self.centre_b, name="Sala spotkań", capacity=12)
         self.organisation = factories.make_organisation("Aktywni Seniorzy", members=[self.member],
-                                                        coordinators=[self.coordinator])
-        self.other_organisation = factories.make_organisation("Klub Rowerowy", members=[self.other_member])
+                                                        coordinators=[self.coordinator], centres=[self.centre_a])
+        self.other_organisation = factories.make_organisation("Klub Rowerowy", members=[self.other_member],
+                                                              centres=[self.centre_b])
         self.day = factories.next_open_weekday(1, centre=self.centre_a)
 
     def next_open_day(self, after):
@@ -796,13 +797,14 @@ def test_booking_detail_query_count_does_not_grow_with_history(world, django_ass
 # --- Organisations and members ----------------------------------------------------------------
 
 def test_anyone_signed_in_registers_an_organisation_and_coordinates_it(world):
-    payload = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org"}
+    payload = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org",
+               "centre": world.centre_b.pk}
 
     response = client_for(world.outsider).post(f"{API}/organisations/", payload, format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "unverified"
+    assert (body["status"], body["centres"]) == ("unverified", [world.centre_b.pk])
     assert Membership.objects.get(organisation_id=body["id"]).role == Membership.Role.COORDINATOR
     assert_error(APIClient().post(f"{API}/organisations/", payload, format="json"), 401)
 
@@ -815,24 +817,28 @@ def test_anyone_signed_in_registers_an_organisation_and_coordinates_it(world):
     ({"email": "not-an-email"}, "invalid"),
     # 201 characters: the limit counts what was sent, even where the surrounding white space is trimmed.
     ({"contact_person": "\f" + "P" * 200}, "max_length"),
+    ({"centre": None}, "centre_required"),  # two centres: the home one is named
+    ({"centre": 999999}, "does_not_exist"),
 ])
 def test_organisation_registration_refusals(world, payload, code):
     data = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org",
-            **payload}
+            "centre": world.centre_a.pk, **payload}
+    data = {name: value for name, value in data.items() if value is not None}
 
     assert_error(client_for(world.outsider).post(f"{API}/organisations/", data, format="json"), 400, code)
 
 
 def test_a_krs_number_registers_once(world):
     payload = {"name": "Fundacja KRS", "kind": "registered", "krs": "0000012345", "contact_person": "Piotr",
-               "email": "f@example.org"}
+               "email": "f@example.org", "centre": world.centre_a.pk}
     client = client_for(world.outsider)
 
     assert client.post(f"{API}/organisations/", payload, format="json").status_code == 201
     assert_error(client.post(f"{API}/organisations/", payload, format="json"), 400, "unique")
     # Organisations without KRS never clash on it.
     for name in ("Grupa A", "Grupa B"):
-        informal = {"name": name, "kind": "informal", "contact_person": "Piotr", "email": "g@example.org"}
+        informal = {"name": name, "kind": "informal", "contact_person": "Piotr", "email": "g@example.org",
+                    "centre": world.centre_a.pk}
         assert client.post(f"{API}/organisations/", informal, format="json").status_code == 201
 
 
@@ -841,7 +847,9 @@ def test_organisations_are_seen_by_members_and_staff(world):
 
     assert [o["id"] for o in member.get(f"{API}/organisations/").json()["results"]] == [world.organisation.pk]
     assert_error(member.get(f"{API}/organisations/{world.other_organisation.pk}/"), 404, "not_found")
-    assert client_for(world.staff_b).get(f"{API}/organisations/").json()["count"] == 2
+    # Staff see the organisations their centres host.
+    assert [o["id"] for o in client_for(world.staff_b).get(f"{API}/organisations/").json()["results"]] \
+        == [world.other_organisation.pk]
     assert client_for(world.outsider).get(f"{API}/organisations/").json()["count"] == 0
 
 
@@ -877,7 +885,7 @@ def test_plain_members_and_outsiders_cannot_manage_members(world):
 
 def test_staff_verify_and_suspend_organisations(world):
     organisation = factories.make_organisation("Nowa Grupa", status=Organisation.Status.UNVERIFIED,
-                                               coordinators=[world.outsider])
+                                               coordinators=[world.outsider], centres=[world.centre_b])
     url = f"{API}/organisations/{organisation.pk}/verify/"
 
     assert_error(client_for(world.outsider).post(url, {}, format="json"), 403, "permission_denied")
@@ -893,12 +901,12 @@ def test_staff_verify_and_suspend_organisations(world):
 @pytest.mark.parametrize("rows", [1, 50])
 def test_organisation_and_member_lists_query_count_does_not_grow(world, rows, django_assert_max_num_queries):
     for number in range(rows):
-        factories.make_organisation(members=[factories.make_user(f"m{rows}x{number}")])
+        factories.make_organisation(members=[factories.make_user(f"m{rows}x{number}")], centres=[world.centre_a])
         Membership.objects.create(user=factories.make_user(f"n{rows}x{number}"), organisation=world.organisation)
     staff = client_for(world.staff_a)
 
-    with django_assert_max_num_queries(4):
-        assert staff.get(f"{API}/organisations/").json()["count"] == rows + 2
+    with django_assert_max_num_queries(5):  # with the hosting centres, prefetched
+        assert staff.get(f"{API}/organisations/").json()["count"] == rows + 1
     with django_assert_max_num_queries(5):
         response = staff.get(f"{API}/organisations/{world.organisation.pk}/members/")
     assert response.json()["count"] == rows + 2

@@ -19,6 +19,12 @@ from tests.test_web_pages import error_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def home(centre):
+    """The installation's only centre: every organisation registered here is hosted by it."""
+    return centre
+
 Kind = Organisation.Kind
 Role = Membership.Role
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.exceptions import RuleViolation
 from booking.localtime import booking_span
-from booking.models import BookingSeries, FeedToken, Resource
+from booking.models import BookingSeries, Centre, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
@@ -251,6 +251,19 @@ class RejectForm(RefusalMixin, forms.Form):
 
 
 class OrganisationForm(RefusalMixin, forms.ModelForm):
+    """An organisation being registered, with its home centre (preselected when there is only one)."""
+
+    # Not required here: the service takes the only centre when there is one, and otherwise asks for it.
+    centre = forms.ModelChoiceField(queryset=Centre.objects.order_by("name"), label=_("Centre"), required=False,
+                                    empty_label=_("Choose a centre"),
+                                    help_text=_("Its staff verify the organisation and look after it."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = list(self.fields["centre"].queryset[:2])
+        if len(centres) == 1:
+            self.fields["centre"].initial = centres[0]
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "krs", "contact_person", "email", "phone", "description"]

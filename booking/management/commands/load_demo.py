@@ -1,4 +1,5 @@
-"""Demo data: the two Chorzów centres, their resources, a few organisations and three logins."""
+"""Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both) and
+three logins."""
 from datetime import time, timedelta
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from booking.accounts import centre_staff_group
-from booking.models import Centre, OpeningHours, Resource
+from booking.models import Centre, Hosting, OpeningHours, Resource
 from ngo.models import Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -42,11 +43,13 @@ CENTRES = [
     },
 ]
 
+# Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
 ORGANISATIONS = [
-    ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED),
-    ("Fundacja Pomocna Dłoń", Organisation.Kind.REGISTERED_NGO, "0000654321", Organisation.Status.VERIFIED),
-    ("Klub Rodziców Chorzów", Organisation.Kind.INFORMAL_GROUP, "", Organisation.Status.VERIFIED),
-    ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED),
+    ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED,
+     ["CAS"]),
+    ("Fundacja Pomocna Dłoń", Organisation.Kind.REGISTERED_NGO, "0000654321", Organisation.Status.VERIFIED, ["CPS"]),
+    ("Klub Rodziców Chorzów", Organisation.Kind.INFORMAL_GROUP, "", Organisation.Status.VERIFIED, ["CAS", "CPS"]),
+    ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED, ["CAS"]),
 ]
 
 
@@ -64,12 +67,15 @@ class Command(BaseCommand):
         for data in CENTRES:
             self._centre(data, staff)
         organisations = {}
-        for name, kind, krs, status in ORGANISATIONS:
+        for name, kind, krs, status, hosts in ORGANISATIONS:
             organisations[name], _ = Organisation.objects.update_or_create(
                 name=name,
                 defaults={"kind": kind, "krs": krs, "status": status, "contact_person": "Jan Kowalski",
                           "email": f"kontakt{len(organisations) + 1}@example.org"},
             )
+            for index, short_name in enumerate(hosts):
+                Hosting.objects.update_or_create(centre=Centre.objects.get(short_name=short_name),
+                                                 organisation=organisations[name], defaults={"home": index == 0})
         Membership.objects.update_or_create(
             user=member, organisation=organisations["Stowarzyszenie Aktywni Seniorzy"],
             defaults={"role": Membership.Role.COORDINATOR},
