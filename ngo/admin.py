@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Letter, Membership, Organisation, User
+from .models import Invitation, Letter, Membership, Organisation, User
 from .selectors import hosted_organisations
 
 
@@ -33,6 +33,27 @@ class MembershipInline(admin.TabularInline):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
+class InvitationInline(admin.TabularInline):
+    """The organisation's invitations, to read: they are sent and revoked on its members page."""
+
+    model = Invitation
+    extra = 0
+    fields = readonly_fields = ["email", "role", "invited_by", "created_at", "expires_at", "accepted_by",
+                                "accepted_at", "revoked_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("ngo.view_organisation")
+
+
 def _status_action(status, description):
     def action(modeladmin, request, queryset):
         for organisation in queryset:
@@ -54,7 +75,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "krs", "contact_person"]
     readonly_fields = ["status", "status_changed_at", "status_changed_by", "status_reason", "hosting_centres",
                        "created_at"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, InvitationInline]
     actions = [
         _status_action(Organisation.Status.VERIFIED, _("Verify the selected organisations")),
         _status_action(Organisation.Status.SUSPENDED, _("Suspend the selected organisations")),

@@ -1,7 +1,8 @@
 """Purging personal data (GDPR storage limitation) of organisations that left the centre years ago.
 
 An organisation's row stays, so that statistics (kind, bookings per resource and year) still add up; what
-names or reaches people goes: its name and contacts, its members' links, its letters, and the accounts
+names or reaches people goes: its name and contacts, its members' links, its invitations (e-mail addresses),
+its letters, and the accounts
 of people who belonged to no other organisation. Other apps scrub their own data in receivers of
 `ngo.signals.organisations_purged` (bookings keep their times and numbers, lose titles and reasons).
 """
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Letter, Membership, Organisation
+from .models import Invitation, Letter, Membership, Organisation
 from .signals import organisations_purged
 
 
@@ -64,6 +65,7 @@ def purge_personal_data(*, years, dry_run=False, now=None):
         member_ids = set(memberships.values_list("user_id", flat=True))
         report.memberships, _details = memberships.delete()
         report.letters, _details = Letter.objects.filter(organisation_id__in=ids).delete()
+        Invitation.objects.filter(organisation_id__in=ids).delete()
         for organisation in organisations:
             organisation.name = _("Removed organisation %(number)d") % {"number": organisation.pk}
             organisation.krs = organisation.contact_person = organisation.email = organisation.phone = ""

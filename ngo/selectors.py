@@ -1,7 +1,6 @@
-from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
-from .models import Membership, Organisation
+from .models import Invitation, Membership, Organisation
 
 
 def is_member(user, organisation) -> bool:
@@ -66,14 +65,16 @@ def members_of(organisation):
     ).order_by("role_order", "user__last_name", "user__first_name", "user__username")
 
 
-def active_accounts_matching(login_or_email):
-    """The active account with this login; failing that, those with this e-mail address (at most two, to tell
-    whether it is ambiguous)."""
-    text = login_or_email.strip()
-    if not text:
-        return []
-    accounts = get_user_model().objects.filter(is_active=True)
-    return list(accounts.filter(username=text)) or list(accounts.filter(email__iexact=text).order_by("pk")[:2])
+def pending_invitations(organisation):
+    """The organisation's invitations waiting for an answer, newest first."""
+    return organisation.invitations.pending().select_related("invited_by").order_by("-created_at", "-pk")
+
+
+def invitation_for(token):
+    """The invitation a link's token opens, while it waits for an answer; else None."""
+    return (Invitation.objects.pending().filter(token_hash=Invitation.hash_token(token or ""),
+                                                organisation__removed_at__isnull=True)
+            .select_related("organisation").first())
 
 
 def organisations_to_review(actor):

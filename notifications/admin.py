@@ -30,12 +30,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         """Staff read the e-mails about their centres' bookings, and those about the organisations their centres
-        host and their letters."""
+        host and their letters; not the invitations, whose links let anyone join."""
         messages = super().get_queryset(request)
         if request.user.is_superuser:
             return messages
-        return messages.filter(Q(booking__resource__centre__in=staffed_centres(request.user))
-                               | Q(booking__isnull=True, organisation__in=hosted_organisations(request.user)))
+        return messages.exclude(kind=OutboxMessage.Kind.INVITATION).filter(
+            Q(booking__resource__centre__in=staffed_centres(request.user))
+            | Q(booking__isnull=True, organisation__in=hosted_organisations(request.user)))
 
     @admin.action(description=_("Send the selected unsent e-mails again"), permissions=["change"])
     def send_again(self, request, queryset):

@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from booking.signals import booking_changed, series_changed
-        from ngo.signals import letter_received, organisation_status_changed, organisations_purged
+        from ngo.signals import invitation_sent, letter_received, organisation_status_changed, organisations_purged
 
         from . import receivers
 
@@ -17,4 +17,5 @@ class NotificationsConfig(AppConfig):
         organisation_status_changed.connect(receivers.organisation_status_changed,
                                             dispatch_uid="notifications.organisation_status_changed")
         letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")
+        invitation_sent.connect(receivers.invitation_sent, dispatch_uid="notifications.invitation_sent")
         organisations_purged.connect(receivers.organisations_purged, dispatch_uid="notifications.organisations_purged")

@@ -1,8 +1,8 @@
 """What each e-mail says and to whom, in two steps so that a change does not pay for writing its e-mails.
 
-- Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified` and
-  `letter_received` decide the recipients and return unsaved outbox rows, one per recipient, whose `payload`
-  names what the message is about.
+- Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified`,
+  `letter_received` and `membership_invitation` decide the recipients and return unsaved outbox rows, one per
+  recipient, whose `payload` names what the message is about.
 - In the send task, `render()` writes the message in the recipient's language (plain text, HTML and, for
   bookings, the .ics) with the centre's address and opening hours. It shows the booking as it is then, with
   the status and SEQUENCE of the change that caused the message, so that a late invitation never undoes a
@@ -24,7 +24,7 @@ from booking.formatting import clock, long_date, moment_label, opening_hours_tex
 from booking.ical import booking_link, invitation, invitations
 from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
-from ngo.models import Letter, Membership
+from ngo.models import Invitation, Letter, Membership
 
 from .models import OutboxMessage
 
@@ -404,6 +404,43 @@ def _letter_received_message(message):
     return build
 
 
+def membership_invitation(invitation, token):
+    """The invitation to the invited address, in the language of an account using that address if there is one
+    (Polish otherwise). The row keeps the raw token for the link, so staff do not see these rows in the admin."""
+    account = (get_user_model().objects.filter(email__iexact=invitation.email, is_active=True)
+               .order_by("pk").first())
+    language = account.language if account else settings.LANGUAGE_CODE
+    return _plan(Kind.INVITATION, [Recipient(invitation.email, language)],
+                 {"invitation": invitation.pk, "token": token}, organisation=invitation.organisation)
+
+
+def _invitation_message(message):
+    invitation = (Invitation.objects.select_related("organisation", "invited_by")
+                  .filter(pk=message.payload["invitation"]).first())
+    if invitation is None:
+        return None
+    organisation, inviter = invitation.organisation, invitation.invited_by
+    centre, hours = _hosting_centre(organisation, None)
+    message.reply_to = centre.email if centre else ""
+
+    def build():
+        link = settings.SITE_URL.rstrip("/") + reverse("web:invitation", args=[message.payload["token"]])
+        params = {"organisation": organisation.name, "role": invitation.get_role_display().lower(),
+                  "person": (inviter.get_full_name() or inviter.username) if inviter else _("The centre's staff"),
+                  "date": long_date(timezone.localtime(invitation.expires_at, centre.tz if centre else None))}
+        return {"subject": _("Invitation to join %(organisation)s") % params,
+                "paragraphs": [
+                    _("%(person)s invites you to join %(organisation)s (role: %(role)s) in the centre's booking "
+                      "service. Members book rooms, desks, lockers and beds for the organisation.") % params,
+                    _("To accept, open the link below and log in, or create an account there. The link is valid "
+                      "until %(date)s and works once.") % params,
+                    _("If you do not want to join, ignore this e-mail: nothing changes without your consent.")],
+                "details": [], "action": {"label": _("Accept the invitation"), "url": link},
+                "centre": _centre_context(centre, hours)}
+
+    return build
+
+
 # How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
 # is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
 # details, lists, action, centre) and, for booking messages, the calendar and its method.
@@ -412,4 +449,5 @@ RENDERERS = {
     **dict.fromkeys(SERIES_TEXTS, _series_message),
     Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
     Kind.LETTER_RECEIVED: _letter_received_message,
+    Kind.INVITATION: _invitation_message,
 }

@@ -26,6 +26,10 @@ def letter_received(sender, letter, **kwargs):
     enqueue(emails.letter_received(letter))
 
 
+def invitation_sent(sender, invitation, token, **kwargs):
+    enqueue(emails.membership_invitation(invitation, token))
+
+
 def organisations_purged(sender, organisation_ids, user_ids, **kwargs):
     """The e-mails about purged organisations or people go too: their bodies name people."""
     OutboxMessage.objects.filter(Q(organisation_id__in=organisation_ids) | Q(person_id__in=user_ids)).delete()

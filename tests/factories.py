@@ -71,6 +71,22 @@ def make_organisation(name=None, members=(), coordinators=(), status=Organisatio
     return organisation
 
 
+def invitation_token(invitation):
+    """The token of the link in `invitation`'s e-mail, read from the outbox as the invited person reads it."""
+    from notifications.models import OutboxMessage
+
+    message = OutboxMessage.objects.get(kind=OutboxMessage.Kind.INVITATION, payload__invitation=invitation.pk)
+    return message.payload["token"]
+
+
+def join(organisation, person, *, by, role=Membership.Role.MEMBER):
+    """`person` joins as people do: `by` (a coordinator or hosting staff) invites their address, they accept."""
+    from ngo.services import accept_invitation, invite_member
+
+    invitation = invite_member(organisation=organisation, actor=by, email=person.email, role=role)
+    return accept_invitation(token=invitation_token(invitation), actor=person)
+
+
 def _interval(start, end, day, hour, hours):
     """Explicit `start` and `end`, or `hours` long from `hour` o'clock (Warsaw time) on `day`."""
     if start is None:

@@ -853,34 +853,72 @@ def test_organisations_are_seen_by_members_and_staff(world):
     assert client_for(world.outsider).get(f"{API}/organisations/").json()["count"] == 0
 
 
+def accept(world, person, invitation_id):
+    """`person` accepts the invitation through the API, with the token from its e-mail."""
+    token = factories.invitation_token(world.organisation.invitations.get(pk=invitation_id))
+    return client_for(person).post(f"{API}/invitations/accept/", {"token": token}, format="json")
+
+
 def test_coordinators_manage_members(world):
     url = f"{API}/organisations/{world.organisation.pk}/members/"
     coordinator = client_for(world.coordinator)
 
     listed = client_for(world.member).get(url).json()
     assert {m["username"]: m["role"] for m in listed["results"]} == {"jan": "member", "kasia": "coordinator"}
-    added = coordinator.post(url, {"username": "piotr"}, format="json")
-    assert added.status_code == 201, added.content
-    assert added.json()["username"] == "piotr"
-    assert_error(coordinator.post(url, {"username": "nobody"}, format="json"), 400, "does_not_exist")
-    assert_error(coordinator.post(url, {"username": "pio\x00tr"}, format="json"), 400, "invalid")
-    assert_error(coordinator.post(url, {"username": 5}, format="json"), 400, "invalid")
+    invited = coordinator.post(url, {"email": "piotr@example.org"}, format="json")
+    assert invited.status_code == 202, invited.content
+    assert (invited.json()["email"], invited.json()["role"]) == ("piotr@example.org", "member")
+    assert "token" not in invited.json()
+    assert not Membership.objects.filter(user=world.outsider).exists()  # not before accepting
+    pending = coordinator.get(f"{API}/organisations/{world.organisation.pk}/invitations/").json()
+    assert [i["email"] for i in pending["results"]] == ["piotr@example.org"]
+    joined = accept(world, world.outsider, invited.json()["id"])
+    assert (joined.status_code, joined.json()["username"], joined.json()["role"]) == (200, "piotr", "member")
+    assert_error(accept(world, world.other_member, invited.json()["id"]), 400, "invitation_invalid")  # once
+    assert_error(coordinator.post(url, {"email": "nobody"}, format="json"), 400, "invalid")
+    assert_error(coordinator.post(url, {"email": "pio\x00tr@example.org"}, format="json"), 400,
+                 "null_characters_not_allowed")
+    assert_error(coordinator.post(url, {"email": 5}, format="json"), 400, "invalid")
+    promoted = coordinator.patch(f"{url}{world.outsider.pk}/", {"role": "coordinator"}, format="json")
+    assert (promoted.status_code, promoted.json()["role"]) == (200, "coordinator")
+    assert_error(coordinator.patch(f"{url}{world.outsider.pk}/", {"role": "prezes"}, format="json"), 400,
+                 "invalid_choice")
     assert coordinator.delete(f"{url}{world.outsider.pk}/").status_code == 204
     assert_error(coordinator.delete(f"{url}{world.coordinator.pk}/"), 400, "last_coordinator")
     assert_error(coordinator.delete(f"{url}{world.other_member.pk}/"), 404, "not_found")
     assert not Membership.objects.filter(user=world.outsider).exists()
 
 
+def test_an_invitation_is_revoked_through_the_api(world):
+    url = f"{API}/organisations/{world.organisation.pk}/invitations/"
+    invited = client_for(world.coordinator).post(f"{API}/organisations/{world.organisation.pk}/members/",
+                                                 {"email": "piotr@example.org", "role": "coordinator"}, format="json")
+
+    assert_error(client_for(world.member).delete(f"{url}{invited.json()['id']}/"), 403, "permission_denied")
+    assert client_for(world.staff_a).delete(f"{url}{invited.json()['id']}/").status_code == 204
+
+    assert client_for(world.coordinator).get(url).json()["count"] == 0
+    assert_error(accept(world, world.outsider, invited.json()["id"]), 400, "invitation_invalid")
+    assert_error(client_for(world.coordinator).delete(f"{url}{invited.json()['id']}/"), 400, "invitation_not_pending")
+    assert not Membership.objects.filter(user=world.outsider).exists()
+
+
 def test_plain_members_and_outsiders_cannot_manage_members(world):
     url = f"{API}/organisations/{world.organisation.pk}/members/"
+    invite = {"email": "piotr@example.org"}
 
-    assert_error(client_for(world.member).post(url, {"username": "piotr"}, format="json"), 403, "permission_denied")
+    assert_error(client_for(world.member).post(url, invite, format="json"), 403, "permission_denied")
+    assert_error(client_for(world.member).get(f"{API}/organisations/{world.organisation.pk}/invitations/"), 403,
+                 "permission_denied")
+    assert_error(client_for(world.member).patch(f"{url}{world.member.pk}/", {"role": "coordinator"}, format="json"),
+                 403, "permission_denied")
     assert_error(client_for(world.member).delete(f"{url}{world.coordinator.pk}/"), 403, "permission_denied")
     assert client_for(world.member).delete(f"{url}{world.member.pk}/").status_code == 204  # leaving is allowed
     assert_error(client_for(world.other_member).get(url), 404, "not_found")
-    assert_error(client_for(world.other_member).post(url, {"username": "ola"}, format="json"), 404, "not_found")
-    assert client_for(world.staff_a).post(url, {"username": "piotr", "role": "coordinator"},
-                                          format="json").status_code == 201
+    assert_error(client_for(world.other_member).post(url, invite, format="json"), 404, "not_found")
+    assert_error(client_for(world.staff_b).post(url, invite, format="json"), 404, "not_found")
+    assert not world.organisation.invitations.exists()
+    assert client_for(world.staff_a).post(url, {**invite, "role": "coordinator"}, format="json").status_code == 202
 
 
 def test_staff_verify_and_suspend_organisations(world):
