@@ -225,3 +225,44 @@ def test_registration_names_the_home_centre_when_there_are_several(town, client)
     assert "Koło Gospodyń Miejskich" in client.get(reverse("web:organisation_review")).content.decode()
     web(client, town.cas_staff)
     assert "Koło Gospodyń Miejskich" not in client.get(reverse("web:organisation_review")).content.decode()
+
+
+# --- the migration -----------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_hosts_existing_organisations_where_they_booked_or_everywhere():
+    """Organisations from before hosting: one with bookings at CPS only is hosted there (its home); one without
+    bookings is hosted by both centres, its home the first centre."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("booking", "0008_resource_slot_at_least_a_minute")], [("booking", "0009_hosting")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Centre, Resource, Booking = (old.get_model("booking", name) for name in ("Centre", "Resource", "Booking"))
+    Organisation = old.get_model("ngo", "Organisation")
+    address = {"street": "ul. Powstańców 70/3", "postal_code": "41-500", "city": "Chorzów"}
+    cas = Centre.objects.create(name="CAS", **address)
+    cps = Centre.objects.create(name="CPS", **address)
+    room = Resource.objects.create(centre=cps, kind="room", name="Sala")
+    booked = Organisation.objects.create(name="Z rezerwacją", kind="informal", contact_person="X",
+                                         email="x@example.org")
+    Organisation.objects.create(name="Bez rezerwacji", kind="informal", contact_person="Y", email="y@example.org")
+    start = datetime(2027, 1, 12, 10, tzinfo=ZoneInfo("Europe/Warsaw"))
+    Booking.objects.create(resource=room, organisation=booked, start=start, end=start + timedelta(hours=1),
+                           title="Spotkanie", status="confirmed")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    hostings = set(Hosting.objects.values_list("organisation__name", "centre__name", "home"))
+    assert hostings == {("Z rezerwacją", "CPS", True), ("Bez rezerwacji", "CAS", True),
+                        ("Bez rezerwacji", "CPS", False)}
+    assert {cas.pk, cps.pk} == set(Hosting.objects.values_list("centre_id", flat=True))

@@ -196,6 +196,7 @@ def test_staff_registering_an_organisation_invite_its_contact_instead_of_joining
                                                                                    django_capture_on_commit_callbacks):
     factories.make_centre("Centrum Pracy Socjalnej")
     client.force_login(staff_user)
+    assert f'<option value="{centre.pk}" selected>' in client.get(reverse("web:organisation_register")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("web:organisation_register"), {
             "name": "Klub Seniora", "kind": "informal", "contact_person": "Zofia Wiśniewska",

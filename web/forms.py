@@ -261,7 +261,7 @@ class OrganisationForm(RefusalMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         centres = list(self.fields["centre"].queryset[:2])
         if len(centres) == 1:
-            self.fields["centre"].initial = centres[0]
+            self.initial["centre"] = centres[0]
 
     class Meta:
         model = Organisation
