@@ -83,15 +83,6 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class StrictSlugRelatedField(serializers.SlugRelatedField):
-    """A string key; never one PostgreSQL would refuse to compare (NUL characters)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "07:00:00"})
 class WallClockTimeField(serializers.TimeField):
     """A local time of day, "HH:MM:SS" (JSON Schema's `time` format would demand an offset)."""

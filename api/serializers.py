@@ -1,6 +1,5 @@
 """Shapes of the API. They check types and ranges only; every rule is in the service they hand over to."""
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +21,7 @@ from booking.models import (
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Membership, Organisation, krs_validator
+from ngo.models import Invitation, Membership, Organisation, krs_validator
 
 from .fields import (
     DateOrDateTimeField,
@@ -32,7 +31,6 @@ from .fields import (
     StrictEmailField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
-    StrictSlugRelatedField,
     WallClockTimeField,
     in_zone,
 )
@@ -237,10 +235,17 @@ class CancelSerializer(ReasonSerializer):
 # --- Organisations --------------------------------------------------------------------------
 
 class OrganisationSerializer(ApiModelSerializer):
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), write_only=True, required=False,
+        help_text=_("Registering: the home centre, whose staff will verify the organisation. Required when there is "
+                    "more than one centre."))
+    centres = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
+                                                 help_text=_("The centres hosting the organisation."))
+
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "krs", "contact_person", "email", "phone", "description", "status",
-                  "status_reason", "created_at"]
+                  "status_reason", "centre", "centres", "created_at"]
         read_only_fields = ["status", "status_reason", "created_at"]
         # Without DRF's own uniqueness check, a taken KRS number is refused by the service, in its words.
         extra_kwargs = {"krs": {"validators": [krs_validator]}}
@@ -258,10 +263,27 @@ class MemberSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
-class AddMemberSerializer(serializers.Serializer):
-    username = StrictSlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
-                                      help_text=_("The person's login; they must have an account."))
+class InviteSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254, help_text=_("Where the invitation goes; the person need not have an "
+                                                         "account yet."))
     role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+
+class InvitationSerializer(ApiModelSerializer):
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "invited_by", "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class AcceptInvitationSerializer(serializers.Serializer):
+    token = StrictCharField(max_length=200, help_text=_("The token at the end of the invitation's link."))
 
 
 class OrganisationStatusSerializer(serializers.Serializer):

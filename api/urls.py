@@ -17,6 +17,7 @@ router.register("feeds", views.FeedViewSet, basename="feed")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -39,6 +39,7 @@ from booking.selectors import (
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
 from ngo import services as ngo_services
+from ngo.selectors import pending_invitations
 
 from . import serializers as s
 from .authentication import HashedTokenAuthentication, issue_token
@@ -253,17 +254,19 @@ class SeriesViewSet(mixins.RetrieveModelMixin, ApiViewSet):
 # --- Organisations (members, coordinators, staff) --------------------------------------------
 
 USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The member's id."))
+INVITATION_ID = OpenApiParameter("invitation_id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                 description=_("The invitation's id."))
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Organisations: members see theirs, staff all")),
+    list=extend_schema(summary=_("Organisations: members see theirs, staff those their centres host")),
     retrieve=extend_schema(summary=_("One organisation")),
 )
 class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = s.OrganisationSerializer
 
     def get_queryset(self):
-        return visible_organisations(self.request.user).order_by("name", "pk")
+        return visible_organisations(self.request.user).prefetch_related("centres").order_by("name", "pk")
 
     @extend_schema(summary=_("Register an organisation"),
                    description=_("It starts unverified, with the caller as its coordinator, until staff verify it."),
@@ -273,26 +276,57 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return self.answer(s.OrganisationSerializer, organisation, status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], summary=_("The organisation's members"), responses=s.MemberSerializer(many=True))
-    @extend_schema(methods=["POST"], summary=_("Add a member or change their role (coordinators, staff)"),
-                   request=s.AddMemberSerializer, responses={201: s.MemberSerializer})
+    @extend_schema(
+        methods=["POST"], summary=_("Invite a person by e-mail (coordinators, staff of the hosting centres)"),
+        description=_("Sends an invitation to the address; the person joins only by accepting it, logged in (the "
+                      "link in the e-mail, or `POST /invitations/accept/`). The answer is 202 and the same whether "
+                      "or not the address has an account. A pending invitation to the same address is replaced."),
+        request=s.InviteSerializer, responses={202: s.InvitationSerializer})
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def members(self, request, pk=None):
         organisation = self.get_object()
         if request.method == "POST":
-            data = self.input(s.AddMemberSerializer)
-            membership = ngo_services.add_member(organisation=organisation, actor=request.user,
-                                                 user=data["username"], role=data["role"])
-            return self.answer(s.MemberSerializer, membership, status.HTTP_201_CREATED)
+            invitation = ngo_services.invite_member(organisation=organisation, actor=request.user,
+                                                    **self.input(s.InviteSerializer))
+            return self.answer(s.InvitationSerializer, invitation, status.HTTP_202_ACCEPTED)
         page = self.paginate_queryset(organisation.memberships.select_related("user").order_by("created_at", "pk"))
         return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
 
-    @extend_schema(summary=_("Remove a member (coordinators, staff), or leave (the member)"), parameters=[USER_ID],
-                   request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})", filter_backends=[])
-    def remove_member(self, request, pk=None, user_id=None):
+    @extend_schema(methods=["PATCH"], summary=_("Change a member's role (coordinators, staff of the hosting centres)"),
+                   parameters=[USER_ID], request=s.MemberRoleSerializer, responses=s.MemberSerializer)
+    @extend_schema(methods=["DELETE"], summary=_("Remove a member (coordinators, staff), or leave (the member)"),
+                   parameters=[USER_ID], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})",
+            filter_backends=[])
+    def member(self, request, pk=None, user_id=None):
         organisation = self.get_object()
-        membership = get_object_or_404(organisation.memberships.select_related("organisation"), user_id=user_id)
+        membership = get_object_or_404(organisation.memberships.select_related("organisation", "user"),
+                                       user_id=user_id)
+        if request.method == "PATCH":
+            membership = ngo_services.set_member_role(membership=membership, actor=request.user,
+                                                      **self.input(s.MemberRoleSerializer))
+            return self.answer(s.MemberSerializer, membership)
         ngo_services.remove_member(membership=membership, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary=_("Invitations waiting for an answer (coordinators, staff of the hosting centres)"),
+                   responses=s.InvitationSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def invitations(self, request, pk=None):
+        organisation = self.get_object()
+        ngo_services.require_member_manager(request.user, organisation)
+        page = self.paginate_queryset(pending_invitations(organisation))
+        return self.get_paginated_response(s.InvitationSerializer(page, many=True).data)
+
+    @extend_schema(summary=_("Revoke an invitation (coordinators, staff of the hosting centres)"),
+                   parameters=[INVITATION_ID], request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=rf"invitations/(?P<invitation_id>{ID_PATTERN})",
+            filter_backends=[])
+    def revoke_invitation(self, request, pk=None, invitation_id=None):
+        organisation = self.get_object()
+        ngo_services.require_member_manager(request.user, organisation)
+        invitation = get_object_or_404(organisation.invitations.select_related("organisation"), pk=invitation_id)
+        ngo_services.revoke_invitation(invitation=invitation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary=_("Verify or suspend an organisation (staff)"), request=s.OrganisationStatusSerializer,
@@ -303,6 +337,22 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         organisation = ngo_services.set_organisation_status(organisation=self.get_object(), actor=request.user,
                                                             status=data["status"], reason=data["reason"])
         return self.answer(s.OrganisationSerializer, organisation)
+
+
+class InvitationAcceptView(APIView):
+    """The person signed in accepts an invitation sent to them."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary=_("Accept an invitation (the person invited, signed in)"),
+                   request=s.AcceptInvitationSerializer, responses=s.MemberSerializer,
+                   description=_("The token is the end of the link in the invitation e-mail. A link works once; one "
+                                 "used, revoked or expired is refused with `invitation_invalid`."))
+    def post(self, request):
+        serializer = s.AcceptInvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = ngo_services.accept_invitation(actor=request.user, **serializer.validated_data)
+        return Response(s.MemberSerializer(membership).data)
 
 
 # --- Calendar feeds (members, staff) ---------------------------------------------------------

@@ -15,6 +15,7 @@ from .models import (
     Centre,
     Closure,
     FeedToken,
+    Hosting,
     OpeningHours,
     Resource,
 )
@@ -48,12 +49,41 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+class HostingInline(admin.TabularInline):
+    """The organisations a centre hosts; only superusers change them, as only they change who is staff."""
+
+    model = Hosting
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    fields = ["organisation", "home", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return True  # a centre's staff see which organisations it hosts (CentreScopedAdmin shows them only theirs)
+
+
 @admin.register(Centre)
 class CentreAdmin(CentreScopedAdmin):
+    """Only superusers decide who is staff: for staff the centre's staff list is read-only (and offers no picker
+    of every account)."""
+
     centre_path = "pk"
     list_display = ["name", "city", "street", "time_zone", "closed_on_public_holidays"]
-    inlines = [OpeningHoursInline]
+    inlines = [OpeningHoursInline, HostingInline]
     filter_horizontal = ["staff"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "staff"]
 
 
 class ResourceAdminForm(forms.ModelForm):

@@ -32,6 +32,10 @@ class Centre(models.Model):
     )
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True,
                                    related_name="staffed_centres")
+    # Declared here, not on Organisation, because ngo does not know booking; ngo reaches it as
+    # `organisation.centres` and `Organisation.centres.through`.
+    hosted_organisations = models.ManyToManyField(Organisation, verbose_name=_("hosted organisations"),
+                                                  through="Hosting", blank=True, related_name="centres")
 
     class Meta:
         verbose_name = _("centre")
@@ -48,6 +52,31 @@ class Centre(models.Model):
     @property
     def address(self):
         return f"{self.street}, {self.postal_code} {self.city}"
+
+
+class Hosting(models.Model):
+    """A centre hosts an organisation: its staff verify, suspend and look after the organisation and its members.
+
+    The home centre is the one where the organisation registered (or was registered by staff); others may host it
+    too, by a superuser's decision.
+    """
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="hostings")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="hostings")
+    home = models.BooleanField(_("home centre"), default=False)
+    created_at = models.DateTimeField(_("hosted since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hosting")
+        verbose_name_plural = _("hostings")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "organisation"], name="unique_hosting"),
+            models.UniqueConstraint(fields=["organisation"], condition=models.Q(home=True), name="one_home_centre"),
+        ]
+
+    def __str__(self):
+        return f"{self.centre} → {self.organisation}"
 
 
 class OpeningHours(models.Model):

@@ -20,7 +20,7 @@ from .exceptions import RuleViolation
 from .formatting import clock, long_date, opening_hours_text
 from .localtime import check_in_range, day_bounds, week_of
 from .models import ACTIVE_STATUSES, Booking, Closure, Resource
-from .selectors import is_centre_staff, is_member, member_organisation_ids, staffed_centres
+from .selectors import can_book_for, member_organisation_ids, staffed_centres
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
 # Far above any room's or dormitory's real numbers, far below what a database integer holds.
@@ -96,7 +96,7 @@ def check_organisation(organisation, actor, centre):
             _("%(name)s has not been verified by the centre yet.") % {"name": organisation.name},
             "organisation",
         )
-    if not is_member(actor, organisation) and not is_centre_staff(actor, centre):
+    if not can_book_for(actor, organisation, centre):
         raise RuleViolation("not_a_member", _("You can book only for an organisation you belong to."), "organisation")
 
 

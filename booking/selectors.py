@@ -2,15 +2,15 @@
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, F, Min, Q, Value, When
+from django.db.models import Case, F, Min, Q, Value, When
 from django.utils.translation import gettext as _
 
 from ngo.exceptions import NotPermitted
 from ngo.models import Membership, Organisation
-from ngo.selectors import can_manage_organisations, is_member  # noqa: F401 (is_member re-exported for booking)
+from ngo.selectors import is_member
 
 from .localtime import week_of
-from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -128,23 +128,33 @@ def requests_to_approve(rows):
 
 
 def visible_organisations(user):
-    """Members see their organisations; any centre staff see all of them (they verify them)."""
+    """Members see their organisations; staff also those their centres host (they look after them)."""
     if not user.is_authenticated:
         return Organisation.objects.none()
     if user.is_superuser:
         return Organisation.objects.all()
-    # can_manage_organisations() inside the one query, instead of a query of its own before it
-    staff_of_a_centre = Exists(Centre.staff.through.objects.filter(user_id=user.pk))
-    return Organisation.objects.filter(Q(pk__in=member_organisation_ids(user)) | staff_of_a_centre)
+    hosted = Hosting.objects.filter(centre__staff=user).values("organisation_id")
+    return Organisation.objects.filter(Q(pk__in=member_organisation_ids(user)) | Q(pk__in=hosted))
+
+
+def can_book_for(actor, organisation, centre) -> bool:
+    """Members book for their organisation; a centre's staff also for the organisations the centre hosts."""
+    if is_member(actor, organisation):
+        return True
+    return is_centre_staff(actor, centre) and (
+        actor.is_superuser or Hosting.objects.filter(centre=centre, organisation=organisation).exists())
 
 
 def bookable_organisations(actor, centre):
-    """The organisations `actor` books for at `centre`: their own, or any for the centre's staff; none that has left
-    the centre. (What the booking form offers; the booking rules decide all the same.)"""
+    """The organisations `actor` books for at `centre`: their own, and for the centre's staff those it hosts; none
+    that has left the centre. (What the booking form offers; the booking rules decide all the same.)"""
     organisations = Organisation.objects.filter(removed_at__isnull=True)
-    if is_centre_staff(actor, centre):
+    if actor.is_authenticated and actor.is_superuser:
         return organisations
-    return organisations.filter(pk__in=member_organisation_ids(actor))
+    own = Q(pk__in=member_organisation_ids(actor))
+    if is_centre_staff(actor, centre):
+        return organisations.filter(own | Q(pk__in=Hosting.objects.filter(centre=centre).values("organisation_id")))
+    return organisations.filter(own)
 
 
 def last_booked_organisation(user, organisations):

@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Letter, Membership, Organisation, User
+from .models import Invitation, Letter, Membership, Organisation, User
+from .selectors import hosted_organisations
 
 
 @admin.register(User)
@@ -14,9 +15,43 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Superusers edit memberships here. Staff only read them: people join by accepting an invitation, and staff
+    remove members on the organisation's members page, where the rules apply; nor does staff get a picker of
+    every account."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class InvitationInline(admin.TabularInline):
+    """The organisation's invitations, to read: they are sent and revoked on its members page."""
+
+    model = Invitation
+    extra = 0
+    fields = readonly_fields = ["email", "role", "invited_by", "created_at", "expires_at", "accepted_by",
+                                "accepted_at", "revoked_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("ngo.view_organisation")
 
 
 def _status_action(status, description):
@@ -38,12 +73,27 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "krs", "status", "contact_person", "email"]
     list_filter = ["status", "kind"]
     search_fields = ["name", "krs", "contact_person"]
-    readonly_fields = ["status", "status_changed_at", "status_changed_by", "status_reason", "created_at"]
-    inlines = [MembershipInline]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by", "status_reason", "hosting_centres",
+                       "created_at"]
+    inlines = [MembershipInline, InvitationInline]
     actions = [
         _status_action(Organisation.Status.VERIFIED, _("Verify the selected organisations")),
         _status_action(Organisation.Status.SUSPENDED, _("Suspend the selected organisations")),
     ]
+
+    def get_queryset(self, request):
+        """Staff see the organisations their centres host (hosting is set on the centre, by superusers)."""
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return super().get_queryset(request).filter(pk__in=hosted_organisations(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        # Staff register an organisation on the registration page, which names its home centre.
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    @admin.display(description=_("hosting centres"))
+    def hosting_centres(self, organisation):
+        return ", ".join(str(centre) for centre in organisation.centres.all())
 
 
 @admin.register(Letter)
@@ -52,6 +102,16 @@ class LetterAdmin(admin.ModelAdmin):
     list_filter = ["organisation"]
     autocomplete_fields = ["organisation"]
     readonly_fields = ["logged_by"]
+
+    def get_queryset(self, request):
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return super().get_queryset(request).filter(organisation__in=hosted_organisations(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation" and not request.user.is_superuser:
+            kwargs["queryset"] = hosted_organisations(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

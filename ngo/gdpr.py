@@ -1,9 +1,9 @@
 """Purging personal data (GDPR storage limitation) of organisations that left the centre years ago.
 
 An organisation's row stays, so that statistics (kind, bookings per resource and year) still add up; what
-names or reaches people goes: its name and contacts, its members' links, its letters, the accounts of people
-who belonged to no other organisation, their logins (sessions, API tokens, calendar feeds, failed logins),
-the e-mails about them and the admin's history of all of it.
+names or reaches people goes: its name and contacts, its members' links, its invitations, its letters, the
+accounts of people who belonged to no other organisation, their logins (sessions, API tokens, calendar feeds,
+failed logins), the e-mails about them and the admin's history of all of it.
 
 `PERSONAL_DATA` is the one list of every model that holds personal data, and of how the purge reaches its
 rows; `NO_PERSONAL_DATA` names the models that hold none, and why. tests/test_gdpr.py fails when a model or a
@@ -93,6 +93,7 @@ PERSONAL_DATA = {
                                   "status_reason"), organisation="pk"),
     "ngo.User": Personal(("username", "first_name", "last_name", "email", "phone"), person="pk"),
     "ngo.Letter": Personal(("sender", "description"), organisation="organisation", delete=True),
+    "ngo.Invitation": Personal(("email",), organisation="organisation", delete=True),
     "booking.Booking": Personal(("title", "purpose", "override_reason", "decision_reason", "cancellation_reason"),
                                 organisation="organisation"),
     "booking.BookingSeries": Personal(("title", "purpose", "skipped"), organisation="organisation"),
@@ -118,12 +119,14 @@ NOT_PERSONAL_FIELDS = {
     "notifications.OutboxMessage": {"calendar_method": "REQUEST or CANCEL"},
     "admin.LogEntry": {"object_id": "the primary key of the object changed"},
     "sessions.Session": {"session_key": "a random key; the row goes with its data"},
+    "ngo.Invitation": {"token_hash": "a hash of a random token"},
 }
 
 # Models that hold no personal data, and why.
 NO_PERSONAL_DATA = {
     "ngo.Membership": "a person's link to an organisation and a role; the purge deletes those of the organisation",
     "booking.Centre": "the centre's own address and office contacts",
+    "booking.Hosting": "which centre hosts which organisation",
     "booking.OpeningHours": "weekdays and hours",
     "booking.Resource": "rooms, desks and lockers, described by the centre's staff",
     "booking.Closure": "why the centre or a room is closed, written by staff about the centre",

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.selectors import staffed_centres
+from ngo.selectors import hosted_organisations
 
 from .models import OutboxMessage
 from .tasks import publish
@@ -28,11 +29,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        """Staff read the e-mails about their centres' bookings, and those about organisations and letters."""
+        """Staff read the e-mails about their centres' bookings, and those about the organisations their centres
+        host and their letters; not the invitations, whose links let anyone join."""
         messages = super().get_queryset(request)
         if request.user.is_superuser:
             return messages
-        return messages.filter(Q(booking__isnull=True) | Q(booking__resource__centre__in=staffed_centres(request.user)))
+        return messages.exclude(kind=OutboxMessage.Kind.INVITATION).filter(
+            Q(booking__resource__centre__in=staffed_centres(request.user))
+            | Q(booking__isnull=True, organisation__in=hosted_organisations(request.user)))
 
     @admin.action(description=_("Send the selected unsent e-mails again"), permissions=["change"])
     def send_again(self, request, queryset):

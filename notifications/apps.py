@@ -8,11 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from booking.signals import booking_changed, series_changed
-        from ngo.signals import (
-            letter_received,
-            organisation_status_changed,
-            password_reset_requested,
-        )
+        from ngo.signals import invitation_sent, letter_received, organisation_status_changed, password_reset_requested
 
         from . import receivers
 
@@ -23,3 +19,4 @@ class NotificationsConfig(AppConfig):
         letter_received.connect(receivers.letter_received, dispatch_uid="notifications.letter_received")
         password_reset_requested.connect(receivers.password_reset_requested,
                                          dispatch_uid="notifications.password_reset_requested")
+        invitation_sent.connect(receivers.invitation_sent, dispatch_uid="notifications.invitation_sent")

@@ -1,8 +1,8 @@
 """What each e-mail says and to whom, in two steps so that a change does not pay for writing its e-mails.
 
 - Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified`,
-  `letter_received` and `password_reset` decide the recipients and return unsaved outbox rows, one per
-  recipient, whose `payload` names what the message is about.
+  `letter_received`, `password_reset` and `membership_invitation` decide the recipients and return unsaved outbox
+  rows, one per recipient, whose `payload` names what the message is about.
 - In the send task, `render()` writes the message in the recipient's language (plain text, HTML and, for
   bookings, the .ics) with the centre's address and opening hours. It shows the booking as it is then, with
   the status and SEQUENCE of the change that caused the message, so that a late invitation never undoes a
@@ -28,7 +28,7 @@ from booking.formatting import clock, long_date, moment_label, opening_hours_tex
 from booking.ical import booking_link, invitation, invitations
 from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
-from ngo.models import Letter, Membership
+from ngo.models import Invitation, Letter, Membership
 
 from .models import OutboxMessage
 
@@ -352,9 +352,14 @@ def _series_message(message):
 
 # --- Organisations and letters -----------------------------------------------------------------------
 
-def _staffed_centre(user_id):
-    """The centre whose details an organisation's message carries (the acting staff member's) and its hours."""
-    centre = Centre.objects.filter(staff=user_id).first() if user_id else None
+def _hosting_centre(organisation, user_id):
+    """The centre whose details an organisation's message carries, and its hours: the hosting centre of the staff
+    person who acted, else the organisation's home centre."""
+    centre = None
+    if user_id:
+        centre = Centre.objects.filter(hostings__organisation=organisation, staff=user_id).order_by("pk").first()
+    if centre is None:
+        centre = Centre.objects.filter(hostings__organisation=organisation, hostings__home=True).first()
     return centre, list(centre.opening_hours.all()) if centre else []
 
 
@@ -367,7 +372,7 @@ def _organisation_verified_message(message):
     organisation = message.organisation
     if organisation is None:
         return None
-    centre, hours = _staffed_centre(message.payload["actor"])
+    centre, hours = _hosting_centre(organisation, message.payload["actor"])
     message.reply_to = centre.email if centre else ""
 
     def build():
@@ -389,9 +394,9 @@ def _letter_received_message(message):
     letter = Letter.objects.select_related("organisation").filter(pk=message.payload["letter"]).first()
     if letter is None:
         return None
-    centre, hours = _staffed_centre(letter.logged_by_id)
-    message.reply_to = centre.email if centre else ""
     organisation = letter.organisation
+    centre, hours = _hosting_centre(organisation, letter.logged_by_id)
+    message.reply_to = centre.email if centre else ""
 
     def build():
         received = timezone.localtime(letter.received_at, centre.tz if centre else None)
@@ -449,6 +454,43 @@ def _password_reset_message(message):
     return build
 
 
+def membership_invitation(invitation, token):
+    """The invitation to the invited address, in the language of an account using that address if there is one
+    (Polish otherwise). The row keeps the raw token for the link, so staff do not see these rows in the admin."""
+    account = (get_user_model().objects.filter(email__iexact=invitation.email, is_active=True)
+               .order_by("pk").first())
+    language = account.language if account else settings.LANGUAGE_CODE
+    return _plan(Kind.INVITATION, [Recipient(invitation.email, language)],
+                 {"invitation": invitation.pk, "token": token}, organisation=invitation.organisation)
+
+
+def _invitation_message(message):
+    invitation = (Invitation.objects.select_related("organisation", "invited_by")
+                  .filter(pk=message.payload["invitation"]).first())
+    if invitation is None:
+        return None
+    organisation, inviter = invitation.organisation, invitation.invited_by
+    centre, hours = _hosting_centre(organisation, None)
+    message.reply_to = centre.email if centre else ""
+
+    def build():
+        link = settings.SITE_URL.rstrip("/") + reverse("web:invitation", args=[message.payload["token"]])
+        params = {"organisation": organisation.name, "role": invitation.get_role_display().lower(),
+                  "person": (inviter.get_full_name() or inviter.username) if inviter else _("The centre's staff"),
+                  "date": long_date(timezone.localtime(invitation.expires_at, centre.tz if centre else None))}
+        return {"subject": _("Invitation to join %(organisation)s") % params,
+                "paragraphs": [
+                    _("%(person)s invites you to join %(organisation)s (role: %(role)s) in the centre's booking "
+                      "service. Members book rooms, desks, lockers and beds for the organisation.") % params,
+                    _("To accept, open the link below and log in, or create an account there. The link is valid "
+                      "until %(date)s and works once.") % params,
+                    _("If you do not want to join, ignore this e-mail: nothing changes without your consent.")],
+                "details": [], "action": {"label": _("Accept the invitation"), "url": link},
+                "centre": _centre_context(centre, hours)}
+
+    return build
+
+
 # How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
 # is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
 # details, lists, action, centre) and, for booking messages, the calendar and its method.
@@ -458,4 +500,5 @@ RENDERERS = {
     Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
     Kind.LETTER_RECEIVED: _letter_received_message,
     Kind.PASSWORD_RESET: _password_reset_message,
+    Kind.INVITATION: _invitation_message,
 }

@@ -26,3 +26,6 @@ def letter_received(sender, letter, **kwargs):
 def password_reset_requested(sender, email, language, **kwargs):
     enqueue(emails.password_reset(email=email, language=language))
 
+
+def invitation_sent(sender, invitation, token, **kwargs):
+    enqueue(emails.membership_invitation(invitation, token))

@@ -121,8 +121,9 @@ def room(centre):
 
 
 @pytest.fixture
-def organisation(member):
-    return factories.make_organisation("Stowarzyszenie Aktywni Seniorzy", members=[member])
+def organisation(member, centre):
+    """Hosted by `centre`, whose staff look after it."""
+    return factories.make_organisation("Stowarzyszenie Aktywni Seniorzy", members=[member], centres=[centre])
 
 
 @pytest.fixture

@@ -55,7 +55,9 @@ def make_resource(centre, kind=Resource.Kind.ROOM, **fields):
     return Resource.objects.create(centre=centre, kind=kind, **fields)
 
 
-def make_organisation(name=None, members=(), coordinators=(), status=Organisation.Status.VERIFIED, **fields):
+def make_organisation(name=None, members=(), coordinators=(), status=Organisation.Status.VERIFIED, centres=(),
+                      **fields):
+    """An organisation hosted by `centres` (the first is its home)."""
     organisation = Organisation.objects.create(
         name=name or f"Stowarzyszenie {next(_numbers)}", kind=fields.pop("kind", Organisation.Kind.ASSOCIATION),
         contact_person="Jan Kowalski", email="kontakt@example.org", status=status, **fields,
@@ -64,7 +66,25 @@ def make_organisation(name=None, members=(), coordinators=(), status=Organisatio
         Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.MEMBER)
     for user in coordinators:
         Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.COORDINATOR)
+    for index, centre in enumerate(centres):
+        organisation.centres.add(centre, through_defaults={"home": index == 0})
     return organisation
+
+
+def invitation_token(invitation):
+    """The token of the link in `invitation`'s e-mail, read from the outbox as the invited person reads it."""
+    from notifications.models import OutboxMessage
+
+    message = OutboxMessage.objects.get(kind=OutboxMessage.Kind.INVITATION, payload__invitation=invitation.pk)
+    return message.payload["token"]
+
+
+def join(organisation, person, *, by, role=Membership.Role.MEMBER):
+    """`person` joins as people do: `by` (a coordinator or hosting staff) invites their address, they accept."""
+    from ngo.services import accept_invitation, invite_member
+
+    invitation = invite_member(organisation=organisation, actor=by, email=person.email, role=role)
+    return accept_invitation(token=invitation_token(invitation), actor=person)
 
 
 def _interval(start, end, day, hour, hours):

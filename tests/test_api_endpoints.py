@@ -63,8 +63,9 @@ class World:
         self.room_a = factories.make_resource(self.centre_a, name="Sala szkoleniowa", capacity=20)
         self.room_b = factories.make_resource(self.centre_b, name="Sala spotkań", capacity=12)
         self.organisation = factories.make_organisation("Aktywni Seniorzy", members=[self.member],
-                                                        coordinators=[self.coordinator])
-        self.other_organisation = factories.make_organisation("Klub Rowerowy", members=[self.other_member])
+                                                        coordinators=[self.coordinator], centres=[self.centre_a])
+        self.other_organisation = factories.make_organisation("Klub Rowerowy", members=[self.other_member],
+                                                              centres=[self.centre_b])
         self.day = factories.next_open_weekday(1, centre=self.centre_a)
 
     def next_open_day(self, after):
@@ -797,13 +798,14 @@ def test_booking_detail_query_count_does_not_grow_with_history(world, django_ass
 # --- Organisations and members ----------------------------------------------------------------
 
 def test_anyone_signed_in_registers_an_organisation_and_coordinates_it(world):
-    payload = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org"}
+    payload = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org",
+               "centre": world.centre_b.pk}
 
     response = client_for(world.outsider).post(f"{API}/organisations/", payload, format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "unverified"
+    assert (body["status"], body["centres"]) == ("unverified", [world.centre_b.pk])
     assert Membership.objects.get(organisation_id=body["id"]).role == Membership.Role.COORDINATOR
     assert_error(APIClient().post(f"{API}/organisations/", payload, format="json"), 401)
 
@@ -816,24 +818,28 @@ def test_anyone_signed_in_registers_an_organisation_and_coordinates_it(world):
     ({"email": "not-an-email"}, "invalid"),
     # 201 characters: the limit counts what was sent, even where the surrounding white space is trimmed.
     ({"contact_person": "\f" + "P" * 200}, "max_length"),
+    ({"centre": None}, "centre_required"),  # two centres: the home one is named
+    ({"centre": 999999}, "does_not_exist"),
 ])
 def test_organisation_registration_refusals(world, payload, code):
     data = {"name": "Fundacja Nowa", "kind": "foundation", "contact_person": "Piotr", "email": "f@example.org",
-            **payload}
+            "centre": world.centre_a.pk, **payload}
+    data = {name: value for name, value in data.items() if value is not None}
 
     assert_error(client_for(world.outsider).post(f"{API}/organisations/", data, format="json"), 400, code)
 
 
 def test_a_krs_number_registers_once(world):
     payload = {"name": "Fundacja KRS", "kind": "registered", "krs": "0000012345", "contact_person": "Piotr",
-               "email": "f@example.org"}
+               "email": "f@example.org", "centre": world.centre_a.pk}
     client = client_for(world.outsider)
 
     assert client.post(f"{API}/organisations/", payload, format="json").status_code == 201
     assert_error(client.post(f"{API}/organisations/", payload, format="json"), 400, "unique")
     # Organisations without KRS never clash on it.
     for name in ("Grupa A", "Grupa B"):
-        informal = {"name": name, "kind": "informal", "contact_person": "Piotr", "email": "g@example.org"}
+        informal = {"name": name, "kind": "informal", "contact_person": "Piotr", "email": "g@example.org",
+                    "centre": world.centre_a.pk}
         assert client.post(f"{API}/organisations/", informal, format="json").status_code == 201
 
 
@@ -842,8 +848,16 @@ def test_organisations_are_seen_by_members_and_staff(world):
 
     assert [o["id"] for o in member.get(f"{API}/organisations/").json()["results"]] == [world.organisation.pk]
     assert_error(member.get(f"{API}/organisations/{world.other_organisation.pk}/"), 404, "not_found")
-    assert client_for(world.staff_b).get(f"{API}/organisations/").json()["count"] == 2
+    # Staff see the organisations their centres host.
+    assert [o["id"] for o in client_for(world.staff_b).get(f"{API}/organisations/").json()["results"]] \
+        == [world.other_organisation.pk]
     assert client_for(world.outsider).get(f"{API}/organisations/").json()["count"] == 0
+
+
+def accept(world, person, invitation_id):
+    """`person` accepts the invitation through the API, with the token from its e-mail."""
+    token = factories.invitation_token(world.organisation.invitations.get(pk=invitation_id))
+    return client_for(person).post(f"{API}/invitations/accept/", {"token": token}, format="json")
 
 
 def test_coordinators_manage_members(world):
@@ -852,33 +866,65 @@ def test_coordinators_manage_members(world):
 
     listed = client_for(world.member).get(url).json()
     assert {m["username"]: m["role"] for m in listed["results"]} == {"jan": "member", "kasia": "coordinator"}
-    added = coordinator.post(url, {"username": "piotr"}, format="json")
-    assert added.status_code == 201, added.content
-    assert added.json()["username"] == "piotr"
-    assert_error(coordinator.post(url, {"username": "nobody"}, format="json"), 400, "does_not_exist")
-    assert_error(coordinator.post(url, {"username": "pio\x00tr"}, format="json"), 400, "invalid")
-    assert_error(coordinator.post(url, {"username": 5}, format="json"), 400, "invalid")
+    invited = coordinator.post(url, {"email": "piotr@example.org"}, format="json")
+    assert invited.status_code == 202, invited.content
+    assert (invited.json()["email"], invited.json()["role"]) == ("piotr@example.org", "member")
+    assert "token" not in invited.json()
+    assert not Membership.objects.filter(user=world.outsider).exists()  # not before accepting
+    pending = coordinator.get(f"{API}/organisations/{world.organisation.pk}/invitations/").json()
+    assert [i["email"] for i in pending["results"]] == ["piotr@example.org"]
+    joined = accept(world, world.outsider, invited.json()["id"])
+    assert (joined.status_code, joined.json()["username"], joined.json()["role"]) == (200, "piotr", "member")
+    assert_error(accept(world, world.other_member, invited.json()["id"]), 400, "invitation_invalid")  # once
+    assert_error(coordinator.post(url, {"email": "nobody"}, format="json"), 400, "invalid")
+    assert_error(coordinator.post(url, {"email": "pio\x00tr@example.org"}, format="json"), 400,
+                 "null_characters_not_allowed")
+    assert_error(coordinator.post(url, {"email": 5}, format="json"), 400, "invalid")
+    promoted = coordinator.patch(f"{url}{world.outsider.pk}/", {"role": "coordinator"}, format="json")
+    assert (promoted.status_code, promoted.json()["role"]) == (200, "coordinator")
+    assert_error(coordinator.patch(f"{url}{world.outsider.pk}/", {"role": "prezes"}, format="json"), 400,
+                 "invalid_choice")
     assert coordinator.delete(f"{url}{world.outsider.pk}/").status_code == 204
     assert_error(coordinator.delete(f"{url}{world.coordinator.pk}/"), 400, "last_coordinator")
     assert_error(coordinator.delete(f"{url}{world.other_member.pk}/"), 404, "not_found")
     assert not Membership.objects.filter(user=world.outsider).exists()
 
 
+def test_an_invitation_is_revoked_through_the_api(world):
+    url = f"{API}/organisations/{world.organisation.pk}/invitations/"
+    invited = client_for(world.coordinator).post(f"{API}/organisations/{world.organisation.pk}/members/",
+                                                 {"email": "piotr@example.org", "role": "coordinator"}, format="json")
+
+    assert_error(client_for(world.member).delete(f"{url}{invited.json()['id']}/"), 403, "permission_denied")
+    assert client_for(world.staff_a).delete(f"{url}{invited.json()['id']}/").status_code == 204
+
+    assert client_for(world.coordinator).get(url).json()["count"] == 0
+    assert_error(accept(world, world.outsider, invited.json()["id"]), 400, "invitation_invalid")
+    assert_error(client_for(world.coordinator).delete(f"{url}{invited.json()['id']}/"), 400, "invitation_not_pending")
+    assert not Membership.objects.filter(user=world.outsider).exists()
+
+
 def test_plain_members_and_outsiders_cannot_manage_members(world):
     url = f"{API}/organisations/{world.organisation.pk}/members/"
+    invite = {"email": "piotr@example.org"}
 
-    assert_error(client_for(world.member).post(url, {"username": "piotr"}, format="json"), 403, "permission_denied")
+    assert_error(client_for(world.member).post(url, invite, format="json"), 403, "permission_denied")
+    assert_error(client_for(world.member).get(f"{API}/organisations/{world.organisation.pk}/invitations/"), 403,
+                 "permission_denied")
+    assert_error(client_for(world.member).patch(f"{url}{world.member.pk}/", {"role": "coordinator"}, format="json"),
+                 403, "permission_denied")
     assert_error(client_for(world.member).delete(f"{url}{world.coordinator.pk}/"), 403, "permission_denied")
     assert client_for(world.member).delete(f"{url}{world.member.pk}/").status_code == 204  # leaving is allowed
     assert_error(client_for(world.other_member).get(url), 404, "not_found")
-    assert_error(client_for(world.other_member).post(url, {"username": "ola"}, format="json"), 404, "not_found")
-    assert client_for(world.staff_a).post(url, {"username": "piotr", "role": "coordinator"},
-                                          format="json").status_code == 201
+    assert_error(client_for(world.other_member).post(url, invite, format="json"), 404, "not_found")
+    assert_error(client_for(world.staff_b).post(url, invite, format="json"), 404, "not_found")
+    assert not world.organisation.invitations.exists()
+    assert client_for(world.staff_a).post(url, {**invite, "role": "coordinator"}, format="json").status_code == 202
 
 
 def test_staff_verify_and_suspend_organisations(world):
     organisation = factories.make_organisation("Nowa Grupa", status=Organisation.Status.UNVERIFIED,
-                                               coordinators=[world.outsider])
+                                               coordinators=[world.outsider], centres=[world.centre_b])
     url = f"{API}/organisations/{organisation.pk}/verify/"
 
     assert_error(client_for(world.outsider).post(url, {}, format="json"), 403, "permission_denied")
@@ -894,12 +940,12 @@ def test_staff_verify_and_suspend_organisations(world):
 @pytest.mark.parametrize("rows", [1, 50])
 def test_organisation_and_member_lists_query_count_does_not_grow(world, rows, django_assert_max_num_queries):
     for number in range(rows):
-        factories.make_organisation(members=[factories.make_user(f"m{rows}x{number}")])
+        factories.make_organisation(members=[factories.make_user(f"m{rows}x{number}")], centres=[world.centre_a])
         Membership.objects.create(user=factories.make_user(f"n{rows}x{number}"), organisation=world.organisation)
     staff = client_for(world.staff_a)
 
-    with django_assert_max_num_queries(4):
-        assert staff.get(f"{API}/organisations/").json()["count"] == rows + 2
+    with django_assert_max_num_queries(5):  # with the hosting centres, prefetched
+        assert staff.get(f"{API}/organisations/").json()["count"] == rows + 1
     with django_assert_max_num_queries(5):
         response = staff.get(f"{API}/organisations/{world.organisation.pk}/members/")
     assert response.json()["count"] == rows + 2

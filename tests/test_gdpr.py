@@ -71,7 +71,7 @@ def test_every_text_field_of_a_model_with_personal_data_is_declared():
 
 @isolate_apps("ngo")
 def test_a_new_model_or_field_without_a_decision_is_reported():
-    class Invitation(models.Model):
+    class Volunteer(models.Model):
         email = models.EmailField()
         role = models.CharField(max_length=16, choices=[("member", "Member")])
 
@@ -81,9 +81,9 @@ def test_a_new_model_or_field_without_a_decision_is_reported():
         def __str__(self):
             return self.email
 
-    assert undecided_models([Invitation]) == ["ngo.Invitation"]
-    assert undeclared_fields(Invitation, ()) == ["email"]
-    assert undeclared_fields(Invitation, ("email",)) == []
+    assert undecided_models([Volunteer]) == ["ngo.Volunteer"]
+    assert undeclared_fields(Volunteer, ()) == ["email"]
+    assert undeclared_fields(Volunteer, ("email",)) == []
     organisation_fields = PERSONAL_DATA["ngo.Organisation"].fields
     assert undeclared_fields(Organisation, [f for f in organisation_fields if f != "status_reason"]) == \
         ["status_reason"]
@@ -122,7 +122,8 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
                                 phone="+48 600 471 102")  # e-mail zofia4711@example.org
     club = factories.make_organisation(f"Klub {ZOFIA}", members=[member], coordinators=[zofia], krs="0000004711",
                                        kind=Organisation.Kind.REGISTERED_NGO, phone="+48 600 471 101",
-                                       description=f"Prowadzi {ZOFIA}", status_reason=f"Sprawdzone u {ZOFIA}")
+                                       description=f"Prowadzi {ZOFIA}", status_reason=f"Sprawdzone u {ZOFIA}",
+                                       centres=[room.centre])
     Organisation.objects.filter(pk=club.pk).update(contact_person=f"Pani {ZOFIA}", email="klub4711@example.org")
     birthday = factories.make_booking(actor=zofia, resource=room, organisation=club, day=TUESDAY, hour=9, hours=2,
                                       title=f"Urodziny {ZOFIA}", purpose="Rodzina Nazwisko-4711", attendees=8,
@@ -140,6 +141,7 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     series.save(update_fields=["skipped"])
     letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
+    ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")
     club_feed, _raw = create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=club,
                                         name="Klub-4711")
@@ -157,8 +159,8 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     for obj in [zofia, birthday, series, letter, person_feed]:
         LogEntry.objects.log_actions(admin.pk, [obj], ADDITION, [{"added": {}}])
     planted = [ZOFIA, "Nazwisko-4711", "zofia4711", "klub4711@example.org", "+48 600 471 101", "+48 600 471 102",
-               "0000004711", "Nadawca-4711", "Kalendarz-4711", "Klub-4711", person_feed.token_hash,
-               club_feed.token_hash, hash_key(token)]
+               "0000004711", "Nadawca-4711", "Kalendarz-4711", "Klub-4711", "siostra-zofii-4711",
+               person_feed.token_hash, club_feed.token_hash, hash_key(token)]
     if apps.is_installed("axes"):
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 

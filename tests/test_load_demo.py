@@ -8,13 +8,13 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from booking import services
-from booking.models import Booking, Centre, OpeningHours, Resource
-from ngo.models import Membership, Organisation
+from booking.models import Booking, Centre, Hosting, OpeningHours, Resource
+from ngo.models import Invitation, Membership, Organisation
 from tests.factories import at, next_open_weekday
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership]
+MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership, Hosting, Invitation]
 
 
 def load_demo():
@@ -40,6 +40,17 @@ def test_runs_twice_without_duplicates():
     load_demo()
     assert counts() == first
     assert first["Centre"] == 2 and first["Resource"] > 10
+
+
+def test_every_organisation_has_a_home_centre_and_one_invitation_waits(client):
+    load_demo()
+    for organisation in Organisation.objects.all():
+        assert Hosting.objects.filter(organisation=organisation, home=True).count() == 1
+    assert Hosting.objects.filter(organisation__name="Klub Rodziców Chorzów").count() == 2
+    [invitation] = Invitation.objects.pending()
+    client.login(username="member", password="member")
+    page = client.get(f"/en/organisations/{invitation.organisation_id}/members/").content.decode()
+    assert "Invitations waiting for an answer" in page and "nowa.osoba@example.org" in page
 
 
 @pytest.mark.parametrize("username, is_staff, is_superuser", [

@@ -258,7 +258,7 @@ def test_verification_is_announced_to_the_coordinators(staff_user, centre, mailo
     coordinator = factories.make_user("ewa", language="en")
     other_member = factories.make_user("piotr")
     organisation = factories.make_organisation("Klub Rodziców", status=Organisation.Status.UNVERIFIED,
-                                               coordinators=[coordinator], members=[other_member])
+                                               coordinators=[coordinator], members=[other_member], centres=[centre])
 
     with django_capture_on_commit_callbacks(execute=True):
         ngo_services.set_organisation_status(organisation=organisation, actor=staff_user,

@@ -28,7 +28,7 @@ def left_long_ago(member, staff_user, room, centre):
     to staff, and about a letter; Zofia belonged to it only, Jan belongs to another organisation too."""
     zofia = factories.make_user("zofia", first_name="Zofia", last_name="Wiśniewska")
     organisation = factories.make_organisation("Klub Seniora Zofii Wiśniewskiej", members=[member],
-                                               coordinators=[zofia], phone="600100200")
+                                               coordinators=[zofia], phone="600100200", centres=[centre])
     factories.make_series(actor=zofia, resource=room, organisation=organisation, day=TUESDAY, hour=17,
                           rrule="FREQ=WEEKLY;COUNT=4", title="Urodziny Pani Zofii", now=NOW)
     ngo_services.log_letter(organisation=organisation, actor=staff_user, sender="ZUS, Zofia Wiśniewska")

@@ -19,6 +19,12 @@ from tests.test_web_pages import error_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def home(centre):
+    """The installation's only centre: every organisation registered here is hosted by it."""
+    return centre
+
 Kind = Organisation.Kind
 Role = Membership.Role
 
@@ -150,16 +156,16 @@ def roles(organisation):
     return dict(Membership.objects.filter(organisation=organisation).values_list("user__username", "role"))
 
 
-def test_coordinator_adds_and_removes_members(organisation, coordinator):
+def test_coordinator_invites_and_removes_members(organisation, coordinator):
     newcomer = factories.make_user("nowy")
-    membership = services.add_member(organisation=organisation, actor=coordinator, user=newcomer)
+    membership = factories.join(organisation, newcomer, by=coordinator)
     assert roles(organisation) == {"jan": Role.MEMBER, "koordynatorka": Role.COORDINATOR, "nowy": Role.MEMBER}
     services.remove_member(membership=membership, actor=coordinator)
     assert "nowy" not in roles(organisation)
 
 
 def test_coordinator_promotes_a_member(organisation, coordinator, member):
-    services.add_member(organisation=organisation, actor=coordinator, user=member, role=Role.COORDINATOR)
+    services.set_member_role(membership=Membership.objects.get(user=member), actor=coordinator, role=Role.COORDINATOR)
     assert roles(organisation)["jan"] == Role.COORDINATOR
     assert Membership.objects.filter(organisation=organisation).count() == 2
 
@@ -168,9 +174,9 @@ def test_members_cannot_manage_members(organisation, coordinator, member):
     newcomer = factories.make_user("nowy")
     before = roles(organisation)
     with pytest.raises(PermissionDenied):
-        services.add_member(organisation=organisation, actor=member, user=newcomer)
+        services.invite_member(organisation=organisation, actor=member, email=newcomer.email)
     with pytest.raises(PermissionDenied):
-        services.add_member(organisation=organisation, actor=member, user=member, role=Role.COORDINATOR)
+        services.set_member_role(membership=Membership.objects.get(user=member), actor=member, role=Role.COORDINATOR)
     with pytest.raises(PermissionDenied):
         services.remove_member(membership=Membership.objects.get(user=coordinator), actor=member)
     assert roles(organisation) == before
@@ -191,25 +197,28 @@ def test_the_last_coordinator_stays(organisation, coordinator, member):
         services.remove_member(membership=own, actor=coordinator)
     assert info.value.code == "last_coordinator"
     with pytest.raises(RuleViolation):
-        services.add_member(organisation=organisation, actor=coordinator, user=coordinator, role=Role.MEMBER)
+        services.set_member_role(membership=own, actor=coordinator, role=Role.MEMBER)
     assert roles(organisation)["koordynatorka"] == Role.COORDINATOR
     # With a second coordinator the first may step down.
-    services.add_member(organisation=organisation, actor=coordinator, user=member, role=Role.COORDINATOR)
-    services.add_member(organisation=organisation, actor=coordinator, user=coordinator, role=Role.MEMBER)
+    services.set_member_role(membership=Membership.objects.get(user=member), actor=coordinator, role=Role.COORDINATOR)
+    services.set_member_role(membership=own, actor=coordinator, role=Role.MEMBER)
     assert roles(organisation) == {"jan": Role.COORDINATOR, "koordynatorka": Role.MEMBER}
 
 
-def test_unknown_role_is_refused(organisation, coordinator):
+def test_unknown_role_is_refused(organisation, coordinator, member):
     with pytest.raises(RuleViolation):
-        services.add_member(organisation=organisation, actor=coordinator, user=factories.make_user("x"),
-                            role="prezes")
-    assert "x" not in roles(organisation)
+        services.invite_member(organisation=organisation, actor=coordinator, email="x@example.org", role="prezes")
+    with pytest.raises(RuleViolation):
+        services.set_member_role(membership=Membership.objects.get(user=member), actor=coordinator, role="prezes")
+    assert not organisation.invitations.exists()
+    assert roles(organisation)["jan"] == Role.MEMBER
 
 
 def test_centre_staff_may_manage_members(organisation, centre, staff_user, coordinator):
     newcomer = factories.make_user("nowy")
-    services.add_member(organisation=organisation, actor=staff_user, user=newcomer)
+    factories.join(organisation, newcomer, by=staff_user)
     assert roles(organisation)["nowy"] == Role.MEMBER
+    assert "anna" not in roles(organisation)
 
 
 def test_a_member_may_leave_but_not_the_last_coordinator(organisation, coordinator, member):

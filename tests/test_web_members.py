@@ -1,5 +1,5 @@
-"""The members page of an organisation: coordinators (and centre staff) add people, change roles and remove
-members; members see who belongs and may leave; everyone else gets a 404."""
+"""The members page of an organisation: coordinators (and the staff of its hosting centres) invite people, change
+roles and remove members; members see who belongs and may leave; everyone else gets a 404."""
 import html
 import re
 
@@ -44,69 +44,77 @@ def members_url(organisation):
     return en("web:organisation_members", organisation.pk)
 
 
-def test_coordinator_adds_a_person_by_login(client, organisation, coordinator, newcomer):
+def invitation_link(mailoutbox):
+    """The invitation link in the last e-mail, as the invited person clicks it."""
+    return re.search(r"https?://\S+(/invitations/\S+/)", mailoutbox[-1].body).group(1)
+
+
+def test_coordinator_invites_a_person_who_joins_by_accepting(client, organisation, coordinator, newcomer,
+                                                             mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(coordinator)
-    response = client.post(members_url(organisation), {"person": "nowy", "role": "member"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(members_url(organisation), {"email": " nowy@example.org ", "role": "member"},
+                               follow=True)
+    assert "An invitation to Stowarzyszenie Aktywni Seniorzy has been sent to nowy@example.org. The person joins " \
+           "when they accept it." in messages_of(response)
+    assert "nowy" not in roles(organisation)
+    invitation = organisation.invitations.get()
+    card = re.search(rf'<li class="card" id="invitation-{invitation.pk}">(.*?)</li>', response.content.decode(), re.S)
+    assert "nowy@example.org" in card.group(1) and "Member" in card.group(1) and "Revoke" in card.group(1)
+    [mail] = mailoutbox
+    assert mail.to == ["nowy@example.org"]
+
+    client.force_login(newcomer)
+    response = client.post("/en" + invitation_link(mailoutbox), follow=True)  # the link, on the English page
+
     assert roles(organisation)["nowy"] == Role.MEMBER
-    assert "Piotr Nowy is now a member of Stowarzyszenie Aktywni Seniorzy." in messages_of(response)
-    card = re.search(rf'<li class="card" id="member-{newcomer.pk}">(.*?)</li>', response.content.decode(), re.S)
-    assert "Piotr Nowy" in card.group(1) and "nowy" in card.group(1) and "Member" in card.group(1)
+    assert "Welcome to Stowarzyszenie Aktywni Seniorzy. You are now its member." in messages_of(response)
 
 
-def test_coordinator_adds_a_coordinator_by_email(client, organisation, coordinator, newcomer):
+def test_a_member_invited_as_coordinator_becomes_one_on_accepting(client, organisation, coordinator, member,
+                                                                 mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(coordinator)
-    response = client.post(members_url(organisation), {"person": " NOWY@example.org ", "role": "coordinator"},
-                           follow=True)
-    assert roles(organisation)["nowy"] == Role.COORDINATOR
-    assert "Piotr Nowy is now a coordinator of Stowarzyszenie Aktywni Seniorzy." in messages_of(response)
-
-
-def test_adding_someone_already_a_member_with_the_same_role_changes_nothing(client, organisation, coordinator,
-                                                                            member):
-    client.force_login(coordinator)
-    before = Membership.objects.get(user=member, organisation=organisation)
-    response = client.post(members_url(organisation), {"person": "jan", "role": "member"}, follow=True)
-    assert "Jan Kowalski already belongs to Stowarzyszenie Aktywni Seniorzy with this role. Nothing has changed." \
-        in messages_of(response)
-    assert list(Membership.objects.filter(organisation=organisation, user=member)) == [before]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(members_url(organisation), {"email": "JAN@example.org", "role": "coordinator"})
     assert roles(organisation)["jan"] == Role.MEMBER
-
-
-def test_adding_a_member_with_another_role_changes_the_role(client, organisation, coordinator, member):
-    client.force_login(coordinator)
-    response = client.post(members_url(organisation), {"person": "jan", "role": "coordinator"}, follow=True)
+    client.force_login(member)
+    client.post(invitation_link(mailoutbox))
     assert roles(organisation)["jan"] == Role.COORDINATOR
-    assert "Jan Kowalski is now a coordinator" in messages_of(response)
 
 
-@pytest.mark.parametrize("person", ["nikt", "nikt@example.org", "", "nieaktywny"])
-def test_unknown_or_inactive_account_is_an_error_next_to_the_field(client, organisation, coordinator, person):
-    factories.make_user("nieaktywny", is_active=False)
+@pytest.mark.parametrize("email, expected", [
+    ("", "This field is required."),
+    ("nikt", "Enter a valid email address."),
+    ("nikt@", "Enter a valid email address."),
+])
+def test_an_address_that_is_no_address_is_an_error_next_to_the_field(client, organisation, coordinator, email,
+                                                                     expected):
     client.force_login(coordinator)
-    before = roles(organisation)
-    response = client.post(members_url(organisation), {"person": person, "role": "member"})
+    response = client.post(members_url(organisation), {"email": email, "role": "member"})
     assert response.status_code == 400
-    expected = "This field is required." if not person else \
-        "No active account with this login or e-mail. Ask the centre's staff to create one."
-    assert field_error(response, "id_person") == expected
-    assert roles(organisation) == before
+    assert field_error(response, "id_email") == expected
+    assert not organisation.invitations.exists()
 
 
-def test_an_e_mail_shared_by_two_accounts_asks_for_the_login(client, organisation, coordinator, newcomer):
-    namesake = factories.make_user("nowy2")
-    namesake.email = "Nowy@example.org"
-    namesake.save(update_fields=["email"])
+def test_a_revoked_invitation_no_longer_opens(client, organisation, coordinator, newcomer, mailoutbox,
+                                              django_capture_on_commit_callbacks):
     client.force_login(coordinator)
-    response = client.post(members_url(organisation), {"person": "nowy@example.org", "role": "member"})
-    assert response.status_code == 400
-    assert field_error(response, "id_person") == ("Several accounts use this e-mail address. "
-                                               "Give the person's login instead.")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(members_url(organisation), {"email": "nowy@example.org", "role": "member"})
+    invitation = organisation.invitations.get()
+    response = client.post(en("web:invitation_revoke", organisation.pk, invitation.pk), follow=True)
+    assert "The invitation to nowy@example.org is revoked; its link no longer works." in messages_of(response)
+    assert f'id="invitation-{invitation.pk}"' not in response.content.decode()
+    client.force_login(newcomer)
+    response = client.post(invitation_link(mailoutbox))
+    assert response.status_code == 404
+    assert "This invitation is no longer valid" in response.content.decode()
     assert "nowy" not in roles(organisation)
 
 
 def test_an_unknown_role_is_refused(client, organisation, coordinator, newcomer, member):
     client.force_login(coordinator)
-    assert client.post(members_url(organisation), {"person": "nowy", "role": "prezes"}).status_code == 400
+    assert client.post(members_url(organisation), {"email": "nowy@example.org", "role": "prezes"}).status_code == 400
     response = client.post(en("web:member_set_role", organisation.pk, member.pk), {"role": "prezes"})
     assert response.status_code == 400 and "Choose a role." in response.content.decode()
     assert roles(organisation) == {"jan": Role.MEMBER, "ola": Role.COORDINATOR}
@@ -132,8 +140,6 @@ def test_the_last_coordinator_cannot_be_demoted_or_removed(client, organisation,
     assert response.status_code == 400
     card = re.search(rf'<li class="card" id="member-{coordinator.pk}">(.*?)</li>', response.content.decode(), re.S)
     assert "An organisation keeps at least one coordinator." in card.group(1)
-    response = client.post(members_url(organisation), {"person": "ola", "role": "member"})
-    assert field_error(response, "id_person") == "An organisation keeps at least one coordinator."
     response = client.post(en("web:member_remove", organisation.pk, coordinator.pk))  # leaving
     assert response.status_code == 400
     assert "An organisation keeps at least one coordinator." in response.content.decode()
@@ -180,16 +186,17 @@ def test_a_member_sees_the_list_without_forms_and_may_not_change_it(client, orga
     page = client.get(members_url(organisation)).content.decode()
     assert "Members of Stowarzyszenie Aktywni Seniorzy" in page
     assert "Ola Zięba" in page and "Coordinator" in page and "Jan Kowalski" in page
-    assert 'name="person"' not in page and "member_set_role" not in page and "Make a coordinator" not in page
+    assert 'name="email"' not in page and "member_set_role" not in page and "Make a coordinator" not in page
     assert en("web:member_remove", organisation.pk, coordinator.pk) not in page
     before = roles(organisation)
-    assert client.post(members_url(organisation), {"person": "nowy", "role": "member"}).status_code == 403
-    assert client.post(members_url(organisation), {"person": "nikt", "role": "member"}).status_code == 403
+    assert client.post(members_url(organisation), {"email": "nowy@example.org", "role": "member"}).status_code \
+        == 403
+    assert client.post(members_url(organisation), {"email": "nikt", "role": "member"}).status_code == 403
     assert client.post(en("web:member_set_role", organisation.pk, member.pk),
                        {"role": "coordinator"}).status_code == 403
     assert client.get(en("web:member_remove", organisation.pk, coordinator.pk)).status_code == 403
     assert client.post(en("web:member_remove", organisation.pk, coordinator.pk)).status_code == 403
-    assert roles(organisation) == before
+    assert roles(organisation) == before and not organisation.invitations.exists()
 
 
 def test_a_member_leaves_the_organisation(client, organisation, coordinator, member):
@@ -224,7 +231,8 @@ def test_strangers_and_coordinators_of_other_organisations_get_404(client, organ
     client.force_login(stranger)
     before = roles(organisation)
     assert client.get(members_url(organisation)).status_code == 404
-    assert client.post(members_url(organisation), {"person": "obca", "role": "coordinator"}).status_code == 404
+    assert client.post(members_url(organisation), {"email": "obca@example.org", "role": "coordinator"}) \
+        .status_code == 404
     assert client.post(en("web:member_set_role", organisation.pk, member.pk),
                        {"role": "coordinator"}).status_code == 404
     assert client.post(en("web:member_remove", organisation.pk, member.pk)).status_code == 404
@@ -249,9 +257,10 @@ def test_centre_staff_manage_members_from_the_verification_page(client, organisa
     client.force_login(staff_user)
     assert f'href="{members_url(organisation)}"' in client.get(en("web:organisation_review")).content.decode()
     page = client.get(members_url(organisation)).content.decode()
-    assert 'name="person"' in page
-    client.post(members_url(organisation), {"person": "nowy", "role": "coordinator"})
-    assert roles(organisation)["nowy"] == Role.COORDINATOR
+    assert 'name="email"' in page
+    client.post(members_url(organisation), {"email": "nowy@example.org", "role": "coordinator"})
+    assert organisation.invitations.get().role == Role.COORDINATOR
+    assert "nowy" not in roles(organisation) and "anna" not in roles(organisation)
 
 
 def test_every_form_on_the_page_carries_a_csrf_token(client, organisation, coordinator, member):

@@ -347,7 +347,7 @@ def test_someone_elses_feed_cannot_be_revoked(client, member, organisation):
 
 # --- Organisations --------------------------------------------------------------------------
 
-def test_registering_an_organisation_then_seeing_its_status(client, member):
+def test_registering_an_organisation_then_seeing_its_status(client, member, centre):
     client.force_login(member)
     response = client.post(en("web:organisation_register"), {
         "name": "Koło Gospodyń Miejskich", "kind": "informal", "contact_person": "Jan Kowalski",
@@ -355,11 +355,12 @@ def test_registering_an_organisation_then_seeing_its_status(client, member):
     organisation = Organisation.objects.get(name="Koło Gospodyń Miejskich")
     assert organisation.status == "unverified"
     assert Membership.objects.get(organisation=organisation).user == member
+    assert list(organisation.centres.all()) == [centre]  # the only centre is its home
     page = response.content.decode()
     assert "Koło Gospodyń Miejskich" in page and "Awaiting verification" in page
 
 
-def test_a_registered_ngo_without_krs_is_told_next_to_the_field(client, member):
+def test_a_registered_ngo_without_krs_is_told_next_to_the_field(client, member, centre):
     client.force_login(member)
     response = client.post(en("web:organisation_register"), {
         "name": "Stowarzyszenie Bez Numeru", "kind": "registered", "contact_person": "Jan Kowalski",

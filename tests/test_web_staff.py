@@ -121,8 +121,8 @@ def test_queue_costs_the_same_queries_however_many_requests(staff_client, django
 
 def test_staff_verify_and_suspend_organisations(staff_client, centre, member):
     organisation = factories.make_organisation("Nowe Pomysły", members=[member],
-                                               status=Organisation.Status.UNVERIFIED)
-    factories.make_organisation("Aaa zweryfikowana")
+                                               status=Organisation.Status.UNVERIFIED, centres=[centre])
+    factories.make_organisation("Aaa zweryfikowana", centres=[centre])
     page = staff_client.get(en("web:organisation_review")).content.decode()
     assert page.index("Nowe Pomysły") < page.index("Aaa zweryfikowana")  # awaiting verification first
     url = en("web:organisation_set_status", organisation.pk)

@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.exceptions import RuleViolation
 from booking.localtime import booking_span, closure_span
-from booking.models import BookingSeries, FeedToken, Resource
+from booking.models import BookingSeries, Centre, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation, User
-from ngo.selectors import active_accounts_matching
 
 from .templatetags.web_extras import span_label
 
@@ -309,6 +308,19 @@ class EmailLanguageForm(RefusalMixin, forms.Form):
 
 
 class OrganisationForm(RefusalMixin, forms.ModelForm):
+    """An organisation being registered, with its home centre (preselected when there is only one)."""
+
+    # Not required here: the service takes the only centre when there is one, and otherwise asks for it.
+    centre = forms.ModelChoiceField(queryset=Centre.objects.order_by("name"), label=_("Centre"), required=False,
+                                    empty_label=_("Choose a centre"),
+                                    help_text=_("Its staff verify the organisation and look after it."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        centres = list(self.fields["centre"].queryset[:2])
+        if len(centres) == 1:
+            self.initial["centre"] = centres[0]
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "krs", "contact_person", "email", "phone", "description"]
@@ -326,20 +338,43 @@ class OrganisationStatusForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AddMemberForm(forms.Form):
-    person = forms.CharField(label=_("Login or e-mail address"), max_length=254,
-                             widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+class InviteForm(RefusalMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
-    def clean_person(self):
-        accounts = active_accounts_matching(self.cleaned_data["person"])
-        if not accounts:
-            raise forms.ValidationError(_("No active account with this login or e-mail. Ask the centre's staff to "
-                                          "create one."), code="no_account")
-        if len(accounts) > 1:
-            raise forms.ValidationError(_("Several accounts use this e-mail address. Give the person's login "
-                                          "instead."), code="ambiguous_email")
-        return accounts[0]
+
+class SignUpForm(forms.Form):
+    """An account made from an invitation link. The e-mail address is the one the invitation went to."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Last name"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    username = forms.CharField(label=_("Login"), max_length=150,
+                               help_text=_("Letters, digits and @ . + - _ only; you will log in with it."),
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}))
+    email = forms.EmailField(label=_("E-mail address"), disabled=True, required=False,
+                             help_text=_("The address the invitation was sent to."))
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=_("At least 8 characters, not only digits, not a common password."))
+    password2 = forms.CharField(label=_("The password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+    def add_account_errors(self, error):
+        """The account's refusal (a taken login, a weak password) next to its field."""
+        fields = {"password": "password1"}
+        errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+        for name, messages in errors.items():
+            field = fields.get(name, name)
+            self.add_error(field if field in self.fields else None, messages)
 
 
 class MemberRoleForm(forms.Form):

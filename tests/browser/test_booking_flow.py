@@ -52,7 +52,7 @@ def scene(transactional_db):
     member = factories.make_user("jan", first_name="Jan", last_name="Kowalski")
     centre = factories.make_centre("Centrum Aktywizacji Społecznej", staff=[staff], phone="+48 32 000 00 00")
     room = factories.make_resource(centre, name="Sala spotkań", capacity=12, amenities=["rzutnik", "tablica"])
-    organisation = factories.make_organisation("Stowarzyszenie Aktywni Seniorzy", members=[member])
+    organisation = factories.make_organisation("Stowarzyszenie Aktywni Seniorzy", members=[member], centres=[centre])
     day = factories.next_open_weekday(1, centre=centre)
     return {"centre": centre, "room": room, "organisation": organisation, "day": day, "member": member}
 
@@ -263,7 +263,7 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     words = WORDS[language]
     base = live_server.url + words["prefix"]
     centre, room = scene["centre"], scene["room"]
-    factories.make_organisation("Nowe Pomysły", status="unverified")
+    factories.make_organisation("Nowe Pomysły", status="unverified", centres=[centre])
     context = chromium_browser.new_context(locale=words["locale"])
     page = context.new_page()
 
@@ -305,7 +305,8 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     check_page(page, f"{language}-organisation-registration-error")
     page.goto(f"{base}/organisations/")
     check_page(page, f"{language}-organisations")
-    # As the organisation's coordinator: its members page, a refused login, a removal to confirm.
+    # As the organisation's coordinator: its members page, a refused address, an invitation sent, a removal to
+    # confirm.
     Membership.objects.filter(user=scene["member"]).update(role=Membership.Role.COORDINATOR)
     Membership.objects.create(user=factories.make_user("ewa", first_name="Ewa", last_name="Lis"),
                               organisation=scene["organisation"])
@@ -313,15 +314,22 @@ def test_every_other_page_passes_axe(chromium_browser, live_server, scene, langu
     page.goto(members)
     expect(page.locator("li.card")).to_have_count(2)
     check_page(page, f"{language}-members")
-    page.fill("#id_person", "nikt")
+    page.fill("#id_email", "nikt@example")  # an address to the browser, not to the service
     page.locator("main form button[type=submit]").last.click()
-    expect(page.locator("#id_person_error")).to_have_count(1)
+    expect(page.locator("#id_email_error")).to_have_count(1)
     check_page(page, f"{language}-members-error")
+    page.fill("#id_email", "nowa.osoba@example.org")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator("li.card", has_text="nowa.osoba@example.org")).to_have_count(1)
+    check_page(page, f"{language}-members-invited")
+    invitation = scene["organisation"].invitations.get()
     page.goto(members)
     page.locator("li.card", has_text="Ewa Lis").locator("a.danger").click()
     page.wait_for_url(re.compile(r"/remove/$"))
     check_page(page, f"{language}-member-remove-confirmation")
     log_out(page, words)
+    page.goto(f"{base}/invitations/{factories.invitation_token(invitation)}/")
+    check_page(page, f"{language}-invitation-sign-up")
 
     log_in(page, base, words, "anna")
     page.goto(f"{base}/staff/organisations/")

@@ -277,7 +277,8 @@ def organisations(request):
 
 @login_required
 def organisation_register(request):
-    form = OrganisationForm(request.POST or None)
+    # Staff register organisations for their centre: it comes preselected.
+    form = OrganisationForm(request.POST or None, initial={"centre": staffed_centres(request.user).first()})
     if request.method == "POST" and form.is_valid():
         try:
             organisation = register_organisation(actor=request.user, **form.cleaned_data)

@@ -27,8 +27,7 @@ from booking.selectors import (
 )
 from booking.series import approve_series, reject_series
 from booking.services import approve_booking, create_closure, delete_closure, reject_booking
-from ngo.models import Organisation
-from ngo.selectors import can_manage_organisations, organisations_to_review
+from ngo.selectors import can_manage_organisations, hosted_organisations, organisations_to_review
 from ngo.services import set_organisation_status
 
 from ..forms import ClosureForm, OrganisationStatusForm, RejectForm, UsageReportForm
@@ -143,7 +142,7 @@ def series_reject(request, pk):
 def _render_organisation_review(request, errors=None, status=200):
     if not can_manage_organisations(request.user):
         raise PermissionDenied(_("This page is for the centre's staff."))
-    page = Paginator(organisations_to_review(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(organisations_to_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     errors = errors or {}
     for organisation in page.object_list:
         organisation.error = errors.get(organisation.pk, "")
@@ -158,7 +157,7 @@ def organisation_review(request):
 @login_required
 @require_POST
 def organisation_set_status(request, pk):
-    organisation = get_object_or_404(Organisation, pk=pk)
+    organisation = get_object_or_404(hosted_organisations(request.user), pk=pk)
     form = OrganisationStatusForm(request.POST)
     if not form.is_valid():
         return _render_organisation_review(request, {pk: _("Choose a status.")}, status=400)

@@ -1,14 +1,17 @@
-"""Demo data: the two Chorzów centres, their resources, a few organisations and three logins."""
+"""Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both, one
+with an invitation waiting for an answer) and three logins."""
+import secrets
 from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from booking.accounts import centre_staff_group
-from booking.models import AccessibilityStatement, Centre, OpeningHours, Resource
-from ngo.models import Membership, Organisation
+from booking.models import AccessibilityStatement, Centre, Hosting, OpeningHours, Resource
+from ngo.models import Invitation, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
                   (4, "07:00", "14:00")]
@@ -87,11 +90,13 @@ STATEMENT = {
                         "3 working days ahead, and online at any time.",
 }
 
+# Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
 ORGANISATIONS = [
-    ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED),
-    ("Fundacja Pomocna Dłoń", Organisation.Kind.REGISTERED_NGO, "0000654321", Organisation.Status.VERIFIED),
-    ("Klub Rodziców Chorzów", Organisation.Kind.INFORMAL_GROUP, "", Organisation.Status.VERIFIED),
-    ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED),
+    ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED,
+     ["CAS"]),
+    ("Fundacja Pomocna Dłoń", Organisation.Kind.REGISTERED_NGO, "0000654321", Organisation.Status.VERIFIED, ["CPS"]),
+    ("Klub Rodziców Chorzów", Organisation.Kind.INFORMAL_GROUP, "", Organisation.Status.VERIFIED, ["CAS", "CPS"]),
+    ("Stowarzyszenie Nowe Pomysły", Organisation.Kind.ASSOCIATION, "", Organisation.Status.UNVERIFIED, ["CAS"]),
 ]
 
 
@@ -109,18 +114,32 @@ class Command(BaseCommand):
         for data in CENTRES:
             self._centre(data, staff)
         organisations = {}
-        for name, kind, krs, status in ORGANISATIONS:
+        for name, kind, krs, status, hosts in ORGANISATIONS:
             organisations[name], _ = Organisation.objects.update_or_create(
                 name=name,
                 defaults={"kind": kind, "krs": krs, "status": status, "contact_person": "Jan Kowalski",
                           "email": f"kontakt{len(organisations) + 1}@example.org"},
             )
+            for index, short_name in enumerate(hosts):
+                Hosting.objects.update_or_create(centre=Centre.objects.get(short_name=short_name),
+                                                 organisation=organisations[name], defaults={"home": index == 0})
         Membership.objects.update_or_create(
             user=member, organisation=organisations["Stowarzyszenie Aktywni Seniorzy"],
             defaults={"role": Membership.Role.COORDINATOR},
         )
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
+        self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
+
+    def _invitation(self, organisation, coordinator):
+        """One invitation waiting for an answer, as the members page shows it. No e-mail goes out and its link is
+        unknown (only a hash of a random token is kept): revoke it or invite the address again."""
+        now = timezone.now()
+        pending = Invitation.objects.filter(organisation=organisation, email="nowa.osoba@example.org").pending(now)
+        if not pending.exists():
+            Invitation.objects.create(organisation=organisation, email="nowa.osoba@example.org", invited_by=coordinator,
+                                      token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
+                                      expires_at=now + Invitation.LIFETIME)
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
