@@ -1,5 +1,5 @@
 """The calendar feeds over HTTP: what each shows, to whom, and how they behave towards polling calendar apps."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -111,6 +111,38 @@ def test_feed_window_and_statuses(client, member, staff_user, room, organisation
         uid(recent_past): ("TENTATIVE", 0),
     }
     assert rejected.status == BookingStatus.REJECTED
+
+
+# The extremes a row written around the services may hold: the end of Python's calendar (23:00 UTC on its last
+# day is already year 10000 in Warsaw), and its beginning.
+END_OF_TIME = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+BEGINNING_OF_TIME = datetime(1, 1, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kind", ["resource", "organisation", "person", "centre"])
+def test_a_booking_with_extreme_stored_dates_leaves_every_feed_valid(client, caplog, kind, member, staff_user, centre,
+                                                                    room, organisation, open_day):
+    normal = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
+    endless, ancient = (Booking.objects.create(  # straight into the table, as the services would refuse them
+        resource=room, organisation=organisation, created_by=member, title="Źle zapisana", start=start, end=end,
+        status=BookingStatus.CONFIRMED, exclusive=room.is_single_unit,
+    ) for start, end in ((at(open_day + timedelta(days=1), 10), END_OF_TIME),
+                         (BEGINNING_OF_TIME, at(open_day - timedelta(days=1), 10))))
+    url = {
+        "resource": lambda: resource_feed_url(room),
+        "organisation": lambda: organisation_feed(member, organisation),
+        "person": lambda: token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1]),
+        "centre": lambda: token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE,
+                                                           centre=centre)[1]),
+    }[kind]()
+
+    response = fetch(client, url)
+
+    assert response.status_code == 200
+    assert set(events_of(response.content)) == {uid(normal)}
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    for left_out in (endless, ancient):
+        assert any(f"Booking {left_out.pk} " in warning for warning in warnings), warnings
 
 
 # --- token feeds --------------------------------------------------------------------------------------------
