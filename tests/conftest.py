@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -30,6 +31,12 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts live in the cache: each test starts from none, whatever the tests before it sent."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
