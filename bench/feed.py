@@ -45,12 +45,16 @@ def delete_feeds():
 
 
 def touch(bookings):
-    """Change the feed (the latest updated_at of its first booking), so that its next request builds it anew."""
+    """Change the feed, so that its next request builds it anew: its first booking becomes its latest change (the
+    generated history may hold changes dated ahead of now)."""
+    from django.db.models import Max
     from django.utils import timezone
 
     from booking.models import Booking
 
-    Booking.objects.filter(pk=bookings.order_by("start", "pk").values("pk")[:1]).update(updated_at=timezone.now())
+    latest = bookings.aggregate(latest=Max("updated_at"))["latest"] or timezone.now()
+    Booking.objects.filter(pk=bookings.order_by("start", "pk").values("pk")[:1]).update(
+        updated_at=max(timezone.now(), latest + timedelta(milliseconds=1)))
 
 
 def create_public_room(events=PUBLIC_EVENTS):
