@@ -358,8 +358,9 @@ def test_a_message_about_a_booking_stored_outside_the_calendar_is_given_up_at_on
     if what == "booking":
         booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day)
     else:
-        booking = factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day,
-                                        rrule="FREQ=WEEKLY;COUNT=3").bookings[-1]
+        meetings = factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day,
+                                         rrule="FREQ=WEEKLY;COUNT=3").bookings
+        booking = meetings[0] if extreme == "beginning of time" else meetings[-1]  # stretched clear of the others
     start, end = {"end of time": (booking.start, datetime(9999, 12, 31, 23, tzinfo=UTC)),
                   "beginning of time": (datetime(1, 1, 1, tzinfo=UTC), booking.end)}[extreme]
     Booking.objects.filter(pk=booking.pk).update(start=start, end=end)
