@@ -1,16 +1,27 @@
 """iCalendar feeds that calendar apps subscribe to: a resource's public occupancy, and secret-token feeds.
 
 Calendar apps poll without credentials, so a token feed's secret is its URL. What a feed shows is decided by
-`booking.feeds` at each request; these views add HTTP: conditional GET and caching.
+`booking.feeds` at each request; these views add HTTP: a throttle, conditional GET and caching.
 
-Conditional GET: the ETag is a fingerprint of the feed's bookings (one aggregate query), so an unchanged feed
-answers 304 without loading them. Last-Modified is the time that fingerprint was first served (kept in the
-cache). The bookings' latest `updated_at` would not do: it does not move when a booking leaves the feed (a
-member removed from the organisation, a booking passing out of the window), and a client that sends only
-If-Modified-Since would keep the stale copy.
+Conditional GET: the ETag is a fingerprint of what the feed shows (`booking.feeds.feed_version`, one grouped
+query, plus its name, time zone, language, the day and FEED_FORMAT), so an unchanged feed answers 304 without
+loading its bookings. Last-Modified is the time that fingerprint was first served (kept in the cache). The
+bookings' latest `updated_at` would not do: it does not move when a booking leaves the feed (a member removed
+from the organisation, a booking passing out of the window), and a client that sends only If-Modified-Since
+would keep the stale copy.
+
+Caching: a feed is rendered once per version (a large one takes seconds); the body is kept in the cache (Redis
+in production, shared by the workers) beside its ETag, one entry per feed and language, so a busy feed leaves
+no trail of old versions. Every other request for that version is served from there. The cache fails open
+(config/cache.py): with Redis away, each request renders.
+
+Throttle: FEED_RATE requests per client address (as the API throttles read it, NUM_PROXIES), counted in the
+same cache; above it a 429 with Retry-After. Calendar apps poll every few minutes to every few hours.
 """
+import functools
 import hashlib
 import logging
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,7 +32,9 @@ from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
+from rest_framework.throttling import SimpleRateThrottle
 
 from booking.feeds import (
     active_feed_token,
@@ -33,18 +46,53 @@ from booking.feeds import (
 )
 from booking.ical import feed_calendar
 from booking.models import FeedToken
+from config.clients import client_address
 
 logger = logging.getLogger(__name__)
 
 FEED_FORMAT = 1  # raise when the rendering changes, so that every client fetches its feed again
 PUBLIC_MAX_AGE = 15 * 60
 LAST_MODIFIED_KEPT = 60 * 60 * 24 * 30
+RENDERED_KEPT = 60 * 60 * 24  # the ETag holds the day: a rendering is never served after it
+
+
+class FeedRateThrottle(SimpleRateThrottle):
+    """FEED_RATE requests per client address, counted in the default cache."""
+
+    scope = "feed"
+
+    def get_rate(self):
+        return settings.FEED_RATE
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+def throttled(view):
+    """`view`, answering 429 with Retry-After, before any query, to a client over FEED_RATE."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        throttle = FeedRateThrottle()
+        if throttle.allow_request(request, None):
+            return view(request, *args, **kwargs)
+        seconds = max(1, math.ceil(throttle.wait() or 1))
+        response = HttpResponse(
+            ngettext("Too many requests for calendar feeds. Try again in %(seconds)d second.",
+                     "Too many requests for calendar feeds. Try again in %(seconds)d seconds.", seconds)
+            % {"seconds": seconds},
+            status=429, content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(seconds)
+        return response
+
+    return guarded
 
 
 def _etag(key, version, now):
-    """Weak: the body also carries DTSTAMP and names of resources and people, which the fingerprint leaves out.
-    The date is part of it, so that a feed is rebuilt at least daily as its window moves."""
-    fingerprint = repr((FEED_FORMAT, key, timezone.localdate(now).isoformat(), version))
+    """Weak: the body also carries DTSTAMP, the time it was rendered. `key` holds the feed, its name, time zone
+    and language. The date is part of it, so that a feed is rebuilt at least daily as its window moves."""
+    fingerprint = repr((FEED_FORMAT, settings.SITE_URL, key, timezone.localdate(now).isoformat(), version))
     return f'W/"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"'
 
 
@@ -64,15 +112,25 @@ def _last_modified(key, etag, now):
     return modified
 
 
-def _feed_response(request, *, key, bookings, render, now, private):
+def _body(key, etag, render, bookings, now):
+    """The feed's body for `etag`: from the cache, or rendered now and kept there for everyone else."""
+    cache_key = f"ical-feed-body:{key}"
+    cached = cache.get(cache_key)
+    if cached and cached[0] == etag:
+        return cached[1]
+    first, last = feed_window(now)
+    body = render(bookings, window=(timezone.localdate(first), timezone.localdate(last))).to_ical()
+    cache.set(cache_key, (etag, body), RENDERED_KEPT)
+    return body
+
+
+def _feed_response(request, *, key, name, time_zone, bookings, render, now, private):
     key = f"{key}:{translation.get_language()}"
-    etag = _etag(key, feed_version(bookings), now)
+    etag = _etag((key, name, time_zone), feed_version(bookings), now)
     last_modified = _last_modified(key, etag, now)
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if response is None:
-        first, last = feed_window(now)
-        calendar = render(bookings, window=(timezone.localdate(first), timezone.localdate(last)))
-        response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(_body(key, etag, render, bookings, now), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'
         response["Content-Language"] = translation.get_language()
     response["ETag"] = etag
@@ -86,6 +144,7 @@ def _feed_response(request, *, key, bookings, render, now, private):
 
 
 @require_safe
+@throttled
 def resource_feed(request, pk):
     """A resource's occupancy, for anyone: busy blocks, titled only where the booking is public."""
     resource = get_object_or_404(public_occupancy_resources(), pk=pk)
@@ -93,8 +152,8 @@ def resource_feed(request, pk):
     now = timezone.now()
     name = _("%(resource)s, %(centre)s: occupancy") % {"resource": resource.name, "centre": centre.name}
     return _feed_response(
-        request, key=f"resource:{resource.pk}", bookings=occupancy_bookings(resource, now=now), now=now,
-        private=False,
+        request, key=f"resource:{resource.pk}", name=name, time_zone=centre.time_zone,
+        bookings=occupancy_bookings(resource, now=now), now=now, private=False,
         render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=centre.time_zone,
                                                       window=window, public=True, stamp=now),
     )
@@ -111,6 +170,7 @@ def _feed_name(feed):
 
 
 @require_safe
+@throttled
 def token_feed(request, token):
     """An organisation's, a person's or a centre's bookings, as the token's owner may see them now.
 
@@ -129,7 +189,8 @@ def token_feed(request, token):
     with translation.override(feed.owner.language):
         name = _feed_name(feed)
         return _feed_response(
-            request, key=f"token:{feed.pk}", bookings=feed_bookings(feed, now=now), now=now, private=True,
+            request, key=f"token:{feed.pk}", name=name, time_zone=time_zone, bookings=feed_bookings(feed, now=now),
+            now=now, private=True,
             render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=time_zone,
                                                           window=window, stamp=now),
         )

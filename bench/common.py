@@ -75,6 +75,7 @@ def bench_environment(n):
         # One address plays every client: throttles still run, at rates a crowd of clients would share.
         "API_ANON_RATE": "1000000/minute",
         "API_TOKEN_RATE": "1000000/minute",
+        "FEED_RATE": "1000000/minute",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(ROOT),
     })
@@ -173,7 +174,7 @@ class Http:
             self.headers["Authorization"] = f"Token {token}"
 
     def request(self, method, path, body=None, headers=None):
-        """Return (status, body bytes, elapsed seconds)."""
+        """Return (status, body bytes, elapsed seconds); the response's headers are kept in `last_headers`."""
         all_headers = dict(self.headers, **(headers or {}))
         payload = None
         if body is not None:
@@ -185,6 +186,7 @@ class Http:
             connection.request(method, path, body=payload, headers=all_headers)
             response = connection.getresponse()
             content = response.read()
+            self.last_headers = dict(response.getheaders())
         finally:
             connection.close()
         return response.status, content, time.perf_counter() - started

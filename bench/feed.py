@@ -1,18 +1,26 @@
-"""An organisation's calendar feed holding 5 000 events: through HTTP, and `icalendar` alone.
+"""Calendar feeds over HTTP: an organisation's feed of 5 000 events, and a public occupancy feed of 4 000.
 
-- HTTP: `GET /feeds/<token>.ics` against gunicorn (2 workers), without If-None-Match, so every request
-  builds the whole feed: the token lookup, the queries, the rendering.
-- icalendar alone: the same events, from ready-made Python values (taken from the feed's own events before
-  the clock starts), turned into `Event`s, a `Calendar` with its VTIMEZONE, and serialised. This is the
-  floor: the feed can only approach it.
+- HTTP, cold: `GET /feeds/<token>.ics` against gunicorn (2 workers), one of the feed's bookings touched before each
+  request (outside the clock), so that every request finds a new version and builds the whole feed: the token
+  lookup, the queries, the rendering.
+- HTTP, warm: the same feed unchanged, without If-None-Match: what every client but the first gets.
+- HTTP, not modified: the same with If-None-Match (304), what a polling calendar app gets.
+- The same three for `GET /feeds/resource/<id>.ics` of a room made for the benchmark, holding 4 000 bookings
+  (a third with public titles), deleted again afterwards.
+- icalendar alone: the organisation's events, from ready-made Python values (taken from the feed's own events
+  before the clock starts), turned into `Event`s, a `Calendar` with its VTIMEZONE, and serialised. This is the
+  floor of a cold request.
 - Peak RSS (VmHWM) of the gunicorn workers after that load.
 """
+from datetime import timedelta
 from time import perf_counter
 
 from bench.common import Http, gunicorn, median_ms, p95_ms, report, report_peak_rss, run_per_size, vendor
 from bench.data import FEED_ORGANISATION
 
 FEED_NAME = "[bench] feed"
+PUBLIC_ROOM = "[bench] public feed room"
+PUBLIC_EVENTS = 4000
 RATIO_TARGET = 2.0
 EVENT_FIELDS = {"UID": "uid", "SEQUENCE": "sequence", "DTSTAMP": "stamp", "LAST-MODIFIED": "last_modified",
                 "DTSTART": "start", "DTEND": "end", "SUMMARY": "summary", "DESCRIPTION": "description",
@@ -34,6 +42,49 @@ def delete_feeds():
     from booking.models import FeedToken
 
     FeedToken.objects.filter(name=FEED_NAME).delete()
+
+
+def touch(bookings):
+    """Change the feed, so that its next request builds it anew: its first booking becomes its latest change (the
+    generated history may hold changes dated ahead of now)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from booking.models import Booking
+
+    latest = bookings.aggregate(latest=Max("updated_at"))["latest"] or timezone.now()
+    Booking.objects.filter(pk=bookings.order_by("start", "pk").values("pk")[:1]).update(
+        updated_at=max(timezone.now(), latest + timedelta(milliseconds=1)))
+
+
+def create_public_room(events=PUBLIC_EVENTS):
+    """A room with public occupancy in the feed organisation's first centre, holding `events` consecutive 1-hour
+    confirmed bookings from tomorrow on, written straight into the table."""
+    from django.utils import timezone
+
+    from booking.models import Booking, BookingStatus, Centre, Resource
+    from ngo.models import Membership, Organisation
+
+    delete_public_room()
+    organisation = Organisation.objects.get(name=FEED_ORGANISATION)
+    person = Membership.objects.filter(organisation=organisation).order_by("pk").first().user
+    room = Resource.objects.create(centre=Centre.objects.order_by("pk").first(), kind=Resource.Kind.ROOM,
+                                   name=PUBLIC_ROOM, booking_mode=Resource.BookingMode.SLOTS, occupancy_public=True)
+    first = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    Booking.objects.bulk_create(
+        Booking(resource=room, organisation=organisation, created_by=person, title=f"Warsztaty {number}",
+                purpose="Zajęcia otwarte", public=number % 3 == 0, start=first + timedelta(hours=number),
+                end=first + timedelta(hours=number + 1), status=BookingStatus.CONFIRMED, exclusive=True)
+        for number in range(events)
+    )
+    return room
+
+
+def delete_public_room():
+    from booking.models import Booking, Resource
+
+    Booking.objects.filter(resource__name=PUBLIC_ROOM).delete()
+    Resource.objects.filter(name=PUBLIC_ROOM).delete()
 
 
 def ready_values(feed):
@@ -58,8 +109,6 @@ def ready_values(feed):
 
 def icalendar_alone(events, window, time_zone):
     """Build and serialise the calendar from ready values with `icalendar` only. Returns the bytes."""
-    from datetime import timedelta
-
     from icalendar import Calendar, Event, vDuration
 
     calendar = Calendar.new(prodid="-//Centre booking//centre-booking//PL", name=FEED_NAME, method="PUBLISH",
@@ -73,20 +122,57 @@ def icalendar_alone(events, window, time_zone):
     return calendar.to_ical()
 
 
-def figures(n, base_url, runs=10, warmup=1):
+def http_figures(http, path, bookings, runs, warmup):
+    """Seconds per request, cold (the feed changed before each), warm and not modified; the body's size and events."""
+    cold, warm, not_modified = [], [], []
+    size = count = 0
+    for index in range(warmup + runs):
+        touch(bookings)
+        status, body, elapsed = http.get(path)
+        if status != 200:
+            raise RuntimeError(f"feed: HTTP {status} {body[:300]!r}")
+        if index >= warmup:
+            cold.append(elapsed)
+        size, count = len(body), body.count(b"BEGIN:VEVENT")
+    for index in range(warmup + runs):
+        status, body, elapsed = http.get(path)
+        if status != 200:
+            raise RuntimeError(f"feed, warm: HTTP {status} {body[:300]!r}")
+        if index >= warmup:
+            warm.append(elapsed)
+    etag = http.last_headers["ETag"]
+    for index in range(warmup + runs):
+        status, body, elapsed = http.get(path, headers={"If-None-Match": etag})
+        if status != 304:
+            raise RuntimeError(f"feed, If-None-Match: HTTP {status} {body[:300]!r}")
+        if index >= warmup:
+            not_modified.append(elapsed)
+    return cold, warm, not_modified, size, count
+
+
+def report_http(prefix, figures, **params):
+    cold, warm, not_modified, size, count = figures
+    params = dict(params, events=count, bytes=size, server="gunicorn-2")
+    report(f"{prefix}.median", median_ms(cold), "ms", **params)
+    report(f"{prefix}.p95", p95_ms(cold), "ms", **params)
+    report(f"{prefix}.warm.median", median_ms(warm), "ms", **params)
+    report(f"{prefix}.not_modified.median", median_ms(not_modified), "ms", **params)
+
+
+def figures(n, base_url, runs=10, warmup=1, public_events=PUBLIC_EVENTS):
+    from django.utils import timezone
+
+    from booking.feeds import feed_bookings, occupancy_bookings
+
     delete_feeds()
     feed, token = create_feed()
+    room = create_public_room(public_events)
     try:
         events, window, time_zone = ready_values(feed)
         http = Http(base_url)
-        seconds, size, count = [], 0, 0
-        for index in range(warmup + runs):
-            status, body, elapsed = http.get(f"/feeds/{token}.ics")
-            if status != 200:
-                raise RuntimeError(f"feed: HTTP {status} {body[:300]!r}")
-            if index >= warmup:
-                seconds.append(elapsed)
-            size, count = len(body), body.count(b"BEGIN:VEVENT")
+        organisation = http_figures(http, f"/feeds/{token}.ics", feed_bookings(feed, now=timezone.now()), runs, warmup)
+        public = http_figures(http, f"/feeds/resource/{room.pk}.ics", occupancy_bookings(room, now=timezone.now()),
+                              runs, warmup)
         alone = []
         for index in range(warmup + runs):
             started = perf_counter()
@@ -95,11 +181,12 @@ def figures(n, base_url, runs=10, warmup=1):
                 alone.append(perf_counter() - started)
     finally:
         delete_feeds()
-    params = dict(db=vendor(), n=n, events=count, runs=runs)
-    report("feed.http.median", median_ms(seconds), "ms", **params, bytes=size, server="gunicorn-2")
-    report("feed.http.p95", p95_ms(seconds), "ms", **params, bytes=size, server="gunicorn-2")
+        delete_public_room()
+    report_http("feed.http", organisation, db=vendor(), n=n, runs=runs)
+    report_http("feed.public.http", public, db=vendor(), n=n, runs=runs)
+    params = dict(db=vendor(), n=n, events=organisation[4], runs=runs)
     report("feed.icalendar_alone.median", median_ms(alone), "ms", **params, bytes=len(document))
-    report("feed.http_over_icalendar", median_ms(seconds) / median_ms(alone), "ratio", **params,
+    report("feed.http_over_icalendar", median_ms(organisation[0]) / median_ms(alone), "ratio", **params,
            target=f"<={RATIO_TARGET}")
 
 

@@ -1,7 +1,7 @@
 """Where the time goes: cProfile of the in-process paths the benchmarks time over HTTP.
 
     python -m bench.profiling booking        # POST /api/v1/bookings/ through Django's test client
-    python -m bench.profiling feed           # GET /feeds/<token>.ics
+    python -m bench.profiling feed           # GET /feeds/<token>.ics, changed before each (built whole)
     python -m bench.profiling availability   # GET /api/v1/resources/<id>/availability/ (four weeks)
     python -m bench.profiling booking-parts  # medians, no profiler: request, service, service without e-mails
 
@@ -43,14 +43,17 @@ def _booking(n):
 
 def _feed(n):
     from django.test import Client as TestClient
+    from django.utils import timezone
 
-    from bench.feed import create_feed, delete_feeds
+    from bench.feed import create_feed, delete_feeds, touch
+    from booking.feeds import feed_bookings
 
     delete_feeds()
-    _, token = create_feed()
+    feed, token = create_feed()
     browser = TestClient(HTTP_X_FORWARDED_PROTO="https")
 
     def once():
+        touch(feed_bookings(feed, now=timezone.now()))  # a new version each time: the whole feed is built
         response = browser.get(f"/feeds/{token}.ics")
         assert response.status_code == 200, response.content[:300]
 

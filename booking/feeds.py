@@ -119,7 +119,19 @@ def feed_bookings(feed, *, now):
     return in_feed(bookings, now=now)
 
 
+# Besides the bookings' own rows, what a feed's events show of their resource, centre, organisation and person.
+SHOWN_ALONGSIDE = ("resource__name", "resource__units", "resource__booking_mode", "resource__centre__name",
+                   "resource__centre__street", "resource__centre__postal_code", "resource__centre__city",
+                   "resource__centre__time_zone", "organisation__name", "created_by__first_name",
+                   "created_by__last_name", "created_by__username")
+
+
 def feed_version(bookings):
-    """A cheap fingerprint of what a feed would show, from one aggregate query: how many bookings, the latest
-    change, and the sum of their ids (so that one booking leaving and another arriving also counts)."""
-    return tuple(bookings.aggregate(count=Count("pk"), changed=Max("updated_at"), ids=Sum("pk")).values())
+    """A cheap fingerprint of what a feed would show, from one grouped query that returns a row per resource,
+    organisation and person in the feed, not per booking: their names and addresses as the events show them,
+    and of their bookings how many, the latest change, and the sum of their ids (so that one booking leaving and
+    another arriving also counts). A booking's every change raises its `updated_at`; a renamed resource, a moved
+    centre or a person's new name change the rows themselves."""
+    return list(bookings.order_by(*SHOWN_ALONGSIDE).values_list(*SHOWN_ALONGSIDE).annotate(
+        count=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
+    ))

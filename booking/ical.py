@@ -9,7 +9,12 @@ How bookings look in a calendar:
 - days (lockers, desks by the day): all-day events, DTSTART;VALUE=DATE to the exclusive DTEND date;
 - nights (accommodation): one event from check-in to check-out (TZID date-times, so the calendar shows
   when to arrive and leave), the number of nights in the summary.
+
+Only bookings within the service's calendar (1970-2999, `booking.localtime`) can be rendered: the services refuse
+any other, but a row written around them (by hand in the database, an old import) must not take down every feed
+that holds it, so a feed leaves it out with a warning in the log (`renderable`).
 """
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -19,7 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
+from .localtime import EARLIEST, LATEST
 from .models import BookingStatus, Resource
+
+logger = logging.getLogger(__name__)
 
 PRODID = "-//Centre booking//centre-booking//PL"
 FEED_REFRESH = timedelta(hours=1)
@@ -33,6 +41,12 @@ ICAL_STATUS = {
 
 def _site_host() -> str:
     return settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
+
+
+def renderable(booking) -> bool:
+    """Whether `booking` lies within the service's calendar. Beyond it a time zone may push a date past year 9999
+    or before year 1, and the VTIMEZONE would have to describe centuries."""
+    return EARLIEST <= booking.start and booking.end <= LATEST
 
 
 def booking_uid(booking) -> str:
@@ -143,11 +157,16 @@ def feed_calendar(bookings, *, name, time_zone, window=None, public=False, stamp
     """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly.
 
     `window` is the feed's (first, last) date, which its VTIMEZONEs cover. `public=True` is the occupancy view:
-    titles only of public bookings, no description, people or links.
+    titles only of public bookings, no description, people or links. A booking that cannot be rendered is left
+    out, and logged.
     """
     stamp = stamp or timezone.now()
     events = []
     for booking in bookings:
+        if not renderable(booking):
+            logger.warning("Booking %s (%s to %s) is outside the service's calendar; left out of the feed %r",
+                           booking.pk, booking.start.isoformat(), booking.end.isoformat(), name)
+            continue
         if public:
             title = booking.title if booking.public else occupied_title(booking)
             events.append(booking_event(booking, title=title, stamp=stamp, details=False))

@@ -222,6 +222,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Calendar feeds per client address (read as the API throttles read it, NUM_PROXIES), counted in the cache.
+FEED_RATE = env("FEED_RATE", default="60/minute")
 # Days an API token works after it is issued; then POST /api/v1/auth/token/ again for a new one.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 SPECTACULAR_SETTINGS = {

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.formatting import clock, long_date, moment_label, opening_hours_text, short_date, span_label
-from booking.ical import booking_link, invitation, invitations
+from booking.ical import booking_link, invitation, invitations, renderable
 from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
 from ngo.models import Invitation, Letter, Membership
@@ -127,6 +127,19 @@ def _plan(kind, recipients, payload, **fields):
             for recipient in recipients]
 
 
+class Unrenderable(Exception):
+    """What the message is about cannot be written, now or ever: a booking outside the service's calendar
+    (`booking.ical.renderable`), which only a row written around the services can hold. The send task gives the
+    message up at once instead of retrying it."""
+
+
+def _check_renderable(bookings):
+    for booking in bookings:
+        if not renderable(booking):
+            raise Unrenderable(f"booking {booking.pk} runs from {booking.start.isoformat()} to "
+                               f"{booking.end.isoformat()}, outside the service's calendar (1970-2999)")
+
+
 def render(message):
     """Write `message`'s subject, bodies and calendar from its payload, in its language.
 
@@ -174,6 +187,7 @@ def _booking_message(message):
                .filter(pk=message.booking_id).first())
     if booking is None:
         return None
+    _check_renderable([booking])
     booking.status, booking.sequence = message.payload["status"], message.payload["sequence"]
     kind, reason = message.kind, message.payload["reason"]
     resource, organisation = booking.resource, booking.organisation
@@ -293,6 +307,7 @@ def _series_message(message):
                     .select_related("series__created_by", "resource__centre", "organisation", "created_by"))
     if not bookings:
         return None
+    _check_renderable(bookings)
     for booking in bookings:
         booking.sequence, booking.status = meetings[booking.pk]
     kind, reason, partly = message.kind, message.payload["reason"], message.payload["partly"]

@@ -9,7 +9,9 @@
   A message that turns out to concern no one (a password reset for an address without an account) is deleted
   unsent; one that carries a credential keeps no text after the attempt (OutboxMessage.UNKEPT_KINDS).
 - `relay_outbox` (Celery beat, every minute) re-queues rows still pending a minute after they were last
-  queued; after NOTIFICATIONS_MAX_ATTEMPTS failed sends a row is given up and left for staff in the admin.
+  queued; after NOTIFICATIONS_MAX_ATTEMPTS failed sends a row is given up and left for staff in the admin. A
+  message that cannot be written (`emails.Unrenderable`: a booking stored outside the service's calendar) is given
+  up at the first attempt, unsent, with the reason for staff: no retry would write it.
 - `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
 """
 import logging
@@ -73,7 +75,7 @@ def deliver(message_id):
             return False
         except Exception as error:  # SMTP refusals, timeouts, DNS, a bug: recorded on the row for staff to see
             message.last_error = f"{type(error).__name__}: {error}"
-            if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            if isinstance(error, emails.Unrenderable) or message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.FAILED
             logger.warning("E-mail %s to %s failed (attempt %d): %s", message.pk, message.recipient,
                            message.attempts, message.last_error)

@@ -1,9 +1,11 @@
 """The calendar feeds over HTTP: what each shows, to whom, and how they behave towards polling calendar apps."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -111,6 +113,38 @@ def test_feed_window_and_statuses(client, member, staff_user, room, organisation
         uid(recent_past): ("TENTATIVE", 0),
     }
     assert rejected.status == BookingStatus.REJECTED
+
+
+# The extremes a row written around the services may hold: the end of Python's calendar (23:00 UTC on its last
+# day is already year 10000 in Warsaw), and its beginning.
+END_OF_TIME = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+BEGINNING_OF_TIME = datetime(1, 1, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kind", ["resource", "organisation", "person", "centre"])
+def test_a_booking_with_extreme_stored_dates_leaves_every_feed_valid(client, caplog, kind, member, staff_user, centre,
+                                                                    room, organisation, open_day):
+    normal = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
+    endless, ancient = (Booking.objects.create(  # straight into the table, as the services would refuse them
+        resource=room, organisation=organisation, created_by=member, title="Źle zapisana", start=start, end=end,
+        status=BookingStatus.CONFIRMED, exclusive=room.is_single_unit,
+    ) for start, end in ((at(open_day + timedelta(days=1), 10), END_OF_TIME),
+                         (BEGINNING_OF_TIME, at(open_day - timedelta(days=1), 10))))
+    url = {
+        "resource": lambda: resource_feed_url(room),
+        "organisation": lambda: organisation_feed(member, organisation),
+        "person": lambda: token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1]),
+        "centre": lambda: token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE,
+                                                           centre=centre)[1]),
+    }[kind]()
+
+    response = fetch(client, url)
+
+    assert response.status_code == 200
+    assert set(events_of(response.content)) == {uid(normal)}
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    for left_out in (endless, ancient):
+        assert any(f"Booking {left_out.pk} " in warning for warning in warnings), warnings
 
 
 # --- token feeds --------------------------------------------------------------------------------------------
@@ -267,6 +301,81 @@ def test_head_request(client, room):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response["ETag"]
+
+
+# --- caching and throttling ---------------------------------------------------------------------------------
+
+@pytest.fixture(params=["locmem", "redis"])
+def feed_cache(request, settings):
+    """The cache the feeds keep their renderings in: this process's memory, or Redis as deployed."""
+    if request.param == "redis":
+        settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache",
+                                       "LOCATION": request.getfixturevalue("redis_url")}}
+        cache.clear()
+    yield request.param
+    cache.clear()
+
+
+def test_a_feed_is_rendered_once_per_change_and_served_from_the_cache(client, feed_cache, member, staff_user, room,
+                                                                      organisation, open_day):
+    booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10)
+    url = resource_feed_url(room)
+    rendering, first = queries_for(client, url)
+    assert rendering == 3  # the resource, the fingerprint, the bookings
+
+    served, second = queries_for(Client(REMOTE_ADDR="203.0.113.9"), url)  # someone else, no If-None-Match
+
+    assert served == 2, "the bookings are not read again"
+    assert second.content == first.content, "the same rendering, DTSTAMP included"
+    assert second["ETag"] == first["ETag"]
+    approve_booking(booking=booking, actor=staff_user)
+    rendering, third = queries_for(client, url)
+    assert rendering == 3
+    assert events_of(third.content)[uid(booking)][3:] == ("CONFIRMED", 1)
+
+
+@pytest.mark.parametrize("change", ["resource name", "centre address", "organisation name", "person's name",
+                                    "owner's language"])
+def test_what_the_events_show_besides_the_bookings_makes_a_new_version(client, change, english_member, room, centre,
+                                                                      organisation, open_day):
+    factories.make_booking(actor=english_member, resource=room, organisation=organisation, day=open_day, hour=10)
+    _feed, raw = create_feed_token(owner=english_member, scope=FeedToken.Scope.PERSON)
+    url = token_feed_url(raw)
+    before = fetch(client, url)
+    shown = {"resource name": (room, "name", "Sala kominkowa"),
+             "centre address": (centre, "street", "ul. Wolności 1"),
+             "organisation name": (organisation, "name", "Klub Seniora Jutrzenka"),
+             "person's name": (english_member, "last_name", "Nowakowski"),
+             "owner's language": (english_member, "language", "pl")}
+    thing, field, value = shown[change]
+    type(thing).objects.filter(pk=thing.pk).update(**{field: value})  # no booking changes
+
+    after = fetch(client, url, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    expected = value if change != "owner's language" else "Organizacja: "
+    assert expected in after.content.decode().replace("\r\n ", "")
+    assert expected not in before.content.decode().replace("\r\n ", "")
+
+
+def test_a_client_over_the_feed_rate_is_told_to_wait(client, settings, room, member, organisation):
+    settings.FEED_RATE = "3/minute"
+    token_url = organisation_feed(member, organisation)
+    urls = [resource_feed_url(room), token_url, resource_feed_url(room)]
+    assert [fetch(client, url).status_code for url in urls] == [200, 200, 200]
+
+    with CaptureQueriesContext(connection) as queries:
+        refused = fetch(client, token_url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert refused.status_code == 429
+    assert len(queries) == 0, "refused before the token is looked up"
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert refused["Content-Type"] == "text/plain; charset=utf-8"
+    assert refused.content.decode().startswith("Too many requests for calendar feeds. Try again in ")
+    # An invented X-Forwarded-For does not make a new client; another address is one.
+    assert fetch(client, token_url, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    assert fetch(Client(REMOTE_ADDR="203.0.113.9"), token_url).status_code == 200
 
 
 # --- cost ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from urllib.parse import quote
 
@@ -347,6 +347,34 @@ def test_with_the_broker_down_booking_is_quick_and_the_relay_sends_later_once(
 
     assert sorted(mail.to[0] for mail in mailoutbox) == ["anna@example.org", "jan@example.org"]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.parametrize("what", ["booking", "series"])
+@pytest.mark.parametrize("extreme", ["end of time", "beginning of time"])
+def test_a_message_about_a_booking_stored_outside_the_calendar_is_given_up_at_once(
+        what, extreme, member, staff_user, room, organisation, open_day, mailoutbox):
+    """Such a booking can only be written around the services (by hand in the database). Its messages cannot be
+    written, and no retry would change that: they are given up at the first attempt, unsent, saying why."""
+    if what == "booking":
+        booking = factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day)
+    else:
+        meetings = factories.make_series(actor=member, resource=room, organisation=organisation, day=open_day,
+                                         rrule="FREQ=WEEKLY;COUNT=3").bookings
+        booking = meetings[0] if extreme == "beginning of time" else meetings[-1]  # stretched clear of the others
+    start, end = {"end of time": (booking.start, datetime(9999, 12, 31, 23, tzinfo=UTC)),
+                  "beginning of time": (datetime(1, 1, 1, tzinfo=UTC), booking.end)}[extreme]
+    Booking.objects.filter(pk=booking.pk).update(start=start, end=end)
+
+    messages = list(OutboxMessage.objects.order_by("pk"))
+    assert {message.recipient for message in messages} == {"jan@example.org", "anna@example.org"}
+    for message in messages:
+        assert deliver(message.pk) is False
+        message.refresh_from_db()
+        assert (message.status, message.attempts, message.subject) == ("failed", 1, "")
+        assert f"booking {booking.pk} runs from" in message.last_error
+        assert "outside the service's calendar" in message.last_error
+    assert mailoutbox == []
+    assert relay(now=timezone.now() + timedelta(minutes=2)) == []
 
 
 def test_failing_sends_are_retried_then_given_up_and_shown_to_staff(

@@ -83,7 +83,8 @@ def test_with_redis_up_the_cache_counts_token_logins(redis_url, settings, member
     lambda client, room: client.get(f"{API}/centres/"),
     lambda client, room: client.get(f"{API}/resources/{room.pk}/"),
     lambda client, room: client.post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}),
-], ids=["centres", "resource", "token-login"])
+    lambda client, room: client.get(f"/feeds/resource/{room.pk}.ics"),
+], ids=["centres", "resource", "token-login", "feed"])
 def test_with_redis_down_anonymous_calls_and_the_token_login_still_answer(redis_down, call, room, member, caplog):
     with caplog.at_level(logging.WARNING):
         response, elapsed = timed(lambda: call(APIClient(), room))
