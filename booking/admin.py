@@ -1,11 +1,15 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .csv_import import LONGEST_DURATION
 from .exceptions import RuleViolation
 from .models import (
     AccessibilityStatement,
@@ -87,11 +91,23 @@ class CentreAdmin(CentreScopedAdmin):
 
 
 class ResourceAdminForm(forms.ModelForm):
+    DURATIONS = ["min_duration", "max_duration", "slot_length", "advance_window", "minimum_notice", "buffer"]
+
     class Meta:
         model = Resource
         fields = ["centre", "kind", "name", "description", "capacity", "units", "amenities", "booking_mode",
                   "requires_approval", "min_duration", "max_duration", "slot_length", "advance_window",
                   "minimum_notice", "buffer", "is_active", "occupancy_public"]
+
+    def __init__(self, *args, **kwargs):
+        """Durations as the CSV import bounds them: none negative, none over a century (a typed 999999999 days
+        fits no database column, and an advance window of millennia overflows the calendar)."""
+        super().__init__(*args, **kwargs)
+        for name in self.DURATIONS:
+            validators = self.fields[name].validators
+            validators.append(MaxValueValidator(LONGEST_DURATION, message=_("A duration is at most 100 years.")))
+            if name != "slot_length":  # the model keeps a slot at least a minute long
+                validators.append(MinValueValidator(timedelta(0), message=_("A duration cannot be negative.")))
 
     def clean(self):
         cleaned_data = super().clean()

@@ -50,6 +50,17 @@ def week_bounds(monday: date, tz):
     return local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
 
 
+def check_week_in_range(monday: date, tz):
+    """Refuse a week the calendar cannot show: one reaching outside [EARLIEST, LATEST), counting the two days after
+    it, where the week's last check-out falls."""
+    try:
+        start, end = local_midnight(monday, tz), local_midnight(monday + timedelta(days=9), tz)
+    except OverflowError:
+        raise out_of_range("date") from None
+    check_in_range(start, "date")
+    check_in_range(end, "date")
+
+
 def week_of(moment: datetime, tz):
     """[start, end) of the local week (Monday to Sunday) that holds the aware instant `moment`."""
     return week_bounds(monday_of(local_day(moment, tz)), tz)

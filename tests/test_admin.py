@@ -176,8 +176,9 @@ def resource_form(resource, **changes):
     return data
 
 
-def post_resource(client, resource, **changes):
-    return client.post(reverse("admin:booking_resource_change", args=[resource.pk]), resource_form(resource, **changes))
+def post_resource(client, resource, headers=None, **changes):
+    return client.post(reverse("admin:booking_resource_change", args=[resource.pk]), resource_form(resource, **changes),
+                       headers=headers)
 
 
 @pytest.fixture
@@ -302,3 +303,30 @@ def test_series_title_edited_in_the_admin_goes_through_the_series_service(client
     for booking in series.bookings.all():
         assert (booking.title, booking.sequence) == ("Klub seniora „Razem”", 1)
         assert booking.events.last().reason == "Zmieniono: tytuł"
+
+
+@pytest.mark.parametrize("field", ["advance_window", "minimum_notice", "buffer", "slot_length", "max_duration"])
+@pytest.mark.parametrize("typed, error", [
+    ("999999999 00:00:00", "A duration is at most 100 years."), ("36526 00:00:00", "A duration is at most 100 years."),
+    ("-1 00:00:00", "A duration cannot be negative.")])
+def test_a_duration_beyond_what_the_service_keeps_is_a_form_error(client, cas_staff, room, field, typed, error):
+    """999999999 days fits no database column: it was a 500 on saving (and a millennia-long advance window would
+    overflow the calendar on every page of the resource)."""
+    if field == "slot_length" and typed.startswith("-"):
+        error = "A slot is at least one minute long."
+    client.force_login(cas_staff)
+    with translation.override("en"):  # the English admin, /en/admin/...
+        response = post_resource(client, room, **{field: typed})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors[field] == [error]
+    before = room.advance_window, room.buffer, room.slot_length
+    room.refresh_from_db()
+    assert (room.advance_window, room.buffer, room.slot_length) == before
+
+
+def test_a_century_is_the_longest_duration_a_resource_takes(client, cas_staff, room):
+    client.force_login(cas_staff)
+    assert post_resource(client, room, advance_window="36525 00:00:00").status_code == 302
+    room.refresh_from_db()
+    assert room.advance_window == timedelta(days=36525)
+    assert client.get(f"/en/resources/{room.pk}/").status_code == 200

@@ -372,7 +372,7 @@ def test_a_client_over_the_feed_rate_is_told_to_wait(client, settings, room, mem
     assert len(queries) == 0, "refused before the token is looked up"
     assert 0 < int(refused["Retry-After"]) <= 60
     assert refused["Content-Type"] == "text/plain; charset=utf-8"
-    assert refused.content.decode().startswith("Too many requests for calendar feeds. Try again in ")
+    assert refused.content.decode().startswith("Zbyt wiele zapytań o kalendarze. Spróbuj ponownie za ")  # Polish
     # An invented X-Forwarded-For does not make a new client; another address is one.
     assert fetch(client, token_url, HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
     assert fetch(Client(REMOTE_ADDR="203.0.113.9"), token_url).status_code == 200

@@ -1,5 +1,8 @@
 """Input made to break the parser or the database: an answer in the API's error shape (or a 404 page), never a 500."""
+from datetime import UTC, datetime
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.authentication import issue_token
@@ -95,3 +98,50 @@ def test_huge_ids_in_page_forms_are_404(client, member, organisation):
     client.force_login(member)
     assert client.post(f"/organisations/{organisation.pk}/members/{HUGE}/remove/").status_code == 404
     assert client.post(f"/organisations/{HUGE}/members/1/role/", {"role": "member"}).status_code == 404
+
+
+# --- Dates people type into the web pages ----------------------------------------------------
+
+EXTREME_DAYS = ["9999-12-31", "0001-01-03", "0001-01-01", "1969-12-31", "3000-01-01"]
+
+
+@pytest.mark.parametrize("day", EXTREME_DAYS)
+def test_a_week_outside_the_calendar_shows_this_week_with_a_message(client, room, day):
+    for path in (f"/en/resources/{room.pk}/", f"/en/centres/{room.centre.pk}/week/"):
+        response = client.get(path, {"date": day})
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert "The calendar covers the years 1970 to 2999. This is the current week." in page
+        assert "This week</a>" not in page  # the link back to this week shows on other weeks only
+
+
+@pytest.mark.parametrize("monday", ["1970-01-05", "2999-12-23"])
+def test_the_first_and_last_weeks_of_the_calendar_are_shown(client, room, monday):
+    response = client.get(f"/en/resources/{room.pk}/", {"date": monday})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The calendar covers" not in page and "This week</a>" in page
+
+
+def test_the_booking_form_ignores_a_start_the_calendar_cannot_reach(client, member, room, organisation):
+    """Even where the resource's timing rules would let it through (an advance window reaching year 9999)."""
+    room.advance_window = datetime(9999, 12, 31, 12, tzinfo=UTC) - timezone.now()
+    room.save()
+    client.force_login(member)
+    for start, end in [("9999-12-31T10:00", "9999-12-31T11:00"), ("0001-01-01T10:00", "0001-01-01T11:00")]:
+        response = client.get(f"/en/resources/{room.pk}/book/", {"start": start, "end": end})
+        assert response.status_code == 200
+        assert 'name="date" value="' not in response.content.decode()
+
+
+@pytest.mark.parametrize("start_date, end_date", [
+    ("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("2030-01-01", "9999-12-31"),
+    ("0001-01-01", "2030-01-01")])
+def test_a_closure_outside_the_calendar_is_a_field_error(client, staff_user, centre, start_date, end_date):
+    client.force_login(staff_user)
+    response = client.post("/en/staff/closures/", {
+        "centre": centre.pk, "start_date": start_date, "start_time": "00:00", "end_date": end_date,
+        "end_time": "00:00", "reason": "Remont"})
+    assert response.status_code == 200
+    assert "Give a time between 1970 and 2999." in response.content.decode()
+    assert not centre.closures.exists()

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from booking.models import BookingStatus, Hosting
@@ -213,7 +214,8 @@ def test_registration_names_the_home_centre_when_there_are_several(town, client)
     data = {"name": "Koło Gospodyń Miejskich", "kind": "informal", "contact_person": "Jan Kowalski",
             "email": "kgm@example.org"}
 
-    refused = client.post(reverse("web:organisation_register"), data, headers={"accept-language": "en"})
+    with translation.override("en"):  # the English page, /en/organisations/register/
+        refused = client.post(reverse("web:organisation_register"), data)
     client.post(reverse("web:organisation_register"), {**data, "centre": town.cps.pk})
 
     assert "Choose the centre where the organisation registers." in refused.content.decode()

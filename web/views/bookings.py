@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from booking.availability import nearest_free_slots, resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
-from booking.localtime import booking_dates, day_bounds, local_day
+from booking.localtime import booking_dates, check_in_range, day_bounds, local_day
 from booking.models import ACTIVE_STATUSES, FeedToken, Resource
 from booking.rules import CancellationCheck, can_cancel, cancellation_needs_reason, slot_refusal
 from booking.selectors import (
@@ -44,10 +44,14 @@ PRINT_LIMIT = 500  # coming bookings on the print page: a year of an organisatio
 
 
 def _parse_local(value, tz):
+    """A local time of the query string (a clicked slot), or None for anything else, years the calendar cannot
+    reach included."""
     try:
-        return datetime.strptime(value or "", LOCAL_INPUT_FORMAT).replace(tzinfo=tz)
-    except ValueError:
+        moment = datetime.strptime(value or "", LOCAL_INPUT_FORMAT).replace(tzinfo=tz)
+        check_in_range(moment, "start")
+    except (ValueError, RuleViolation):
         return None
+    return moment
 
 
 def _default_interval(resource, start, end):

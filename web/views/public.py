@@ -1,13 +1,16 @@
 """Pages for everyone: centres, resources and their week and month calendars, the search for a free room."""
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from booking.exceptions import RuleViolation
 from booking.feeds import resource_feed_url, webcal_url
-from booking.localtime import local_midnight, monday_of, week_bounds
+from booking.localtime import check_week_in_range, local_midnight, monday_of, week_bounds
 from booking.models import Centre, Closure, Resource
 from booking.search import free_rooms
 from booking.selectors import OccupancyAccess, title_visibility
@@ -38,12 +41,19 @@ def centre_detail(request, pk):
 
 
 def _week_start(request, tz):
-    """The Monday of the week asked for (`?date=`), or of this week."""
+    """The Monday of the week asked for (`?date=`), or of this week: also, with a message, for a week outside the
+    service's calendar (a typed year 9999 or 1)."""
+    this_week = monday_of(timezone.now().astimezone(tz).date())
     try:
-        day = date.fromisoformat(request.GET.get("date", ""))
+        monday = monday_of(date.fromisoformat(request.GET.get("date", "")))
     except ValueError:
-        day = timezone.now().astimezone(tz).date()
-    return monday_of(day)
+        return this_week
+    try:
+        check_week_in_range(monday, tz)
+    except RuleViolation:
+        messages.warning(request, _("The calendar covers the years 1970 to 2999. This is the current week."))
+        return this_week
+    return monday
 
 
 def _week_context(request, centre, monday):
