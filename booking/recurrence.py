@@ -20,8 +20,9 @@ The centre is closed at those hours, so in practice only whole-day bookings meet
 exists once in Warsaw.
 """
 import re
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
@@ -244,7 +245,7 @@ def rrule_for(repeat, first_day, *, until=None, count=None):
     when `first_day` is its month's last."""
     day = DAY_CODES[first_day.weekday()]
     if repeat == Repeat.MONTHLY:
-        last = (first_day + timedelta(weeks=1)).month != first_day.month
+        last = first_day.day + 7 > monthrange(first_day.year, first_day.month)[1]
         parts = ["FREQ=MONTHLY", f"BYDAY={-1 if last else (first_day.day - 1) // 7 + 1}{day}"]
     elif repeat == Repeat.FORTNIGHTLY:
         parts = ["FREQ=WEEKLY", "INTERVAL=2", f"BYDAY={day}"]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.authentication import issue_token
+from booking.models import Booking
 
 API = "/api/v1"
 HUGE = "99999999999999999999999"
@@ -145,3 +146,18 @@ def test_a_closure_outside_the_calendar_is_a_field_error(client, staff_user, cen
     assert response.status_code == 200
     assert "Give a time between 1970 and 2999." in response.content.decode()
     assert not centre.closures.exists()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-12-27", "0001-01-01"])
+@pytest.mark.parametrize("repeat", ["", "weekly", "monthly"])
+def test_the_booking_form_refuses_a_date_at_the_calendars_end_without_a_500(client, member, room, organisation, day,
+                                                                             repeat):
+    """The form names the monthly choice after the chosen day ("every last Friday"): a day in the calendar's last
+    week once overflowed while working that out (hypothesis found it)."""
+    client.force_login(member)
+    response = client.post(f"/en/resources/{room.pk}/book/", {
+        "organisation": organisation.pk, "title": "Zebranie", "attendees": 1, "date": day, "start_time": "10:00",
+        "end_time": "11:00", "repeat": repeat, "ends": "until", "until": day, "mode": "all_or_nothing"})
+    assert response.status_code == 200
+    assert "Give a time between 1970 and 2999." in response.content.decode()
+    assert not Booking.objects.exists()
