@@ -19,6 +19,15 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+# The screens the pages are checked on: Polish and English on a desktop, Polish on a 390x844 phone.
+SCREENS = {
+    "pl-desktop": {"prefix": "", "locale": "pl-PL", "viewport": {"width": 1280, "height": 900}},
+    "en-desktop": {"prefix": "/en", "locale": "en-GB", "viewport": {"width": 1280, "height": 900}},
+    "pl-phone": {"prefix": "", "locale": "pl-PL", "viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                 "has_touch": True, "device_scale_factor": 2},
+}
+
+
 @pytest.fixture(scope="module")
 def chromium_browser():
     if not Path(CHROMIUM).exists():

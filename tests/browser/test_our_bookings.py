@@ -10,19 +10,11 @@ from django.utils import timezone
 from booking import services
 from booking.models import Booking
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, check_page
+from tests.browser.conftest import ARTIFACTS, SCREENS, check_page
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENS = {
-    "pl-desktop": {"prefix": "", "locale": "pl-PL", "viewport": {"width": 1280, "height": 900}},
-    "en-desktop": {"prefix": "/en", "locale": "en-GB", "viewport": {"width": 1280, "height": 900}},
-    "pl-phone": {"prefix": "", "locale": "pl-PL", "viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                 "has_touch": True, "device_scale_factor": 2},
-}
-
 
 @pytest.fixture
 def history(transactional_db):
