@@ -49,6 +49,17 @@ def organisation_feed(owner, organisation):
     _feed, raw = create_feed_token(owner=owner, scope=FeedToken.Scope.ORGANISATION, organisation=organisation)
     return token_feed_url(raw)
 
+def feed_url(kind, *, member, staff_user, centre, room, organisation):
+    """A new feed of `kind` (resource, organisation, person, centre) that shows `room`'s bookings."""
+    if kind == "resource":
+        return resource_feed_url(room)
+    if kind == "organisation":
+        return organisation_feed(member, organisation)
+    if kind == "person":
+        return token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1])
+    return token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE, centre=centre)[1])
+
+
 
 # --- public occupancy ---------------------------------------------------------------------------------------
 
@@ -130,13 +141,7 @@ def test_a_booking_with_extreme_stored_dates_leaves_every_feed_valid(client, cap
         status=BookingStatus.CONFIRMED, exclusive=room.is_single_unit,
     ) for start, end in ((at(open_day + timedelta(days=1), 10), END_OF_TIME),
                          (BEGINNING_OF_TIME, at(open_day - timedelta(days=1), 10))))
-    url = {
-        "resource": lambda: resource_feed_url(room),
-        "organisation": lambda: organisation_feed(member, organisation),
-        "person": lambda: token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1]),
-        "centre": lambda: token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE,
-                                                           centre=centre)[1]),
-    }[kind]()
+    url = feed_url(kind, member=member, staff_user=staff_user, centre=centre, room=room, organisation=organisation)
 
     response = fetch(client, url)
 
@@ -401,13 +406,7 @@ def queries_for(client, url):
 @pytest.mark.parametrize("kind", ["resource", "organisation", "person", "centre"])
 def test_query_count_does_not_grow_with_bookings(client, django_assert_num_queries, kind, member, staff_user,
                                                  centre, room, organisation, open_day):
-    url = {
-        "resource": lambda: resource_feed_url(room),
-        "organisation": lambda: organisation_feed(member, organisation),
-        "person": lambda: token_feed_url(create_feed_token(owner=member, scope=FeedToken.Scope.PERSON)[1]),
-        "centre": lambda: token_feed_url(create_feed_token(owner=staff_user, scope=FeedToken.Scope.CENTRE,
-                                                           centre=centre)[1]),
-    }[kind]()
+    url = feed_url(kind, member=member, staff_user=staff_user, centre=centre, room=room, organisation=organisation)
     add_bookings(room, organisation, member, 1, at(open_day, 0))
     with_one, response = queries_for(client, url)
     assert len(events_of(response.content)) == 1
