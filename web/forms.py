@@ -377,6 +377,23 @@ class SignUpForm(forms.Form):
             self.add_error(field if field in self.fields else None, messages)
 
 
+class AccountSignUpForm(RefusalMixin, SignUpForm):
+    """An account made on the sign-up page, without an invitation: the login is the e-mail address."""
+
+    username = None
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("You will log in with it. We send a link there to confirm it is yours."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
+    language = forms.ChoiceField(label=_("Language of your e-mails"), choices=User.Language.choices,
+                                 widget=RadioGroup)
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "language"]
+
+
+class ConfirmationAgainForm(RefusalMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
+
+
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
