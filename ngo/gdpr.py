@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -240,8 +240,9 @@ def purge_unconfirmed(*, days=None, dry_run=False, now=None):
     cutoff = (now or timezone.now()) - relativedelta(days=days)
     with transaction.atomic():
         people = list(get_user_model().objects.select_for_update().filter(
+            ~Exists(Membership.objects.filter(user=OuterRef("pk"))),
             awaiting_confirmation_since__lt=cutoff, is_active=False, is_staff=False, is_superuser=False,
-            memberships__isnull=True).order_by("pk"))
+        ).order_by("pk"))
         reach = Reach(organisation_ids=[], user_ids=[person.pk for person in people],
                       logins=sorted({login for person in people for login in (person.username, person.email)}))
         for model, personal in registered_models():
