@@ -137,3 +137,13 @@ def confirm_email(*, token):
     user.is_active, user.awaiting_confirmation_since = True, None
     user.save(update_fields=["is_active", "awaiting_confirmation_since"])
     return user, True
+
+
+def stored_login(typed):
+    """The login as stored for what a person typed on the login form: a sign-up's login is its e-mail address in
+    lower case, and people type addresses as they like. Any other login is left exactly as typed."""
+    if "@" not in typed or typed == typed.lower():
+        return typed
+    if get_user_model().objects.filter(username=typed).exists():
+        return typed
+    return typed.lower()

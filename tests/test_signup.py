@@ -88,7 +88,7 @@ def test_sign_up_confirm_log_in_and_register_an_organisation(on_commit, mailoutb
     # Opened again (a mail scanner came first): no error, the person logs in.
     assert browser.get(confirmation_link(email)).status_code == 302
 
-    logged_in = browser.post(en("web:login"), {"username": "ola@example.org", "password": PASSWORD,
+    logged_in = browser.post(en("web:login"), {"username": "Ola@Example.org", "password": PASSWORD,
                                                "next": en("web:welcome")}, follow=True)
     assert logged_in.redirect_chain[-1][0] == en("web:welcome")
     welcome = logged_in.content.decode()

@@ -19,11 +19,12 @@ from ngo.password_reset import request_password_reset
 from ngo.services import set_language as set_email_language
 from ngo.signup import confirm_email, send_confirmation_again, sign_up
 
-from ..forms import AccountSignUpForm, ConfirmationAgainForm, EmailLanguageForm
+from ..forms import AccountSignUpForm, ConfirmationAgainForm, EmailLanguageForm, LoginForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
     next_page = reverse_lazy("web:home")
 
