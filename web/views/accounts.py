@@ -18,6 +18,7 @@ from ngo.exceptions import RuleViolation
 from ngo.password_reset import request_password_reset
 from ngo.services import set_language as set_email_language
 from ngo.signup import confirm_email, send_confirmation_again, sign_up
+from ngo.throttles import WINDOW_SECONDS
 
 from ..forms import AccountSignUpForm, ConfirmationAgainForm, EmailLanguageForm, LoginForm
 
@@ -121,7 +122,7 @@ def signup(request):
                 status = SIGNUP_REFUSALS.get(violation.code, 400)
             else:
                 return redirect("web:signup_sent")
-    return render(request, "registration/signup.html", {"form": form}, status=status)
+    return _answer(render(request, "registration/signup.html", {"form": form}, status=status))
 
 
 def signup_sent(request):
@@ -142,7 +143,14 @@ def signup_again(request):
                 status = SIGNUP_REFUSALS.get(violation.code, 400)
             else:
                 return redirect("web:signup_sent")
-    return render(request, "registration/signup_again.html", {"form": form}, status=status)
+    return _answer(render(request, "registration/signup_again.html", {"form": form}, status=status))
+
+
+def _answer(response):
+    """A refusal for too many requests says when to come back, as the API's throttles do."""
+    if response.status_code == 429:
+        response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
 
 
 def signup_confirm(request, token):
