@@ -25,4 +25,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_reminders", "schedule": crontab(minute=0, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # Accounts signed up on the site and never confirmed are deleted after SIGNUP_UNCONFIRMED_DAYS.
+    "purge-unconfirmed-accounts": {
+        "task": "ngo.tasks.purge_unconfirmed_accounts", "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3600},
+    },
 }

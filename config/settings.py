@@ -151,6 +151,12 @@ LOGOUT_REDIRECT_URL = "/"
 # Password reset links asked for per hour, per e-mail address and per client address (ngo.password_reset).
 PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
 PASSWORD_RESET_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT", default=10)
+# Sign-ups (and confirmation links sent again) per hour, per e-mail address and per client address; the days a
+# confirmation link works; the days after which an account still unconfirmed is deleted (ngo.signup).
+SIGNUP_PER_ADDRESS = env.int("SIGNUP_PER_ADDRESS", default=3)
+SIGNUP_PER_CLIENT = env.int("SIGNUP_PER_CLIENT", default=10)
+SIGNUP_LINK_DAYS = env.int("SIGNUP_LINK_DAYS", default=3)
+SIGNUP_UNCONFIRMED_DAYS = env.int("SIGNUP_UNCONFIRMED_DAYS", default=7)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")

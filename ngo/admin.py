@@ -10,7 +10,9 @@ from .selectors import hosted_organisations
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Centre"), {"fields": ["language", "phone"]}),)
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Centre"), {"fields": ["language", "phone",
+                                                                   "awaiting_confirmation_since"]}),)
+    readonly_fields = ["awaiting_confirmation_since"]
     list_display = ["username", "email", "first_name", "last_name", "language", "is_staff"]
 
 

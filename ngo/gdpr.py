@@ -19,12 +19,13 @@ from functools import reduce
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -229,3 +230,26 @@ def purge_personal_data(*, years, dry_run=False, now=None):
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def purge_unconfirmed(*, days=None, dry_run=False, now=None):
+    """Delete the accounts signed up on the site (ngo.signup) whose address is still unconfirmed `days` days
+    (SIGNUP_UNCONFIRMED_DAYS) later, with whatever the purge above deletes with a person (the e-mails to them,
+    failed logins by their address). Returns the deleted accounts' logins."""
+    days = settings.SIGNUP_UNCONFIRMED_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - relativedelta(days=days)
+    with transaction.atomic():
+        people = list(get_user_model().objects.select_for_update().filter(
+            ~Exists(Membership.objects.filter(user=OuterRef("pk"))),
+            awaiting_confirmation_since__lt=cutoff, is_active=False, is_staff=False, is_superuser=False,
+        ).order_by("pk"))
+        reach = Reach(organisation_ids=[], user_ids=[person.pk for person in people],
+                      logins=sorted({login for person in people for login in (person.username, person.email)}))
+        for model, personal in registered_models():
+            if personal.delete:
+                personal.rows(model, reach).delete()
+        for person in people:
+            person.delete()
+        if dry_run:
+            transaction.set_rollback(True)
+    return reach.logins

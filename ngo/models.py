@@ -23,6 +23,11 @@ class User(AbstractUser):
 
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.POLISH)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Set when the person signs up on the site (ngo.signup): the account stays inactive until they open the link
+    # e-mailed to the address, which clears it; accounts still waiting after SIGNUP_UNCONFIRMED_DAYS are deleted.
+    awaiting_confirmation_since = models.DateTimeField(
+        _("awaiting e-mail confirmation since"), null=True, blank=True,
+        help_text=_("Signed up on the site and has not yet opened the link sent to the e-mail address."))
 
     def set_unusable_password(self):
         super().set_unusable_password()

@@ -17,3 +17,9 @@ password_changed = Signal()
 # Sent inside a transaction when someone asks for a password reset link (ngo.password_reset), before anyone looked
 # for an account with the address: email, language (of the page it was asked on).
 password_reset_requested = Signal()
+# Sent inside the transaction of a sign-up (ngo.signup): user, the new account awaiting confirmation, or an
+# account awaiting it signed up for again or asked for a new link. Its e-mail carries the confirmation link.
+confirmation_requested = Signal()
+# Sent inside the transaction of a sign-up with an address that an account already has (ngo.signup): user, that
+# account. Its owner is told, so that the page need not say it.
+signup_address_taken = Signal()

@@ -8,7 +8,14 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from booking.signals import booking_changed, series_changed
-        from ngo.signals import invitation_sent, letter_received, organisation_status_changed, password_reset_requested
+        from ngo.signals import (
+            confirmation_requested,
+            invitation_sent,
+            letter_received,
+            organisation_status_changed,
+            password_reset_requested,
+            signup_address_taken,
+        )
 
         from . import receivers
 
@@ -20,3 +27,6 @@ class NotificationsConfig(AppConfig):
         password_reset_requested.connect(receivers.password_reset_requested,
                                          dispatch_uid="notifications.password_reset_requested")
         invitation_sent.connect(receivers.invitation_sent, dispatch_uid="notifications.invitation_sent")
+        confirmation_requested.connect(receivers.confirmation_requested,
+                                       dispatch_uid="notifications.confirmation_requested")
+        signup_address_taken.connect(receivers.signup_address_taken, dispatch_uid="notifications.signup_address_taken")

@@ -1,8 +1,9 @@
 """What each e-mail says and to whom, in two steps so that a change does not pay for writing its e-mails.
 
 - Inside the change's transaction, `booking_change`, `series_change`, `reminder`, `organisation_verified`,
-  `letter_received`, `password_reset` and `membership_invitation` decide the recipients and return unsaved outbox
-  rows, one per recipient, whose `payload` names what the message is about.
+  `letter_received`, `password_reset`, `membership_invitation`, `signup_confirmation` and `signup_address_taken`
+  decide the recipients and return unsaved outbox rows, one per recipient, whose `payload` names what the
+  message is about.
 - In the send task, `render()` writes the message in the recipient's language (plain text, HTML and, for
   bookings, the .ics) with the centre's address and opening hours. It shows the booking as it is then, with
   the status and SEQUENCE of the change that caused the message, so that a late invitation never undoes a
@@ -29,6 +30,7 @@ from booking.ical import booking_link, invitation, invitations, renderable
 from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
 from ngo.models import Invitation, Letter, Membership
+from ngo.signup import confirmation_token
 
 from .models import OutboxMessage
 
@@ -36,7 +38,8 @@ Kind = OutboxMessage.Kind
 
 
 class NothingToSend(Exception):
-    """The message concerns no one: a password reset asked for an address that no account has."""
+    """The message concerns no one: a password reset asked for an address that no account has, a confirmation
+    link for an account confirmed or deleted meanwhile."""
 
 # Subject and first paragraph of the booking messages.
 BOOKING_TEXTS = {
@@ -506,6 +509,62 @@ def _invitation_message(message):
     return build
 
 
+# --- Getting an account ------------------------------------------------------------------------------
+
+def signup_confirmation(user):
+    """The link confirming the address of an account signed up on the site (ngo.signup), written when sent."""
+    return _plan(Kind.SIGNUP_CONFIRMATION, [Recipient(user.email, user.language, user)], {})
+
+
+def _signup_confirmation_message(message):
+    user = message.person
+    if user is None or user.awaiting_confirmation_since is None:
+        raise NothingToSend  # confirmed, replaced or deleted meanwhile: a later message carries the valid link
+    message.recipient, message.language = user.email, user.language
+    days = settings.SIGNUP_LINK_DAYS
+
+    def build():
+        link = settings.SITE_URL.rstrip("/") + reverse("web:signup_confirm", args=[confirmation_token(user)])
+        return {"subject": str(_("Confirm your e-mail address")), "centre": None,
+                "paragraphs": [
+                    _("You have signed up for the centre booking service. Open the link below to confirm that "
+                      "this address is yours; until then the account cannot log in."),
+                    ngettext("The link works for %(count)d day. Then you can register your organisation or "
+                             "accept an invitation to one.",
+                             "The link works for %(count)d days. Then you can register your organisation or "
+                             "accept an invitation to one.", days) % {"count": days},
+                    _("If it was not you, ignore this message: the account is deleted unless the address is "
+                      "confirmed.")],
+                "details": [(_("Login"), user.username)],
+                "action": {"label": _("Confirm the address"), "url": link}}
+
+    return build
+
+
+def signup_address_taken(user):
+    """Someone signed up with the address of `user`'s account: its owner is told, instead of the page."""
+    return _plan(Kind.SIGNUP_ADDRESS_TAKEN, [Recipient(user.email, user.language, user)], {})
+
+
+def _signup_address_taken_message(message):
+    user = message.person
+    if user is None or not user.is_active or not user.email:
+        raise NothingToSend
+
+    def build():
+        site = settings.SITE_URL.rstrip("/")
+        return {"subject": str(_("You already have an account")), "centre": None,
+                "paragraphs": [
+                    _("Someone, perhaps you, tried to create an account in the centre booking service with this "
+                      "e-mail address. It already has an account, so no other was made."),
+                    _("If you have forgotten your password, set a new one with the link below. If it was not you, "
+                      "ignore this message: nothing has changed.")],
+                "details": [(_("Login"), user.username)],
+                "action": {"label": _("Set a new password"), "url": site + reverse("web:password_reset")}}
+
+    return build
+
+
 # How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
 # is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
 # details, lists, action, centre) and, for booking messages, the calendar and its method.
@@ -516,4 +575,6 @@ RENDERERS = {
     Kind.LETTER_RECEIVED: _letter_received_message,
     Kind.PASSWORD_RESET: _password_reset_message,
     Kind.INVITATION: _invitation_message,
+    Kind.SIGNUP_CONFIRMATION: _signup_confirmation_message,
+    Kind.SIGNUP_ADDRESS_TAKEN: _signup_address_taken_message,
 }

@@ -33,15 +33,17 @@ class OutboxMessage(models.Model):
         SERIES_CANCELLED = "series_cancelled", _("Series cancelled")
         SERIES_UPDATED = "series_updated", _("Series changed")
         PASSWORD_RESET = "password_reset", _("Password reset link")
+        SIGNUP_CONFIRMATION = "signup_confirmation", _("Link confirming a new account's address")
+        SIGNUP_ADDRESS_TAKEN = "signup_address_taken", _("Sign-up with an address that has an account")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Given up")
 
-    # Messages that carry a credential (a password reset link): written afresh at each attempt and never kept, so
-    # that whoever reads the outbox in the admin cannot use them.
-    UNKEPT_KINDS = {Kind.PASSWORD_RESET}
+    # Messages that carry a credential (a password reset or confirmation link): written afresh at each attempt and
+    # never kept, so that whoever reads the outbox in the admin cannot use them.
+    UNKEPT_KINDS = {Kind.PASSWORD_RESET, Kind.SIGNUP_CONFIRMATION}
 
     recipient = models.EmailField(_("recipient"))
     reply_to = models.EmailField(_("reply to"), blank=True)

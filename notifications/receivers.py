@@ -29,3 +29,11 @@ def password_reset_requested(sender, email, language, **kwargs):
 
 def invitation_sent(sender, invitation, token, **kwargs):
     enqueue(emails.membership_invitation(invitation, token))
+
+
+def confirmation_requested(sender, user, **kwargs):
+    enqueue(emails.signup_confirmation(user))
+
+
+def signup_address_taken(sender, user, **kwargs):
+    enqueue(emails.signup_address_taken(user))

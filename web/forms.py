@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
 from ngo.models import Membership, Organisation, User
+from ngo.signup import stored_login
 
 from .templatetags.web_extras import span_label
 
@@ -375,6 +377,30 @@ class SignUpForm(forms.Form):
         for name, messages in errors.items():
             field = fields.get(name, name)
             self.add_error(field if field in self.fields else None, messages)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; an e-mail address as login is found however it is capitalised."""
+
+    def clean_username(self):
+        return stored_login(self.cleaned_data["username"])
+
+
+class AccountSignUpForm(RefusalMixin, SignUpForm):
+    """An account made on the sign-up page, without an invitation: the login is the e-mail address."""
+
+    username = None
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("You will log in with it. We send a link there to confirm it is yours."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
+    language = forms.ChoiceField(label=_("Language of your e-mails"), choices=User.Language.choices,
+                                 widget=RadioGroup)
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "language"]
+
+
+class ConfirmationAgainForm(RefusalMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
 
 
 class MemberRoleForm(forms.Form):

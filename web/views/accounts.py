@@ -1,12 +1,13 @@
-"""Login, logout, password reset by e-mail, the language switch, and a person's account page (their password and
-the language of their e-mails)."""
+"""Login, logout, signing up (with the address confirmed by e-mail), password reset by e-mail, the language switch,
+and a person's account page (their password and the language of their e-mails)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,12 +17,15 @@ from config.clients import client_address
 from ngo.exceptions import RuleViolation
 from ngo.password_reset import request_password_reset
 from ngo.services import set_language as set_email_language
+from ngo.signup import confirm_email, send_confirmation_again, sign_up
+from ngo.throttles import WINDOW_SECONDS
 
-from ..forms import EmailLanguageForm
+from ..forms import AccountSignUpForm, ConfirmationAgainForm, EmailLanguageForm, LoginForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
     next_page = reverse_lazy("web:home")
 
@@ -92,3 +96,78 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         messages.success(self.request, _("Your password is changed. Other devices and apps that used the old one "
                                          "are signed out."))
         return response
+
+
+# Refusals of the sign-up pages that are no field's fault, and their status.
+SIGNUP_REFUSALS = {"too_many": 429, "link_expired": 410, "link_invalid": 400}
+
+
+def signup(request):
+    """Create an account; the same answer (the "check your e-mail" page) whatever the address."""
+    if request.user.is_authenticated:
+        return redirect("web:welcome")
+    form = AccountSignUpForm(request.POST or None, initial={"language": get_language()})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sign_up(email=data["email"], password=data["password1"], first_name=data["first_name"],
+                        last_name=data["last_name"], language=data["language"], client=client_address(request))
+            except ValidationError as error:
+                form.add_account_errors(error)
+            except RuleViolation as violation:
+                form.add_violation(violation)
+                status = SIGNUP_REFUSALS.get(violation.code, 400)
+            else:
+                return redirect("web:signup_sent")
+    return _answer(render(request, "registration/signup.html", {"form": form}, status=status))
+
+
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html", {"days": settings.SIGNUP_LINK_DAYS})
+
+
+def signup_again(request):
+    """Send the confirmation link again; the same answer whatever the address."""
+    form = ConfirmationAgainForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                send_confirmation_again(email=form.cleaned_data["email"], client=client_address(request))
+            except RuleViolation as violation:
+                form.add_violation(violation)
+                status = SIGNUP_REFUSALS.get(violation.code, 400)
+            else:
+                return redirect("web:signup_sent")
+    return _answer(render(request, "registration/signup_again.html", {"form": form}, status=status))
+
+
+def _answer(response):
+    """A refusal for too many requests says when to come back, as the API's throttles do."""
+    if response.status_code == 429:
+        response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
+
+
+def signup_confirm(request, token):
+    """The link in the confirmation e-mail: the account becomes active, and its person logs in to go on."""
+    try:
+        user, _confirmed_now = confirm_email(token=token)
+    except RuleViolation as violation:
+        return render(request, "registration/signup_link.html",
+                      {"refusal": violation.message, "form": ConfirmationAgainForm()},
+                      status=SIGNUP_REFUSALS.get(violation.code, 400))
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("web:welcome")
+    messages.success(request, _("Your e-mail address is confirmed. Log in with it and your password."))
+    return redirect(f"{reverse('web:login')}?next={reverse('web:welcome')}")
+
+
+@login_required
+def welcome(request):
+    """Where a new account goes on: register an organisation, or accept the invitation it was sent."""
+    return render(request, "registration/welcome.html")
