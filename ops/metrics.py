@@ -85,7 +85,7 @@ class StateCollector:
         up = GaugeMetricFamily("booking_celery_broker_up", "1 when Redis (the Celery broker) answered this scrape.")
         length = GaugeMetricFamily("booking_celery_queue_length", "Tasks waiting in a Celery queue.",
                                    labels=["queue"])
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
                                       socket_timeout=settings.REDIS_TIMEOUT, retry=Retry(NoBackoff(), 0))
         try:
             for queue in settings.METRICS_CELERY_QUEUES:
