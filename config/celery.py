@@ -25,4 +25,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_reminders", "schedule": crontab(minute=0, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # The nightly backup into BACKUP_DIR, with retention (ops.tasks, `manage.py backup`; README, "Backups").
+    "nightly-backup": {
+        "task": "ops.tasks.nightly_backup", "schedule": crontab(minute=30, hour=2),
+        "options": {"expires": 6 * 3600},
+    },
 }
