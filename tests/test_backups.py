@@ -186,3 +186,15 @@ def test_retention_keeps_seven_daily_four_weekly_twelve_monthly(tmp_path, settin
     assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("booking-")) == ["notes.txt"]
     assert all(Path(f"{item.path}.sha256").exists() for item in backups.backups_in(tmp_path))
     assert len([path for path in tmp_path.iterdir() if path.name.endswith(".sha256")]) == len(kept)
+
+
+def test_beat_runs_the_backup_every_night(tmp_path, settings):
+    from config.celery import app
+    from ops.tasks import nightly_backup
+
+    entry = app.conf.beat_schedule["nightly-backup"]
+    assert entry["task"] == nightly_backup.name and entry["schedule"].hour == {2}
+    settings.BACKUP_DIR = tmp_path
+    nightly_backup.delay()
+    [made] = backups.backups_in(tmp_path)
+    backups.verify_checksum(made.path)
