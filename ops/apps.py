@@ -1,10 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
     name = "ops"
-    verbose_name = _("Operations")
+    verbose_name = "Operations"  # no models: never shown
 
     def ready(self):
         from booking.signals import booking_changed, booking_conflict_refused, series_changed
