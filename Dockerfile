@@ -7,9 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORT=8000
 
-# gettext compiles the translations at build time.
+# gettext compiles the translations at build time. `manage.py backup`/`restore` run pg_dump/pg_restore, which
+# must be at least as new as the server (postgres:16 in docker-compose.yml): PostgreSQL's own apt repository
+# has version 16 for bookworm (Debian's own is 15).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-common ca-certificates \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-16 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -27,7 +31,8 @@ COPY . .
 # this one exists only during the build.
 RUN DEBUG=false SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdefghij ALLOWED_HOSTS=localhost \
         sh -c 'if [ -d locale ]; then python manage.py compilemessages; fi && python manage.py collectstatic --noinput' \
-    && useradd --system --create-home --uid 10001 app
+    && useradd --system --create-home --uid 10001 app \
+    && mkdir -p /backups && chown app /backups
 
 USER app
 EXPOSE 8000

@@ -5,10 +5,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import audit, services
 from .csv_import import LONGEST_DURATION
 from .exceptions import RuleViolation
 from .models import (
@@ -161,6 +162,46 @@ class BookingEventInline(admin.TabularInline):
     fields = readonly_fields = ["at", "actor", "from_status", "to_status", "reason"]
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _export_action(file_format, content_type, description):
+    def action(modeladmin, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        response = HttpResponse(content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="audit-trail.{file_format}"'
+        audit.WRITERS[file_format](audit.events_between().filter(pk__in=queryset.values("pk")), response)
+        return response
+
+    action.short_description = description
+    action.__name__ = f"export_{file_format}"
+    return action
+
+
+@admin.register(BookingEvent)
+class AuditTrailAdmin(admin.ModelAdmin):
+    """The audit trail, for superusers: filter a period (the dates above the list), select all, export."""
+
+    list_display = ["at", "booking", "actor", "from_status", "to_status", "reason"]
+    list_select_related = ["booking__resource__centre", "actor"]
+    date_hierarchy = "at"
+    list_filter = ["to_status", "booking__resource__centre"]
+    actions = [
+        _export_action("csv", "text/csv; charset=utf-8", _("Export the audit trail of the selected changes (CSV)")),
+        _export_action("json", "application/json", _("Export the audit trail of the selected changes (JSON)")),
+    ]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

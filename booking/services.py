@@ -27,7 +27,7 @@ from .rules import (
 )
 from .selectors import is_centre_staff, is_member
 from .series import BookingResult, Recurrence, cancel_meetings, create_series, describe_changes
-from .signals import booking_changed
+from .signals import booking_changed, booking_conflict_refused
 
 
 def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
@@ -44,9 +44,14 @@ def book(*, actor, resource, organisation, start, end, title, purpose="", attend
     details = dict(actor=actor, resource=resource, organisation=organisation, start=start, end=end, title=title,
                    purpose=purpose, attendees=attendees, quantity=quantity, public=public,
                    override_reason=override_reason, dry_run=dry_run, now=now)
-    if recurrence is not None:
-        return create_series(**details, rrule=recurrence.rrule, mode=recurrence.mode)
-    return BookingResult(series=None, bookings=[create_booking(**details)], dry_run=dry_run)
+    try:
+        if recurrence is not None:
+            return create_series(**details, rrule=recurrence.rrule, mode=recurrence.mode)
+        return BookingResult(series=None, bookings=[create_booking(**details)], dry_run=dry_run)
+    except BookingConflict as conflict:
+        if not dry_run:
+            booking_conflict_refused.send(sender=Booking, resource=resource, conflict=conflict)
+        raise
 
 
 def create_booking(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,

@@ -30,4 +30,9 @@ app.conf.beat_schedule = {
         "task": "ngo.tasks.purge_unconfirmed_accounts", "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 3600},
     },
+    # The nightly backup into BACKUP_DIR, with retention (ops.tasks, `manage.py backup`; README, "Backups").
+    "nightly-backup": {
+        "task": "ops.tasks.nightly_backup", "schedule": crontab(minute=30, hour=2),
+        "options": {"expires": 6 * 3600},
+    },
 }

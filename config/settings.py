@@ -34,10 +34,13 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "web",
+    "ops",
     "axes",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies by view for /metrics (ops.metrics); first and last, so they time everything.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a login refused for too many failures into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -249,6 +253,24 @@ SPECTACULAR_SETTINGS = {
 # Public URL of the service, used in e-mails and calendar feeds.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Operations: backups and metrics (README, "Backups" and "Metrics") -----------------------------
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+# A Fernet key (`python manage.py backup --new-key`); unset: backups are not encrypted. Keep a copy elsewhere:
+# without it an encrypted backup cannot be restored.
+BACKUP_ENCRYPTION_KEY = env("BACKUP_ENCRYPTION_KEY", default="")
+BACKUP_PG_DUMP = env("BACKUP_PG_DUMP", default="pg_dump")
+BACKUP_PG_RESTORE = env("BACKUP_PG_RESTORE", default="pg_restore")
+# /metrics answers a request bearing `Authorization: Bearer METRICS_TOKEN`, or coming from one of
+# METRICS_ALLOWED_IPS (addresses or networks, read as the throttles read them, NUM_PROXIES); with neither set it
+# is off (404).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# The Celery queue whose length /metrics reports (Celery's default queue name).
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+
 # --- Logging: plain text while developing, one JSON object per line on stdout in production -------
 LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
@@ -272,7 +294,7 @@ if not DEBUG:
     # the orchestrator sends from inside the network.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -29,6 +29,7 @@ import yaml
 from celery import Celery
 from django.core.management import call_command
 from django.db import connection
+from prometheus_client.parser import text_string_to_metric_families
 
 from config.logs import JsonFormatter
 from tests import factories
@@ -296,7 +297,9 @@ def test_compose_processes_serve_the_app_against_postgresql_and_redis(transactio
         finally:
             del os.environ["CENTRE_STAFF_PASSWORD"]
 
-        processes.start("web", service_command("web", [("0.0.0.0:8000", f"127.0.0.1:{WEB_PORT}")]), env)
+        # As the compose file sets it for web: the gunicorn workers add up their counts for /metrics.
+        web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"), "METRICS_TOKEN": "metrics-token"}
+        processes.start("web", service_command("web", [("0.0.0.0:8000", f"127.0.0.1:{WEB_PORT}")]), web_env)
 
         def healthz():
             try:
@@ -343,6 +346,18 @@ def test_compose_processes_serve_the_app_against_postgresql_and_redis(transactio
         status, _, page = fetch("GET", "/admin/", {**proxy, "Cookie": f"sessionid={session.value}"})
         assert status == 200 and "Ewa" in page
         assert centre.staff.filter(username="ewa").exists()
+
+        # /metrics over plain HTTP from inside the network, with the token only; the counts of both gunicorn
+        # workers add up: /readyz was asked twice (above and by the health check), whichever worker answered.
+        assert fetch("GET", "/metrics")[0] == 403
+        for _ in range(2):
+            status, _, text = fetch("GET", "/metrics", {"Authorization": "Bearer metrics-token"})
+            assert status == 200
+            readyz = sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+                      if sample.name == "django_http_requests_total_by_view_transport_method_total"
+                      and sample.labels["view"] == "readyz")
+            assert readyz == 2  # one over http, one as if through the proxy (https)
+        assert "booking_celery_broker_up 1.0" in text
 
         # Once ready, the worker answers the compose health check and runs a task sent through Redis.
         wait_for("worker ready", lambda: any(r["message"].endswith(" ready.")

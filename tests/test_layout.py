@@ -59,7 +59,7 @@ def readme_layout_row(folder):
     return next(line for line in readme.splitlines() if line.startswith(f"| `{folder}/` |"))
 
 
-@pytest.mark.parametrize("folder", ["config", "ngo", "booking", "web", "api", "notifications"])
+@pytest.mark.parametrize("folder", ["config", "ngo", "booking", "web", "api", "notifications", "ops"])
 def test_the_readme_layout_names_every_module(folder):
     """README's layout table matches the tree: every module of an app is named in its row."""
     row = readme_layout_row(folder)

@@ -72,7 +72,7 @@ def test_makemessages_finds_nothing_left_to_translate(tmp_path):
     if not shutil.which("xgettext"):
         need_service("gettext is not installed (apt-get install gettext)")
     base = Path(settings.BASE_DIR)
-    for name in ("config", "ngo", "booking", "web", "api", "notifications", "locale"):
+    for name in ("config", "ngo", "booking", "web", "api", "notifications", "ops", "locale"):
         shutil.copytree(base / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy(base / "manage.py", tmp_path)
     subprocess.run([sys.executable, "manage.py", "makemessages", "--locale=pl", "--no-obsolete"],

@@ -1,3 +1,5 @@
+"""Large table (on a big site): the data migration updates every API token.
+"""
 from datetime import timedelta
 
 from django.conf import settings

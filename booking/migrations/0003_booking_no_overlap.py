@@ -1,6 +1,9 @@
 """On PostgreSQL the database itself refuses overlapping active bookings of single-unit resources.
 
 SQLite has no exclusion constraints; there the services' IMMEDIATE transactions are the guarantee.
+
+Large table: on PostgreSQL building the constraint's GiST index reads every booking and blocks writes to
+booking_booking while it runs (minutes for millions of rows; a centre has thousands).
 """
 from django.db import migrations
 
