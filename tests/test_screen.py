@@ -176,6 +176,11 @@ def test_door_sign_shows_name_capacity_equipment_and_the_qr_code(client, room, s
     assert svg in page and url in page
 
 
+def test_door_sign_costs_a_few_queries(client, room, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/en/resources/{room.pk}/sign/?size=a5").status_code == 200
+
+
 def test_door_sign_of_an_inactive_or_unknown_resource_is_404(client, centre):
     retired = factories.make_resource(centre, name="Stara sala", is_active=False)
     assert client.get(f"/en/resources/{retired.pk}/sign/").status_code == 404

@@ -40,7 +40,6 @@ def screen_data_of(day):
     if day.holiday:
         closures.insert(0, _("Public holiday: %(name)s") % {"name": day.holiday})
     return {
-        "date": day.day.isoformat(),
         "today": long_date(day.day),
         "hours": ", ".join(day.hours) if day.hours else _("Closed today"),
         "closures": closures,
