@@ -1,7 +1,7 @@
 """The reception screen and its JSON, and the door signs with their QR codes: what anyone at the entrance sees."""
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import zxingcpp
@@ -79,7 +79,7 @@ def test_the_json_holds_what_the_page_shows_and_nothing_more(client, centre, roo
                             "bookings": [workshop]}
     assert kitchen["now"] == {"start": "00:00", "end": "24:00", "who": "Booking", "title": "", "now": True,
                               "over": False}
-    assert data["hours"] in ("Closed today", "07:00–18:00", "07:00–14:00")
+    assert data["hours"] in ("Closed today", "Open today: 07:00–18:00", "Open today: 07:00–14:00")
     body = response.content.decode()
     for secret in ("Zebranie", "Fundacja Tajne", "Prośba", "Rozmowa"):
         assert secret not in body
@@ -127,6 +127,18 @@ def test_hours_and_closures_of_the_day(centre, room, organisation, open_day):
     Closure.objects.create(centre=centre, start=at(open_day, 0), end=at(open_day + timedelta(days=1), 0),
                            reason="Szkolenie personelu")
     assert screen_day(centre, now=at(open_day, 8)).hours == []
+
+
+def test_the_screen_names_todays_closures_and_hours(client, centre, room):
+    first, last = today_bounds(centre)
+    Closure.objects.create(centre=centre, resource=room, start=first - timedelta(days=1),
+                           end=datetime.combine(first.date(), time(22), tzinfo=centre.tz), reason="Malowanie")
+    Closure.objects.create(centre=centre, start=first - timedelta(days=1), end=last + timedelta(days=1),
+                           reason="Awaria ogrzewania")
+    data = client.get(f"/en/centres/{centre.pk}/screen/data/").json()
+    assert data["closures"][-2:] == ["Sala spotkań: Malowanie (until 22:00)",
+                                     "The whole centre: Awaria ogrzewania (all day)"]
+    assert data["hours"] == "Closed today"
 
 
 def test_the_screen_costs_the_same_few_queries_for_many_rooms(client, centre, organisation,

@@ -34,14 +34,20 @@ def screen_data_of(day):
     """What the screen shows, as the JSON it polls: texts as the page writes them, nothing more."""
     closures = []
     for closure in day.closures:
-        when = (f"{closure.start or ''}–{closure.end or ''}" if closure.start or closure.end else _("all day"))
-        where = closure.room or _("The whole centre")
-        closures.append(f"{where}: {closure.reason} ({when})")
+        if closure.start and closure.end:
+            when = f"{closure.start}–{closure.end}"
+        elif closure.start:
+            when = _("from %(time)s") % {"time": closure.start}
+        elif closure.end:
+            when = _("until %(time)s") % {"time": closure.end}
+        else:
+            when = _("all day")
+        closures.append(f"{closure.room or _('The whole centre')}: {closure.reason} ({when})")
     if day.holiday:
         closures.insert(0, _("Public holiday: %(name)s") % {"name": day.holiday})
     return {
         "today": long_date(day.day),
-        "hours": ", ".join(day.hours) if day.hours else _("Closed today"),
+        "hours": _("Open today: %(hours)s") % {"hours": ", ".join(day.hours)} if day.hours else _("Closed today"),
         "closures": closures,
         "rooms": [{"id": room.pk, "name": room.name, "now": _booking_data(room.current),
                    "next": _booking_data(room.next), "bookings": [_booking_data(b) for b in room.bookings]}
