@@ -42,7 +42,7 @@ def day(centre, room, organisation):
         "first": first, "last": last, "kitchen": kitchen, "office": office,
         "workshop": add(room, organisation, first, last, "Warsztaty decoupage", public=True),
         "private": add(kitchen, other, first, last, "Zebranie zarządu w sprawie budżetu"),
-        "pending": add(kitchen, other, last - timedelta(hours=1), last, "Prośba czekająca",
+        "pending": add(factories.make_resource(centre, name="Pracownia"), other, first, last, "Prośba czekająca",
                        status=BookingStatus.PENDING, public=True),
         "hidden": add(office, other, first, last, "Rozmowa kadrowa", public=True),
         "tomorrow": add(room, organisation, last, last + timedelta(hours=1), "Jutrzejsze spotkanie", public=True),
@@ -71,8 +71,9 @@ def test_the_json_holds_what_the_page_shows_and_nothing_more(client, centre, roo
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert "public" in response["Cache-Control"] and "max-age=15" in response["Cache-Control"]
     data = response.json()
-    assert [room_data["name"] for room_data in data["rooms"]] == ["Kuchnia warsztatowa", "Sala spotkań"]
-    kitchen, meeting_room = data["rooms"]
+    assert [room_data["name"] for room_data in data["rooms"]] == ["Kuchnia warsztatowa", "Pracownia", "Sala spotkań"]
+    kitchen, workshop_room, meeting_room = data["rooms"]
+    assert workshop_room["bookings"] == [] and workshop_room["now"] is None
     workshop = {"start": "00:00", "end": "24:00", "who": "Stowarzyszenie Aktywni Seniorzy",
                 "title": "Warsztaty decoupage", "now": True, "over": False}
     assert meeting_room == {"id": room.pk, "name": "Sala spotkań", "now": workshop, "next": None,
@@ -89,8 +90,8 @@ def test_an_unchanged_day_answers_304(client, centre, day):
     url = f"/en/centres/{centre.pk}/screen/data/"
     etag = client.get(url)["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    add(day["kitchen"], day["workshop"].organisation, day["first"], day["last"] - timedelta(hours=1), "Nowe")
     Booking.objects.filter(pk=day["private"].pk).delete()
+    add(day["kitchen"], day["workshop"].organisation, day["first"], day["last"] - timedelta(hours=1), "Nowe")
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
