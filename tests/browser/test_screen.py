@@ -13,7 +13,7 @@ from booking.localtime import day_bounds
 from booking.models import Booking, BookingStatus
 from booking.qrcodes import resource_week_url
 from tests import factories
-from tests.browser.conftest import check_page
+from tests.browser.conftest import SCREENS, check_page
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
 
@@ -84,4 +84,23 @@ def test_the_door_sign_qr_code_reads_back_as_the_rooms_address(chromium_browser,
     pdf = page.pdf(prefer_css_page_size=True)  # print CSS: one sheet of the size asked for, in points
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert [(round(float(width)), round(float(height))) for width, height in boxes] == [PAPER[size]]
+    context.close()
+
+
+@pytest.mark.parametrize("screen", ["pl-desktop", "en-desktop", "pl-phone"])
+def test_the_centre_page_leads_to_the_public_agenda(chromium_browser, live_server, today, screen):
+    options = SCREENS[screen]
+    context = chromium_browser.new_context(**{key: value for key, value in options.items() if key != "prefix"})
+    page = context.new_page()
+    centre = today["centre"]
+    page.goto(f"{live_server.url}{options['prefix']}/centres/{centre.pk}/")
+    check_page(page, f"centre-{screen}")
+    page.locator(f"a[href='{options['prefix']}/centres/{centre.pk}/agenda/']").click()
+    expect(page.locator("main h1")).to_contain_text(centre.name)
+    expect(page.locator(".agenda-event")).to_have_count(1)  # today's, going on till midnight
+    expect(page.locator(".agenda-event")).to_contain_text("Warsztaty decoupage")
+    expect(page.locator(".agenda-event")).to_contain_text("Stowarzyszenie Aktywni Seniorzy")
+    if screen == "pl-phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the agenda scrolls sideways"
+    check_page(page, f"agenda-{screen}")
     context.close()
