@@ -42,10 +42,11 @@ from booking.feeds import (
     feed_version,
     feed_window,
     occupancy_bookings,
+    public_event_bookings,
     public_occupancy_resources,
 )
 from booking.ical import feed_calendar
-from booking.models import FeedToken
+from booking.models import Centre, FeedToken
 from config.clients import client_address
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,22 @@ def resource_feed(request, pk):
         bookings=occupancy_bookings(resource, now=now), now=now, private=False,
         render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=centre.time_zone,
                                                       window=window, public=True, stamp=now),
+    )
+
+
+@require_safe
+@throttled
+def centre_public_feed(request, pk):
+    """A centre's public events, for anyone: bookings their organisations made public, with their titles and
+    organisations (the public agenda as a calendar)."""
+    centre = get_object_or_404(Centre, pk=pk)
+    now = timezone.now()
+    name = _("%(centre)s: public events") % {"centre": centre.name}
+    return _feed_response(
+        request, key=f"centre-public:{centre.pk}", name=name, time_zone=centre.time_zone,
+        bookings=public_event_bookings(centre, now=now), now=now, private=False,
+        render=lambda bookings, window: feed_calendar(bookings, name=name, time_zone=centre.time_zone,
+                                                      window=window, public=True, organisers=True, stamp=now),
     )
 
 

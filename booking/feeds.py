@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
-from .selectors import is_centre_staff, is_member, visible_bookings
+from .selectors import is_centre_staff, is_member, published_bookings, visible_bookings
 
 FEED_PAST = timedelta(days=90)
 FEED_FUTURE = relativedelta(years=2)
@@ -94,6 +94,17 @@ def in_feed(bookings, *, now):
 def public_occupancy_resources():
     """Resources whose occupancy anyone may subscribe to."""
     return Resource.objects.filter(is_active=True, occupancy_public=True).select_related("centre")
+
+
+def public_events_feed_url(centre) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("feeds:centre_public", kwargs={"pk": centre.pk})
+
+
+def public_event_bookings(centre, *, now):
+    """The centre's public events feed: the bookings the public agenda shows (confirmed), in the feed's window, and
+    those cancelled in the last 30 days, so that subscribed calendars drop them. A request still awaiting approval
+    is not announced."""
+    return in_feed(published_bookings(centre), now=now).exclude(status=BookingStatus.PENDING)
 
 
 def occupancy_bookings(resource, *, now):

@@ -153,12 +153,13 @@ def bookings_calendar(events, *, name, method="PUBLISH", window=None) -> Calenda
     return calendar
 
 
-def feed_calendar(bookings, *, name, time_zone, window=None, public=False, stamp=None) -> Calendar:
+def feed_calendar(bookings, *, name, time_zone, window=None, public=False, organisers=False, stamp=None) -> Calendar:
     """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly.
 
     `window` is the feed's (first, last) date, which its VTIMEZONEs cover. `public=True` is the occupancy view:
-    titles only of public bookings, no description, people or links. A booking that cannot be rendered is left
-    out, and logged.
+    titles only of public bookings, no description, people or links; with `organisers=True` (the public events
+    feed) a public booking's description names its organisation. A booking that cannot be rendered is left out,
+    and logged.
     """
     stamp = stamp or timezone.now()
     events = []
@@ -169,7 +170,11 @@ def feed_calendar(bookings, *, name, time_zone, window=None, public=False, stamp
             continue
         if public:
             title = booking.title if booking.public else occupied_title(booking)
-            events.append(booking_event(booking, title=title, stamp=stamp, details=False))
+            event = booking_event(booking, title=title, stamp=stamp, details=False)
+            if organisers and booking.public:
+                organisation = booking.organisation.name
+                event.add("DESCRIPTION", _("Organisation: %(organisation)s") % {"organisation": organisation})
+            events.append(event)
         else:
             events.append(booking_event(booking, stamp=stamp))
     calendar = bookings_calendar(events, name=name, window=window)

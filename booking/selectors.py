@@ -1,6 +1,8 @@
 """Who may see what. Every list the API, the pages and the feeds show starts from one of these."""
+from datetime import timedelta
 from functools import cached_property
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Min, Q, Value, When
 from django.utils.translation import gettext as _
@@ -11,6 +13,9 @@ from ngo.selectors import is_member
 
 from .localtime import week_of
 from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource
+
+PUBLIC_AGENDA_DAYS = 92  # how far ahead the public agenda and its RSS/Atom feeds look
+PUBLIC_AGENDA_LIMIT = 200  # events at most on the agenda page and in its feeds
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -182,6 +187,31 @@ def title_visibility(user):
     return lambda booking: (
         booking.public or booking.organisation_id in organisation_ids or booking.resource.centre_id in centre_ids
     )
+
+
+def public_face(booking):
+    """What a page or feed for everyone shows of `booking`, as `(title, organisation name)`: both where the
+    organisation made the booking public, else `(None, None)` (the page says "Booking" instead). The one rule for
+    the reception screen, the public agenda and its feeds; it is `title_visibility`'s rule for someone not logged in.
+    """
+    if title_visibility(AnonymousUser())(booking):
+        return booking.title, booking.organisation.name
+    return None, None
+
+
+def published_bookings(centre):
+    """The bookings that `centre` shows to everyone by name (public agenda, its feeds): marked public by their
+    organisation, of the centre's active resources whose occupancy it publishes. Any status: callers choose."""
+    resources = OccupancyAccess(AnonymousUser()).filter(Resource.objects.filter(centre=centre, is_active=True))
+    return Booking.objects.filter(resource__in=resources, public=True)
+
+
+def upcoming_public_events(centre, *, now, days=PUBLIC_AGENDA_DAYS, limit=PUBLIC_AGENDA_LIMIT):
+    """The public agenda: confirmed public bookings at `centre` not yet over, starting within `days`, by start; at
+    most `limit`, with their resource and organisation loaded (one query)."""
+    return list(published_bookings(centre).filter(
+        status=BookingStatus.CONFIRMED, end__gt=now, start__lt=now + timedelta(days=days),
+    ).select_related("resource__centre", "organisation").order_by("start", "pk")[:limit])
 
 
 def visible_conflicts(actor, bookings):

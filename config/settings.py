@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
 # --- Booking domain -------------------------------------------------------------------------
 # Public URL of the service, used in e-mails and calendar feeds.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Seconds between the reception screen's polls of its JSON (`/centres/<id>/screen/`).
+SCREEN_REFRESH_SECONDS = env.int("SCREEN_REFRESH_SECONDS", default=30)
 
 # --- Operations: backups and metrics (README, "Backups" and "Metrics") -----------------------------
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")

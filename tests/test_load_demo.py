@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from booking import services
 from booking.models import Booking, Centre, Hosting, OpeningHours, Resource
@@ -118,4 +119,13 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    assert Booking.objects.count() == 1
+    assert Booking.objects.filter(public=False).count() == 1  # besides the demo's open event
+
+
+def test_an_open_event_is_on_the_public_agenda_once(client):
+    load_demo()
+    load_demo()
+    [event] = Booking.objects.filter(public=True)
+    assert event.status == "confirmed" and event.start > timezone.now()
+    page = client.get(f"/en/centres/{event.resource.centre_id}/agenda/").content.decode()
+    assert "Kulturalnik" in page and "Stowarzyszenie Aktywni Seniorzy" in page

@@ -1,15 +1,19 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, members, public, staff
+from .views import accessibility, accounts, bookings, members, public, screen, staff
 
 app_name = "web"
 urlpatterns = [
     path("", public.home, name="home"),
     path("centres/<id:pk>/", public.centre_detail, name="centre_detail"),
     path("centres/<id:pk>/week/", public.centre_week, name="centre_week"),
+    path("centres/<id:pk>/screen/", screen.reception_screen, name="reception_screen"),
+    path("centres/<id:pk>/screen/data/", screen.screen_data, name="screen_data"),
+    path("centres/<id:pk>/agenda/", public.public_agenda, name="public_agenda"),
     path("resources/<id:pk>/", public.resource_week, name="resource_week"),
     path("resources/<id:pk>/month/", public.resource_month, name="resource_month"),
+    path("resources/<id:pk>/sign/", screen.door_sign, name="door_sign"),
     path("free-rooms/", public.free_room_search, name="free_rooms"),
     path("resources/<id:pk>/book/", bookings.booking_create, name="booking_create"),
     path("bookings/", bookings.my_bookings, name="my_bookings"),

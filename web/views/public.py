@@ -9,11 +9,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from booking.exceptions import RuleViolation
-from booking.feeds import resource_feed_url, webcal_url
+from booking.feeds import public_events_feed_url, resource_feed_url, webcal_url
 from booking.localtime import check_week_in_range, local_midnight, monday_of, week_bounds
 from booking.models import Centre, Closure, Resource
 from booking.search import free_rooms
-from booking.selectors import OccupancyAccess, title_visibility
+from booking.selectors import OccupancyAccess, title_visibility, upcoming_public_events
 
 from ..forms import FreeRoomForm
 from ..month import MonthBuilder, first_of_next_month
@@ -169,3 +169,16 @@ def free_room_search(request):
                                "attendees": data["people"]})
     return render(request, "web/free_rooms.html", {
         "form": form, "searched": data, "found": found, "booking_query": booking_query})
+
+
+def public_agenda(request, pk):
+    """The centre's open events ahead, by day, with the organisations' names; links to its calendar and news feeds."""
+    centre = get_object_or_404(Centre, pk=pk)
+    tz = centre.tz
+    days = {}
+    for booking in upcoming_public_events(centre, now=timezone.now()):
+        days.setdefault(booking.start.astimezone(tz).date(), []).append(booking)
+    feed_url = public_events_feed_url(centre)
+    return render(request, "web/public_agenda.html", {
+        "centre": centre, "days": list(days.items()), "feed_url": feed_url, "feed_webcal": webcal_url(feed_url),
+    })

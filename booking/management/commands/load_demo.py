@@ -1,7 +1,7 @@
 """Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both, one
 with an invitation waiting for an answer) and three logins."""
 import secrets
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,8 +9,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from booking import services
 from booking.accounts import centre_staff_group
-from booking.models import AccessibilityStatement, Centre, Hosting, OpeningHours, Resource
+from booking.availability import public_holiday
+from booking.models import (
+    ACTIVE_STATUSES,
+    AccessibilityStatement,
+    Booking,
+    BookingStatus,
+    Centre,
+    Hosting,
+    OpeningHours,
+    Resource,
+)
 from ngo.models import Invitation, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -91,6 +102,9 @@ STATEMENT = {
 }
 
 # Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
+# The demo's open event (public agenda, its feeds, the reception screen on its day).
+PUBLIC_EVENT = "Kulturalnik: pokaz filmu „Rejs” i rozmowa"
+
 ORGANISATIONS = [
     ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED,
      ["CAS"]),
@@ -129,6 +143,7 @@ class Command(BaseCommand):
         )
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
+        self._public_event(organisations["Stowarzyszenie Aktywni Seniorzy"], member, staff)
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
 
     def _invitation(self, organisation, coordinator):
@@ -140,6 +155,26 @@ class Command(BaseCommand):
             Invitation.objects.create(organisation=organisation, email="nowa.osoba@example.org", invited_by=coordinator,
                                       token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
                                       expires_at=now + Invitation.LIFETIME)
+
+    def _public_event(self, organisation, member, staff):
+        """An open event for the public agenda, its feeds and the reception screen: a film screening on the next
+        open Thursday at least a week ahead, booked by the member and confirmed by the staff (once)."""
+        hall = Resource.objects.get(centre__short_name="CAS", name="Sala szkoleniowa")
+        now = timezone.now()
+        if Booking.objects.filter(resource=hall, title=PUBLIC_EVENT, end__gt=now, status__in=ACTIVE_STATUSES).exists():
+            return
+        day = timezone.localdate(now) + timedelta(days=7)
+        day += timedelta(days=(3 - day.weekday()) % 7)
+        while public_holiday(hall.centre, day):
+            day += timedelta(weeks=1)
+        tz = hall.centre.tz
+        booking = services.book(
+            actor=member, resource=hall, organisation=organisation, title=PUBLIC_EVENT, public=True, attendees=30,
+            purpose="Seans z dyskusją dla mieszkańców dzielnicy; wstęp wolny.",
+            start=datetime.combine(day, time(16), tzinfo=tz), end=datetime.combine(day, time(18), tzinfo=tz),
+        ).bookings[0]
+        if booking.status == BookingStatus.PENDING:
+            services.approve_booking(booking=booking, actor=staff)
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
