@@ -275,3 +275,18 @@ def test_staff_of_another_centre_cannot_see_the_removal_page(client, centre, ope
     closure = Closure.objects.create(centre=centre, start=at(open_day, 8), end=at(open_day, 9), reason="Remont")
     client.force_login(other_staff)
     assert client.get(en("web:closure_delete", closure.pk)).status_code == 403
+
+
+@pytest.mark.parametrize("seen", ["¹", "9" * 40, "1,x"])
+def test_a_garbled_list_of_seen_bookings_reads_as_none_seen(staff_client, centre, room, organisation, member,
+                                                            open_day, seen):
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title="Walne zebranie")
+
+    response = staff_client.post(en("web:closures"), {
+        "centre": centre.pk, "start_date": open_day.isoformat(), "end_date": open_day.isoformat(),
+        "reason": "Malowanie", "seen": seen, "decision": "keep"})
+
+    assert response.status_code == 200
+    assert "The bookings in this time have changed since you looked: check them again." in page_text(response)
+    assert not Closure.objects.exists()

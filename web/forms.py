@@ -477,9 +477,10 @@ class ClosureForm(RefusalMixin, forms.Form):
         return [self[name] for name in self.CLOSURE_FIELDS]
 
     def clean_seen(self):
-        """The ids of the bookings shown; anything else reads as none shown."""
+        """The ids of the bookings shown; anything else (such as "¹", a digit to isdigit() but not to int(), or
+        a number past the database's integers) reads as none shown."""
         ids = [pk for pk in self.cleaned_data["seen"].split(",") if pk]
-        return [int(pk) for pk in ids] if all(pk.isdigit() for pk in ids) else []
+        return [int(pk) for pk in ids] if all(pk.isascii() and pk.isdigit() and len(pk) <= 18 for pk in ids) else []
 
     def clean(self):
         data = super().clean()
