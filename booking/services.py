@@ -28,6 +28,7 @@ from .rules import (
 from .selectors import is_centre_staff, is_member
 from .series import BookingResult, Recurrence, cancel_meetings, create_series, describe_changes
 from .signals import booking_changed
+from .waitlist import freed_by_closure_deleted, freed_by_resource_change
 
 
 def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
@@ -168,6 +169,7 @@ def save_resource(resource, *, now=None):
         if resource.is_single_unit:
             stale = stale.filter(end__gt=now)
         stale.update(exclusive=resource.is_single_unit)
+        freed_by_resource_change(resource)  # units raised: the waitlist may fit now
     return resource
 
 
@@ -255,3 +257,4 @@ def delete_closure(*, actor, closure):
     if not is_centre_staff(actor, closure.centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": closure.centre})
     closure.delete()
+    freed_by_closure_deleted(closure)

@@ -25,4 +25,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_reminders", "schedule": crontab(minute=0, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # Lapsed waitlist offers pass to the next organisation waiting; entries for past times are dropped.
+    "expire-waitlist-offers": {
+        "task": "booking.tasks.expire_waitlist_offers", "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }

@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from booking.signals import booking_changed, series_changed
+        from booking.signals import booking_changed, series_changed, waitlist_offered
         from ngo.signals import invitation_sent, letter_received, organisation_status_changed, password_reset_requested
 
         from . import receivers
@@ -20,3 +20,4 @@ class NotificationsConfig(AppConfig):
         password_reset_requested.connect(receivers.password_reset_requested,
                                          dispatch_uid="notifications.password_reset_requested")
         invitation_sent.connect(receivers.invitation_sent, dispatch_uid="notifications.invitation_sent")
+        waitlist_offered.connect(receivers.waitlist_offered, dispatch_uid="notifications.waitlist_offered")

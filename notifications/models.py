@@ -33,6 +33,7 @@ class OutboxMessage(models.Model):
         SERIES_CANCELLED = "series_cancelled", _("Series cancelled")
         SERIES_UPDATED = "series_updated", _("Series changed")
         PASSWORD_RESET = "password_reset", _("Password reset link")
+        WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

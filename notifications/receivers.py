@@ -29,3 +29,7 @@ def password_reset_requested(sender, email, language, **kwargs):
 
 def invitation_sent(sender, invitation, token, **kwargs):
     enqueue(emails.membership_invitation(invitation, token))
+
+
+def waitlist_offered(sender, entry, **kwargs):
+    enqueue(emails.waitlist_offer(entry))
