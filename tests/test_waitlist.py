@@ -13,7 +13,7 @@ from booking.availability import resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.models import Booking, BookingStatus, Closure, WaitlistEntry
 from booking.tasks import expire_waitlist_offers
-from booking.waitlist import accept_offer, expire_offers, join_waitlist, leave_waitlist
+from booking.waitlist import accept_offer, expire_offers, leave_waitlist
 from notifications.models import OutboxMessage
 from tests import factories
 from tests.factories import at
