@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .conflicts import lock_resource
 from .exceptions import BookingConflict, RuleViolation
@@ -68,8 +69,10 @@ def join_waitlist(*, actor, resource, organisation, start, end, title, purpose="
                                 "start")
         limit = settings.WAITLIST_MAX_PER_ORGANISATION
         if mine.filter(end__gt=now).count() >= limit:
-            raise RuleViolation("waitlist_full", _("An organisation may wait for at most %(count)d times at once: "
-                                                   "leave one of them first.") % {"count": limit}, "organisation")
+            raise RuleViolation("waitlist_full", ngettext(
+                "An organisation may wait for at most %(count)d time at once: leave it first.",
+                "An organisation may wait for at most %(count)d times at once: leave one of them first.", limit)
+                % {"count": limit}, "organisation")
         del request["actor"]
         return WaitlistEntry.objects.create(**request, created_by=actor, created_at=now)
 

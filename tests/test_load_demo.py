@@ -119,3 +119,17 @@ def test_the_member_can_book_a_room_right_away():
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
     assert Booking.objects.filter(organisation=organisation).count() == 1  # the demo's own booking is another's
+
+
+def test_the_member_waits_for_a_taken_workshop_room(client):
+    from booking.models import WaitlistEntry
+
+    load_demo()
+    load_demo()  # once, however often it runs
+    entry = WaitlistEntry.objects.get()
+    assert entry.organisation.name == "Klub Rodziców Chorzów" and entry.offer is None
+    assert Booking.objects.filter(resource=entry.resource, start=entry.start, end=entry.end,
+                                  status="confirmed").exists()
+    client.login(username="member", password="member")
+    page = client.get("/en/bookings/").content.decode()
+    assert f'id="waitlist-{entry.pk}"' in page and "Spotkanie rodziców" in page
