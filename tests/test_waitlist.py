@@ -258,3 +258,21 @@ def test_an_offer_is_no_booking_of_the_organisation_yet(client, room, organisati
     page = client.get("/en/bookings/").content.decode()
     assert f'id="waitlist-{entry.pk}"' in page and "held for you until" in page
     assert f'id="booking-{entry.offer_id}"' not in page
+
+
+def test_feeds_the_staff_queue_and_the_report_leave_an_offer_out(room, organisation, open_day, taken, staff_user,
+                                                                 django_capture_on_commit_callbacks):
+    from booking.feeds import occupancy_bookings
+    from booking.reports import centre_usage
+    from booking.selectors import approval_requests, visible_bookings
+
+    entry = factories.make_waitlist_entry(resource=room, organisation=organisation, day=open_day, hour=10, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(booking=taken, actor=taken.organisation.members.first())
+    entry.refresh_from_db()
+    now = timezone.now()
+    assert entry.offer_id not in [booking.pk for booking in occupancy_bookings(room, now=now)]
+    assert entry.offer_id not in [row["booking_id"] for row in approval_requests([room.centre])]
+    assert not visible_bookings(staff_user).filter(pk=entry.offer_id).exists()
+    report = centre_usage(room.centre, open_day, open_day)
+    assert (report.cancelled, report.rejected) == (1, 0) and sum(r.bookings for r in report.resources) == 0
