@@ -2,12 +2,15 @@
 from celery import shared_task
 
 from . import waitlist
+from .models import WaitlistEntry
 
 
 @shared_task(ignore_result=True)
 def offer_freed_time_task(resource_id):
-    """Offer what a committed change freed on the resource to the organisations waiting for it."""
-    waitlist.offer_freed_time(resource_id=resource_id)
+    """Offer what a committed change freed on the resource to the organisations waiting for it (one query when
+    nobody waits)."""
+    if WaitlistEntry.objects.filter(resource_id=resource_id).exists():
+        waitlist.offer_freed_time(resource_id=resource_id)
 
 
 @shared_task(ignore_result=True)
