@@ -28,7 +28,7 @@ from .rules import (
 from .selectors import is_centre_staff, is_member
 from .series import BookingResult, Recurrence, cancel_meetings, create_series, describe_changes
 from .signals import booking_changed
-from .waitlist import freed_by_closure_deleted, freed_by_resource_change
+from .waitlist import freed_by_closure_deleted, freed_by_resource_change, withdraw_offers_in
 
 
 def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
@@ -236,6 +236,7 @@ def create_closure(*, actor, centre, start, end, reason, resource=None, cancel_b
             raise ClosureHitsBookings(hit, "reason_required", _("Say why the bookings are cancelled."),
                                       "cancellation_reason")
         closure = Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
+        withdraw_offers_in(scope, start, end)
         if cancel_bookings:
             _cancel_all(hit, actor=actor, reason=cancellation_reason, now=now)
     return closure

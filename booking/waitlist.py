@@ -192,6 +192,15 @@ def schedule_offers(resource_ids):
         transaction.on_commit(partial(offer_freed_time_task.delay, resource_id))
 
 
+def withdraw_offers_in(resources, start, end):
+    """Inside a closure's transaction (the resources locked): offers over [start, end) of `resources` are withdrawn,
+    and their entries wait on; the time can no longer be booked, so holding it would only block the queue."""
+    entries = WaitlistEntry.objects.filter(resource__in=resources, offer__isnull=False, start__lt=end, end__gt=start)
+    offers = list(entries.values_list("offer_id", flat=True))
+    entries.update(offer=None, offered_at=None, offer_expires_at=None)
+    Booking.objects.filter(pk__in=offers, status=BookingStatus.OFFERED).delete()
+
+
 def waiting_resources(resources):
     """The ids of `resources` (a queryset) that have an entry waiting without an offer."""
     return set(WaitlistEntry.objects.filter(resource__in=resources, offer__isnull=True)

@@ -276,3 +276,21 @@ def test_feeds_the_staff_queue_and_the_report_leave_an_offer_out(room, organisat
     assert not visible_bookings(staff_user).filter(pk=entry.offer_id).exists()
     report = centre_usage(room.centre, open_day, open_day)
     assert (report.cancelled, report.rejected) == (1, 0) and sum(r.bookings for r in report.resources) == 0
+
+
+def test_a_closure_withdraws_an_offer_and_the_entry_waits_on(room, organisation, staff_user, open_day, taken,
+                                                             django_capture_on_commit_callbacks):
+    entry = factories.make_waitlist_entry(resource=room, organisation=organisation, day=open_day, hour=10, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(booking=taken, actor=taken.organisation.members.first())
+    entry.refresh_from_db()
+    assert entry.is_offered
+    closure = services.create_closure(actor=staff_user, centre=room.centre, start=at(open_day, 11),
+                                      end=at(open_day, 12), reason="Awaria")
+    entry.refresh_from_db()
+    assert (entry.offer, entry.offer_expires_at) == (None, None)
+    assert not Booking.objects.filter(status=BookingStatus.OFFERED).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_closure(actor=staff_user, closure=closure)
+    entry.refresh_from_db()
+    assert entry.is_offered
