@@ -182,3 +182,22 @@ def test_api_free_time_bad_input_and_other_organisations(member, room, organisat
     assert APIClient().get("/api/v1/waitlist/").status_code == 401
     assert client.delete(f"/api/v1/waitlist/{entry.pk}/").status_code == 204
     assert not WaitlistEntry.objects.exists()
+
+
+def test_staff_see_their_centres_waitlist_in_the_admin(client, room, organisation, open_day, taken):
+    from booking.accounts import centre_staff_group
+
+    entry = factories.make_waitlist_entry(resource=room, organisation=organisation, day=open_day, hour=10, hours=2,
+                                          title="Czekamy na salę spotkań")
+    anna = room.centre.staff.get()
+    anna.is_staff = True
+    anna.save()
+    anna.groups.add(centre_staff_group())
+    stranger = factories.make_user("piotr", is_staff=True)
+    stranger.groups.add(centre_staff_group())
+    factories.make_centre("Centrum Pracy Socjalnej", staff=[stranger])
+    client.force_login(anna)
+    assert "Czekamy na salę spotkań" in client.get("/admin/booking/waitlistentry/").content.decode()
+    assert client.get(f"/admin/booking/waitlistentry/{entry.pk}/delete/").status_code == 403
+    client.force_login(stranger)
+    assert "Czekamy na salę spotkań" not in client.get("/admin/booking/waitlistentry/").content.decode()
