@@ -294,3 +294,16 @@ def test_a_closure_withdraws_an_offer_and_the_entry_waits_on(room, organisation,
         services.delete_closure(actor=staff_user, closure=closure)
     entry.refresh_from_db()
     assert entry.is_offered
+
+
+def test_a_series_rejected_frees_its_meetings(room, organisation, other, staff_user, open_day,
+                                              django_capture_on_commit_callbacks):
+    from booking.series import reject_series
+
+    series = factories.make_series(resource=room, organisation=other, day=open_day, hour=10, hours=2,
+                                   rrule="FREQ=WEEKLY;COUNT=2").series
+    entry = factories.make_waitlist_entry(resource=room, organisation=organisation, day=open_day, hour=10, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        reject_series(series=series, actor=staff_user, reason="Remont")
+    entry.refresh_from_db()
+    assert entry.is_offered
