@@ -17,6 +17,7 @@ from booking.models import (
     FeedToken,
     OpeningHours,
     Resource,
+    WaitlistEntry,
 )
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
@@ -216,6 +217,47 @@ class BookingCreateSerializer(serializers.Serializer):
         if "recurrence" in attrs:
             attrs["recurrence"] = Recurrence(**attrs["recurrence"])
         return attrs
+
+
+class WaitlistEntryCreateSerializer(serializers.Serializer):
+    resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
+                                                help_text=_("The organisation that waits."))
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    title = StrictCharField(allow_blank=True, help_text=_("Not blank; at most 200 characters."))
+    purpose = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
+    attendees = StrictIntegerField(required=False, default=1, help_text=_("At least 1, at most the capacity."))
+    quantity = StrictIntegerField(required=False, default=1,
+                                  help_text=_("How many units: beds, lockers. At most the resource's units."))
+    public = StrictBooleanField(required=False, default=False,
+                                help_text=_("Whether anyone may see the title in the centre's calendar."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+    def validate(self, attrs):
+        tz = attrs["resource"].centre.tz
+        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        return attrs
+
+
+class WaitlistEntrySerializer(ApiModelSerializer):
+    offered = serializers.SerializerMethodField(help_text=_(
+        "Whether the time has freed and is held for the organisation until `offer_expires_at`: accept it before."))
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "resource", "organisation", "start", "end", "title", "purpose", "attendees", "quantity",
+                  "public", "created_by", "created_at", "offered", "offered_at", "offer_expires_at"]
+        read_only_fields = fields
+
+    def get_offered(self, entry) -> bool:
+        return entry.offer_id is not None
 
 
 class ReasonSerializer(serializers.Serializer):

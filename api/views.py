@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from booking import services
+from booking import services, waitlist
 from booking.availability import resource_availability
 from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
@@ -35,6 +35,7 @@ from booking.selectors import (
     visible_organisations,
     visible_resources,
     visible_series,
+    visible_waitlist_entries,
 )
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
@@ -147,7 +148,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @extend_schema(
         summary=_("Book a resource for an organisation"),
         description=_("Confirmed at once, or pending until staff approve it where the resource requires approval. "
-                      "A broken rule answers 400 with the rule's code; a taken time 409 with the conflicts."),
+                      "A broken rule answers 400 with the rule's code; a taken time 409 with the conflicts: send the "
+                      "same request (without `recurrence`) to `POST /api/v1/waitlist/` to wait for it."),
         request=s.BookingCreateSerializer,
         parameters=[DRY_RUN],
         responses={
@@ -353,6 +355,47 @@ class InvitationAcceptView(APIView):
         serializer.is_valid(raise_exception=True)
         membership = ngo_services.accept_invitation(actor=request.user, **serializer.validated_data)
         return Response(s.MemberSerializer(membership).data)
+
+
+# --- Waitlist (members, staff) ---------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Waitlist entries: members see their organisations', staff their centres'")),
+    retrieve=extend_schema(summary=_("One waitlist entry")),
+    destroy=extend_schema(summary=_("Leave the waitlist"), description=_(
+        "An offer the entry held passes to the next organisation waiting.")),
+)
+class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+    """Waiting for a taken time: when it frees, the first organisation waiting whose request fits gets an offer by
+    e-mail, held for WAITLIST_OFFER_HOURS (12 unless configured), then passed to the next."""
+
+    serializer_class = s.WaitlistEntrySerializer
+
+    def get_queryset(self):
+        return visible_waitlist_entries(self.request.user).order_by("start", "pk")
+
+    @extend_schema(summary=_("Join the waitlist for a taken time"),
+                   description=_("Exactly the interval and quantity given. Only for a time that is taken: a free "
+                                 "time answers 400 `time_is_free`; any other booking rule answers as a booking "
+                                 "would. An organisation waits for at most WAITLIST_MAX_PER_ORGANISATION times "
+                                 "(10 unless configured)."),
+                   request=s.WaitlistEntryCreateSerializer, responses={201: s.WaitlistEntrySerializer})
+    def create(self, request):
+        entry = waitlist.join_waitlist(actor=request.user, **self.input(s.WaitlistEntryCreateSerializer))
+        return self.answer(s.WaitlistEntrySerializer, entry, status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        waitlist.leave_waitlist(actor=self.request.user, entry=instance)
+
+    @extend_schema(summary=_("Accept the offer: book the freed time"),
+                   description=_("Books through the same rules as `POST /api/v1/bookings/`: a rule may still refuse "
+                                 "it (400 with the reason), and then the offer stays held until it lapses. Without "
+                                 "an offer, or after it lapsed: 400 `no_offer`."),
+                   request=None, responses={201: s.BookingDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        result = waitlist.accept_offer(actor=request.user, entry=self.get_object())
+        return self.answer(s.BookingDetailSerializer, result.booking, status.HTTP_201_CREATED)
 
 
 # --- Calendar feeds (members, staff) ---------------------------------------------------------

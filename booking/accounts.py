@@ -15,8 +15,9 @@ STAFF_PERMISSIONS = [
                  "accessibilitystatement"]),
     ("ngo", ["organisation", "membership", "letter"]),
 ]
-# ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why).
-STAFF_VIEW_PERMISSIONS = [("notifications", "view_outboxmessage")]
+# ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why), and who waits for
+# which time (members leave the waitlist themselves).
+STAFF_VIEW_PERMISSIONS = [("notifications", "view_outboxmessage"), ("booking", "view_waitlistentry")]
 
 
 def centre_staff_group():

@@ -23,6 +23,7 @@ from .models import (
     Hosting,
     OpeningHours,
     Resource,
+    WaitlistEntry,
 )
 from .rules import check_quantity
 from .selectors import staffed_centres
@@ -301,4 +302,25 @@ class FeedTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["owner", "scope", "organisation", "centre", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(CentreScopedAdmin):
+    """Who waits for which time, and the offers held: to look at. Members join, accept and leave through the
+    pages and the API (booking.waitlist), so that the offer passes on."""
+
+    centre_path = "resource__centre"
+    list_display = ["title", "resource", "organisation", "start", "end", "quantity", "created_at", "offer_expires_at"]
+    list_filter = ["resource__centre"]
+    list_select_related = ["resource__centre", "organisation"]
+    search_fields = ["title", "organisation__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

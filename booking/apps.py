@@ -9,6 +9,9 @@ class BookingConfig(AppConfig):
     def ready(self):
         from ngo.signals import organisations_purged
 
-        from . import gdpr
+        from . import gdpr, waitlist
+        from .signals import booking_changed, series_changed
 
         organisations_purged.connect(gdpr.scrub_purged_bookings, dispatch_uid="booking.scrub_purged_bookings")
+        booking_changed.connect(waitlist.on_booking_changed, dispatch_uid="booking.waitlist.booking_changed")
+        series_changed.connect(waitlist.on_series_changed, dispatch_uid="booking.waitlist.series_changed")

@@ -12,7 +12,7 @@ import holidays
 from django.db.models import Q
 
 from .localtime import local_midnight
-from .models import ACTIVE_STATUSES, Booking, Closure, OpeningHours, Resource
+from .models import HOLDING_STATUSES, Booking, Closure, OpeningHours, Resource
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ def subtract(intervals, cuts):
 
 
 def overlapping_bookings(resource, start, end):
-    """Active bookings of `resource` that overlap [start, end)."""
+    """Bookings of `resource` that take time within [start, end): active ones, and offers held for the waitlist."""
     # Through the related manager, so each booking's `.resource` is this instance, not another query.
-    return resource.bookings.filter(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+    return resource.bookings.filter(status__in=HOLDING_STATUSES, start__lt=end, end__gt=start)
 
 
 def overlapping_closures(resource, start, end):
@@ -250,7 +250,7 @@ def resources_free_throughout(resources, start, end):
     closures = list(Closure.objects.filter(centre_id__in=centre_ids, start__lt=end, end__gt=start))
     widest_buffer = max(resource.buffer for resource in resources)
     bookings = defaultdict(list)
-    for booking in Booking.objects.filter(resource__in=resources, status__in=ACTIVE_STATUSES,
+    for booking in Booking.objects.filter(resource__in=resources, status__in=HOLDING_STATUSES,
                                           start__lt=end + widest_buffer, end__gt=start - widest_buffer).order_by():
         bookings[booking.resource_id].append(booking)
     free_ids = set()

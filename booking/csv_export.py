@@ -1,6 +1,6 @@
 """Bookings as CSV for reports and spreadsheets (the `export_bookings` command)."""
 from . import csvsafe
-from .models import Booking
+from .models import Booking, BookingStatus
 
 EXPORT_COLUMNS = ["id", "centre", "resource", "kind", "organisation", "start", "end", "hours", "status", "title",
                   "attendees", "quantity", "created_at"]
@@ -8,7 +8,8 @@ EXPORT_COLUMNS = ["id", "centre", "resource", "kind", "organisation", "start", "
 
 def bookings_for_export(*, centre=None, start=None, end=None, statuses=()):
     """Bookings overlapping [start, end) (either may be None), oldest first, with what the CSV needs."""
-    bookings = Booking.objects.select_related("resource__centre", "organisation").order_by("start", "pk")
+    bookings = (Booking.objects.exclude(status=BookingStatus.OFFERED)  # held for the waitlist, not booked yet
+                .select_related("resource__centre", "organisation").order_by("start", "pk"))
     if centre is not None:
         bookings = bookings.filter(resource__centre=centre)
     if start is not None:

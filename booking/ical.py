@@ -36,6 +36,7 @@ ICAL_STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.CANCELLED: "CANCELLED",
     BookingStatus.REJECTED: "CANCELLED",
+    BookingStatus.OFFERED: "TENTATIVE",  # feeds leave offers out; held for the waitlist, not booked yet
 }
 
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -206,9 +207,14 @@ class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+    # Held for an organisation on the waitlist until it accepts or the offer lapses (booking.waitlist); not yet a
+    # booking of theirs, so lists, feeds and reports leave it out, but it takes the time like an active booking.
+    OFFERED = "offered", _("Held for the waitlist")
 
 
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+# What takes a resource's time: the conflicts, the units' count and PostgreSQL's exclusion constraint count these.
+HOLDING_STATUSES = (*ACTIVE_STATUSES, BookingStatus.OFFERED)
 
 
 class BookingSeries(models.Model):
@@ -416,3 +422,48 @@ class AccessibilityStatement(models.Model):
     def texts(self, language):
         """The statement's texts in `language` ("pl" or "en"), each falling back to Polish where it is empty."""
         return {name: getattr(self, f"{name}_{language}", "") or getattr(self, f"{name}_pl") for name in self.TEXTS}
+
+
+class WaitlistEntry(models.Model):
+    """An organisation waits for exactly this time of a resource (and this quantity), taken when it asked.
+
+    When the time frees, the first entry whose request fits gets an offer: a booking in state `offered`, which the
+    conflicts count like an active one, held until `offer_expires_at` (booking.waitlist).
+    """
+
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE,
+                                 related_name="waitlist_entries")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="waitlist_entries")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    attendees = models.PositiveIntegerField(_("attendees"), default=1)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    public = models.BooleanField(_("title is public"), default=False)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    created_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    offer = models.OneToOneField(Booking, verbose_name=_("offer"), null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="waitlist_entry")
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer held until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["resource", "created_at"], name="waitlist_resource_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="waitlist_start_before_end"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="waitlist_quantity_positive"),
+            models.UniqueConstraint(fields=["resource", "organisation", "start", "end"], name="waitlist_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} – {self.resource.name}, {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_offered(self):
+        return self.offer_id is not None

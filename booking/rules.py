@@ -19,7 +19,7 @@ from .availability import Usage, opening_intervals, overlapping_closures, public
 from .exceptions import RuleViolation
 from .formatting import clock, long_date, opening_hours_text
 from .localtime import check_in_range, day_bounds, week_of
-from .models import ACTIVE_STATUSES, Booking, Closure, Resource
+from .models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Resource
 from .selectors import can_book_for, member_organisation_ids, staffed_centres
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
@@ -467,7 +467,7 @@ def check_cancellation(actor, booking, *, reason="", now=None):
 def check_units_cover_bookings(resource, units, buffer, now):
     """`units` (with `buffer` around each booking) still hold what the resource's bookings that have not ended
     take at once. Bookings that are over do not count: a dormitory that lost a bed keeps its history."""
-    bookings = resource.bookings.filter(status__in=ACTIVE_STATUSES, end__gt=now).only("start", "end", "quantity")
+    bookings = resource.bookings.filter(status__in=HOLDING_STATUSES, end__gt=now).only("start", "end", "quantity")
     usage = Usage(bookings, buffer)
     peak = max(usage.levels, default=0)
     if peak <= units:

@@ -12,7 +12,7 @@ from ngo.models import Membership, Organisation
 from ngo.selectors import is_member
 
 from .localtime import week_of
-from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource, WaitlistEntry
 
 PUBLIC_AGENDA_DAYS = 92  # how far ahead the public agenda and its RSS/Atom feeds look
 PUBLIC_AGENDA_LIMIT = 200  # events at most on the agenda page and in its feeds
@@ -65,19 +65,40 @@ def member_organisation_ids(user):
 
 def organisation_bookings(user):
     """The bookings of the organisations `user` belongs to ("our bookings"), whoever made them."""
-    return Booking.objects.filter(organisation_id__in=member_organisation_ids(user))
+    return Booking.objects.filter(organisation_id__in=member_organisation_ids(user)).exclude(
+        status=BookingStatus.OFFERED)
 
 
 def visible_bookings(user):
     """Members see their organisations' bookings, staff their centres', a superuser all."""
     if not user.is_authenticated:
         return Booking.objects.none()
+    # An offer held for the waitlist is not a booking yet: its organisation sees it as its waitlist entry.
+    bookings = Booking.objects.exclude(status=BookingStatus.OFFERED)
     if user.is_superuser:
-        return Booking.objects.all()
-    return Booking.objects.filter(
+        return bookings
+    return bookings.filter(
         Q(organisation_id__in=member_organisation_ids(user))
         | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
     )
+
+
+def visible_waitlist_entries(user):
+    """Waitlist entries, seen by the same people as bookings: members their organisations', staff their centres'."""
+    if not user.is_authenticated:
+        return WaitlistEntry.objects.none()
+    if user.is_superuser:
+        return WaitlistEntry.objects.all()
+    return WaitlistEntry.objects.filter(
+        Q(organisation_id__in=member_organisation_ids(user))
+        | Q(resource__centre_id__in=Centre.objects.filter(staff=user).values("pk"))
+    )
+
+
+def organisation_waitlist(user):
+    """The waitlist entries of the organisations `user` belongs to ("our bookings"), by start."""
+    return WaitlistEntry.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
+        "resource__centre", "organisation").order_by("start", "pk")
 
 
 def visible_series(user):

@@ -28,6 +28,7 @@ from .rules import (
 from .selectors import is_centre_staff, is_member
 from .series import BookingResult, Recurrence, cancel_meetings, create_series, describe_changes
 from .signals import booking_changed, booking_conflict_refused
+from .waitlist import freed_by_closure_deleted, freed_by_resource_change, withdraw_offers_in
 
 
 def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
@@ -173,6 +174,7 @@ def save_resource(resource, *, now=None):
         if resource.is_single_unit:
             stale = stale.filter(end__gt=now)
         stale.update(exclusive=resource.is_single_unit)
+        freed_by_resource_change(resource)  # units raised: the waitlist may fit now
     return resource
 
 
@@ -239,6 +241,7 @@ def create_closure(*, actor, centre, start, end, reason, resource=None, cancel_b
             raise ClosureHitsBookings(hit, "reason_required", _("Say why the bookings are cancelled."),
                                       "cancellation_reason")
         closure = Closure.objects.create(centre=centre, resource=resource, start=start, end=end, reason=reason.strip())
+        withdraw_offers_in(scope, start, end)
         if cancel_bookings:
             _cancel_all(hit, actor=actor, reason=cancellation_reason, now=now)
     return closure
@@ -260,3 +263,4 @@ def delete_closure(*, actor, closure):
     if not is_centre_staff(actor, closure.centre):
         raise PermissionDenied(_("Only the staff of %(centre)s may do this.") % {"centre": closure.centre})
     closure.delete()
+    freed_by_closure_deleted(closure)

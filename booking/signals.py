@@ -26,3 +26,7 @@ class SeriesAction(StrEnum):
 # reason, skipped (on creation: the booking.series.SkippedOccurrences not booked), from_date (on cancellation
 # from a date on: that date; None when the whole series is cancelled and for the other actions).
 series_changed = Signal()
+
+# Sent inside the transaction that offers freed time to a waitlist entry (booking.waitlist), once the entry holds
+# its offer: entry.
+waitlist_offered = Signal()

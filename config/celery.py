@@ -35,4 +35,9 @@ app.conf.beat_schedule = {
         "task": "ops.tasks.nightly_backup", "schedule": crontab(minute=30, hour=2),
         "options": {"expires": 6 * 3600},
     },
+    # Lapsed waitlist offers pass to the next organisation waiting; entries for past times are dropped.
+    "expire-waitlist-offers": {
+        "task": "booking.tasks.expire_waitlist_offers", "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }

@@ -176,6 +176,9 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 # (booking.rules.longest_span); a time-slot booking never outlasts its local day.
 BOOKING_MAX_DAYS = env.int("BOOKING_MAX_DAYS", default=366)
 BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=92)
+# The waitlist (booking.waitlist): how long an offer holds the freed time, and how many entries an organisation keeps.
+WAITLIST_OFFER_HOURS = env.int("WAITLIST_OFFER_HOURS", default=12)
+WAITLIST_MAX_PER_ORGANISATION = env.int("WAITLIST_MAX_PER_ORGANISATION", default=10)
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

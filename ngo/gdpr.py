@@ -99,6 +99,8 @@ PERSONAL_DATA = {
                                 organisation="organisation"),
     "booking.BookingSeries": Personal(("title", "purpose", "skipped"), organisation="organisation"),
     "booking.BookingEvent": Personal(("reason",), organisation="booking__organisation"),
+    "booking.WaitlistEntry": Personal(("title", "purpose"), organisation="organisation", person="created_by",
+                                      delete=True),
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",

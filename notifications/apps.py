@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from booking.signals import booking_changed, series_changed
+        from booking.signals import booking_changed, series_changed, waitlist_offered
         from ngo.signals import (
             confirmation_requested,
             invitation_sent,
@@ -30,3 +30,4 @@ class NotificationsConfig(AppConfig):
         confirmation_requested.connect(receivers.confirmation_requested,
                                        dispatch_uid="notifications.confirmation_requested")
         signup_address_taken.connect(receivers.signup_address_taken, dispatch_uid="notifications.signup_address_taken")
+        waitlist_offered.connect(receivers.waitlist_offered, dispatch_uid="notifications.waitlist_offered")

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from booking.formatting import clock, long_date, moment_label, opening_hours_text, short_date, span_label
 from booking.ical import booking_link, invitation, invitations, renderable
-from booking.models import Booking, BookingStatus, Centre
+from booking.models import Booking, BookingStatus, Centre, WaitlistEntry
 from booking.signals import SeriesAction
 from ngo.models import Invitation, Letter, Membership
 from ngo.signup import confirmation_token
@@ -565,6 +565,47 @@ def _signup_address_taken_message(message):
     return build
 
 
+# --- Waitlist ----------------------------------------------------------------------------------------
+
+def waitlist_offer(entry):
+    """The offer of freed time to whoever put the organisation on the waitlist (its address if they have gone)."""
+    recipients = _people([entry.created_by] if entry.created_by else [], entry.organisation.email)
+    return _plan(Kind.WAITLIST_OFFER, recipients, {"entry": entry.pk, "offer": entry.offer_id},
+                 booking=entry.offer, organisation=entry.organisation, person=entry.created_by,
+                 reply_to=entry.resource.centre.email)
+
+
+def _waitlist_offer_message(message):
+    entry = (WaitlistEntry.objects.select_related("resource__centre", "organisation")
+             .filter(pk=message.payload["entry"], offer_id=message.payload["offer"]).first())
+    if entry is None:  # accepted, left or lapsed before the message went out: nothing to offer any more
+        raise NothingToSend
+    resource, organisation = entry.resource, entry.organisation
+    centre = resource.centre
+    hours = list(centre.opening_hours.all())
+
+    def build():
+        params = {"title": entry.title, "when": moment_label(entry.start, centre.tz),
+                  "organisation": organisation.name, "resource": resource.name,
+                  "until": moment_label(entry.offer_expires_at, centre.tz)}
+        details = [(_("What"), entry.title), (_("Where"), f"{resource.name}, {centre.name}"),
+                   (_("When"), span_label(entry.start, entry.end, centre.tz)), (_("Organisation"), organisation.name)]
+        if entry.quantity > 1:
+            details.append((_("Quantity"), str(entry.quantity)))
+        link = settings.SITE_URL.rstrip("/") + reverse("web:waitlist_entry", args=[entry.pk])
+        return {"subject": _("The time you waited for is free: %(title)s, %(when)s") % params,
+                "paragraphs": [
+                    _("The time that %(organisation)s is waiting for has freed, and it is held for you until "
+                      "%(until)s. Accept the offer to book it; after that it passes to the next organisation "
+                      "waiting.") % params,
+                    _("Accepting books it by the centre's usual rules: a request that needs approval goes to the "
+                      "staff.")],
+                "details": details, "action": {"label": _("Accept or decline the offer"), "url": link},
+                "centre": _centre_context(centre, hours)}
+
+    return build
+
+
 # How each kind of message is written: a function of the outbox row giving `build()`, or None if its subject
 # is gone. `build()`, run in the recipient's language, gives the template context (subject, paragraphs,
 # details, lists, action, centre) and, for booking messages, the calendar and its method.
@@ -577,4 +618,5 @@ RENDERERS = {
     Kind.INVITATION: _invitation_message,
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation_message,
     Kind.SIGNUP_ADDRESS_TAKEN: _signup_address_taken_message,
+    Kind.WAITLIST_OFFER: _waitlist_offer_message,
 }

@@ -35,6 +35,7 @@ class OutboxMessage(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset link")
         SIGNUP_CONFIRMATION = "signup_confirmation", _("Link confirming a new account's address")
         SIGNUP_ADDRESS_TAKEN = "signup_address_taken", _("Sign-up with an address that has an account")
+        WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

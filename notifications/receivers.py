@@ -37,3 +37,7 @@ def confirmation_requested(sender, user, **kwargs):
 
 def signup_address_taken(sender, user, **kwargs):
     enqueue(emails.signup_address_taken(user))
+
+
+def waitlist_offered(sender, entry, **kwargs):
+    enqueue(emails.waitlist_offer(entry))

@@ -126,3 +126,15 @@ def make_accessibility_statement(centre, **fields):
                 "updated_on": date(2026, 11, 2), "prepared_on": date(2026, 3, 20), "contact_name": "Anna Nowak",
                 "contact_email": "dostepnosc@example.org", "contact_phone": "+48 32 000 00 10"}
     return AccessibilityStatement.objects.create(centre=centre, **{**defaults, **fields})
+
+
+def make_waitlist_entry(*, resource, organisation, actor=None, start=None, end=None, day=None, hour=10, hours=1,
+                        title="Czekamy na salę", **fields):
+    """A waitlist entry made through the service (the time must be taken), as `actor` (by default the
+    organisation's first member) joins it. Other `fields` (`now`, `quantity`, ...) go to the service unchanged."""
+    from booking.waitlist import join_waitlist
+
+    actor = actor or organisation.members.first()
+    start, end = _interval(start, end, day, hour, hours)
+    return join_waitlist(actor=actor, resource=resource, organisation=organisation, start=start, end=end,
+                         title=title, **fields)

@@ -139,6 +139,8 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     assert series.skipped  # the first Tuesday is Zofia's birthday party
     series.skipped[0]["detail"] = f"Klub {ZOFIA} ma juz rezerwacje."
     series.save(update_fields=["skipped"])
+    factories.make_waitlist_entry(actor=zofia, resource=room, organisation=club, day=TUESDAY, hour=9,
+                                  title=f"Czekamy {ZOFIA}", purpose="Lista Nazwisko-4711", now=NOW)
     letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")

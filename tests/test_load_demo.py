@@ -119,7 +119,8 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    assert Booking.objects.filter(public=False).count() == 1  # besides the demo's open event
+    # The demo's open event and the booked workshop room are the demo's own.
+    assert Booking.objects.filter(organisation=organisation, public=False).count() == 1
 
 
 def test_an_open_event_is_on_the_public_agenda_once(client):
@@ -129,3 +130,19 @@ def test_an_open_event_is_on_the_public_agenda_once(client):
     assert event.status == "confirmed" and event.start > timezone.now()
     page = client.get(f"/en/centres/{event.resource.centre_id}/agenda/").content.decode()
     assert "Kulturalnik" in page and "Stowarzyszenie Aktywni Seniorzy" in page
+
+
+
+
+def test_the_member_waits_for_a_taken_workshop_room(client):
+    from booking.models import WaitlistEntry
+
+    load_demo()
+    load_demo()  # once, however often it runs
+    entry = WaitlistEntry.objects.get()
+    assert entry.organisation.name == "Klub Rodziców Chorzów" and entry.offer is None
+    assert Booking.objects.filter(resource=entry.resource, start=entry.start, end=entry.end,
+                                  status="confirmed").exists()
+    client.login(username="member", password="member")
+    page = client.get("/en/bookings/").content.decode()
+    assert f'id="waitlist-{entry.pk}"' in page and "Spotkanie rodziców" in page

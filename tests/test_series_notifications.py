@@ -262,7 +262,8 @@ def test_a_year_of_weekly_meetings_with_its_e_mails_takes_a_bounded_number_of_qu
 
     for operation, bound in [
         (lambda: approve_series(series=series, actor=staff_user), 15),
-        (lambda: cancel_series(series=series, actor=member, from_date=date(2027, 7, 1), now=NOW), 15),
+        # plus one once it commits: whether an organisation waits for the freed time (booking.waitlist)
+        (lambda: cancel_series(series=series, actor=member, from_date=date(2027, 7, 1), now=NOW), 16),
         (lambda: update_series_details(series=series, actor=member, title="Klub seniora", purpose="Kawa",
                                        now=NOW), 15),
     ]:

@@ -100,6 +100,7 @@ class BookingForm(RefusalMixin, forms.Form):
         self.conflicts = []
         self.suggestions = []  # the nearest free times after a refusal: [{"when", "query"}]
         self.conflict_message = ""
+        self.can_wait = False  # a taken single time: the conflict offers to join the waitlist for it
         self.series_dates = []  # a checked or refused series: [{"when", "refusal"}], shown on the form
         self.series_refused = False
         self.fields["organisation"].queryset = organisations

@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, members, public, screen, staff
+from .views import accessibility, accounts, bookings, members, public, screen, staff, waitlist
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("bookings/print/", bookings.my_bookings_print, name="my_bookings_print"),
     path("bookings/<id:pk>/cancel/", bookings.booking_cancel, name="booking_cancel"),
     path("bookings/<id:pk>/cancel-following/", bookings.booking_cancel_following, name="booking_cancel_following"),
+    path("waitlist/<id:pk>/", waitlist.waitlist_entry, name="waitlist_entry"),
+    path("waitlist/<id:pk>/leave/", waitlist.waitlist_leave, name="waitlist_leave"),
     path("subscriptions/", bookings.feeds, name="feeds"),
     path("subscriptions/<id:pk>/revoke/", bookings.feed_revoke, name="feed_revoke"),
     path("organisations/", bookings.organisations, name="organisations"),

@@ -2,7 +2,7 @@
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
 
-from booking.formatting import opening_hours, series_pattern, series_summary, span_label
+from booking.formatting import clock, opening_hours, series_pattern, series_summary, short_date, span_label
 from booking.models import Centre
 from booking.selectors import staffed_centres
 
@@ -67,3 +67,10 @@ def series_request(series):
 def closure_when(closure):
     """`{{ closure|closure_when }}`: its time in its centre's time zone; whole days as dates, the last included."""
     return span_label(closure.start, closure.end, closure.centre.tz)
+
+
+@register.filter
+def offer_until(entry):
+    """`{{ entry|offer_until }}`: until when a waitlist offer is held, day and time in its centre's time zone."""
+    until = entry.offer_expires_at.astimezone(entry.resource.centre.tz)
+    return f"{short_date(until)}, {clock(until)}"

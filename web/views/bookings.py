@@ -26,6 +26,7 @@ from booking.selectors import (
     last_booked_organisation,
     member_organisation_ids,
     organisation_bookings,
+    organisation_waitlist,
     staffed_centres,
     visible_bookings,
     visible_conflicts,
@@ -39,6 +40,7 @@ from ngo.services import register_organisation
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
 from ..week import LOCAL_INPUT_FORMAT
 from . import PAGE_SIZE
+from .waitlist import join_from_form
 
 PRINT_LIMIT = 500  # coming bookings on the print page: a year of an organisation's meetings, and then some
 
@@ -82,7 +84,11 @@ def booking_create(request, pk):
     form_options = {"resource": resource, "organisations": visible_organisations(request.user), "choices": choices}
     if request.method == "POST":
         form = BookingForm(request.POST, **form_options)
-        if form.is_valid():
+        if form.is_valid() and "waitlist" in request.POST and not form.cleaned_data.get("rrule"):
+            joined = join_from_form(request, resource, form)
+            if joined:
+                return joined
+        elif form.is_valid():
             try:
                 result = book(actor=request.user, resource=resource, dry_run=form.checking, **form.booking_request())
             except (SeriesRuleViolation, SeriesConflict) as refusal:
@@ -93,6 +99,7 @@ def booking_create(request, pk):
                     form.suggest(_nearest(resource, form.cleaned_data))
             except BookingConflict as conflict:
                 form.show_conflict(conflict, visible_conflicts(request.user, conflict.conflicts))
+                form.can_wait = not form.cleaned_data.get("rrule")  # a single time can be waited for
             else:
                 if result.dry_run:
                     form.show_series_dates(result.bookings, result.skipped, refused=result.refused)
@@ -178,7 +185,11 @@ def my_bookings(request):
     cancellation = CancellationCheck(request.user, now=now)
     for booking in [*upcoming, *past]:
         booking.can_cancel = cancellation.allows(booking)
-    return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past, "called_off": called_off})
+    waiting = list(organisation_waitlist(request.user).filter(end__gt=now))
+    for entry in waiting:
+        entry.offered = entry.offer_id is not None and entry.offer_expires_at > now
+    return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past, "called_off": called_off,
+                                                    "waitlist": waiting})
 
 
 @login_required

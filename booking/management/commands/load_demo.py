@@ -12,6 +12,7 @@ from django.utils import timezone
 from booking import services
 from booking.accounts import centre_staff_group
 from booking.availability import public_holiday
+from booking.localtime import local_midnight
 from booking.models import (
     ACTIVE_STATUSES,
     AccessibilityStatement,
@@ -21,6 +22,7 @@ from booking.models import (
     Hosting,
     OpeningHours,
     Resource,
+    WaitlistEntry,
 )
 from ngo.models import Invitation, Membership, Organisation
 
@@ -144,6 +146,7 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
         self._public_event(organisations["Stowarzyszenie Aktywni Seniorzy"], member, staff)
+        self._waitlist(organisations["Fundacja Pomocna Dłoń"], organisations["Klub Rodziców Chorzów"], member)
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
 
     def _invitation(self, organisation, coordinator):
@@ -175,6 +178,22 @@ class Command(BaseCommand):
         ).bookings[0]
         if booking.status == BookingStatus.PENDING:
             services.approve_booking(booking=booking, actor=staff)
+
+    def _waitlist(self, holder, waiting, member):
+        """A workshop room taken next week by one organisation, and the member's organisation on the waitlist for
+        the same time ("our bookings" shows it). Written directly, like the invitation: no e-mail goes out."""
+        room = Resource.objects.select_related("centre").get(centre__short_name="CPS", name="Sala warsztatowa")
+        tz = room.centre.tz
+        day = timezone.now().astimezone(tz).date() + timedelta(days=8)
+        while day.weekday() > 3 or public_holiday(room.centre, day):
+            day += timedelta(days=1)
+        start, end = local_midnight(day, tz) + timedelta(hours=16), local_midnight(day, tz) + timedelta(hours=18)
+        if WaitlistEntry.objects.filter(organisation=waiting, end__gt=timezone.now()).exists():
+            return
+        Booking.objects.create(resource=room, organisation=holder, title="Warsztaty rękodzieła", attendees=12,
+                               start=start, end=end, status=BookingStatus.CONFIRMED, exclusive=room.is_single_unit)
+        WaitlistEntry.objects.create(resource=room, organisation=waiting, created_by=member, start=start, end=end,
+                                     title="Spotkanie rodziców", attendees=10)
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
