@@ -118,6 +118,9 @@ def test_our_bookings_show_how_many_lockers(client, member, lockers, organisatio
     page = client.get(en("web:my_bookings")).content.decode()
     assert "<dt>How many</dt><dd>2 lockers</dd>" in page
     assert page.count("<dt>How many</dt>") == 1  # not for the one room
+    printed = client.get(en("web:my_bookings_print")).content.decode()
+    assert "<td>Szafki (rząd A) – 2 lockers, Centrum Aktywizacji Społecznej</td>" in printed
+    assert "<td>Sala spotkań, Centrum Aktywizacji Społecznej</td>" in printed
 
 
 def test_the_queue_shows_lockers_without_people_and_rooms_with_people(client, staff_user, member, lockers, room,
