@@ -19,6 +19,7 @@ Kind = Resource.Kind
 class KindWords:
     how_many: str  # the booking form's question for the quantity
     quantity: str  # a booked quantity, a lazy plural keyed by "count": "%(count)d lockers"
+    free: str  # what the week shows of a day: "Free lockers: %(free)d of %(total)d"
     title_help: str  # examples of a title
     asks_attendees: bool  # whether the form asks how many people come
 
@@ -26,30 +27,35 @@ class KindWords:
 WORDS = {
     Kind.ROOM: KindWords(
         how_many=_("How many rooms?"),
+        free=_("Free rooms: %(free)d of %(total)d"),
         quantity=ngettext_lazy("%(count)d room", "%(count)d rooms", "count"),
         title_help=_("For example: board meeting, cooking workshop."),
         asks_attendees=True,
     ),
     Kind.DESK: KindWords(
         how_many=_("How many desks?"),
+        free=_("Free desks: %(free)d of %(total)d"),
         quantity=ngettext_lazy("%(count)d desk", "%(count)d desks", "count"),
         title_help=_("For example: writing a grant application, advice hours for our members."),
         asks_attendees=False,
     ),
     Kind.LOCKER: KindWords(
         how_many=_("How many lockers?"),
+        free=_("Free lockers: %(free)d of %(total)d"),
         quantity=ngettext_lazy("%(count)d locker", "%(count)d lockers", "count"),
         title_help=_("For example: materials for the summer camp, the choir's costumes."),
         asks_attendees=False,
     ),
     Kind.ACCOMMODATION: KindWords(
         how_many=_("How many beds?"),
+        free=_("Free beds: %(free)d of %(total)d"),
         quantity=ngettext_lazy("%(count)d bed", "%(count)d beds", "count"),
         title_help=_("For example: guests of the youth exchange, trainers of the weekend course."),
         asks_attendees=False,
     ),
     Kind.EQUIPMENT: KindWords(
         how_many=_("How many pieces?"),
+        free=_("Free pieces: %(free)d of %(total)d"),
         quantity=ngettext_lazy("%(count)d piece", "%(count)d pieces", "count"),
         title_help=_("For example: presentation at the general assembly, film screening."),
         asks_attendees=False,
@@ -65,6 +71,11 @@ def words(kind):
 def quantity_text(kind, count):
     """'2 lockers', '5 szafek': `count` pieces of a resource of `kind`."""
     return words(kind).quantity % {"count": count}
+
+
+def free_text(kind, free, total):
+    """'Free lockers: 3 of 8': what is free of a resource of `kind` with `total` units."""
+    return words(kind).free % {"free": free, "total": total}
 
 
 def booked_quantity(booking):

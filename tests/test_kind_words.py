@@ -123,6 +123,15 @@ def test_our_bookings_show_how_many_lockers(client, member, lockers, organisatio
     assert "<td>Sala spotkań, Centrum Aktywizacji Społecznej</td>" in printed
 
 
+def test_the_week_says_how_many_lockers_and_beds_are_free(client, member, lockers, beds, organisation, centre):
+    monday = factories.next_open_weekday(0, centre=centre)
+    book_lockers(member, lockers, organisation, monday, quantity=3)
+    lockers_week = client.get(f"{en('web:resource_week', lockers.pk)}?date={monday}").content.decode()
+    assert "Free lockers: 5 of 8" in lockers_week
+    centre_week = client.get(f"{en('web:centre_week', centre.pk)}?date={monday}").content.decode()
+    assert "Free lockers: 5 of 8" in centre_week and "Free beds: 4 of 4" in centre_week
+
+
 def test_the_queue_shows_lockers_without_people_and_rooms_with_people(client, staff_user, member, lockers, room,
                                                                      organisation, open_day):
     book_lockers(member, lockers, organisation, open_day, quantity=3)

@@ -5,7 +5,7 @@ from django import template
 from booking.formatting import opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
 from booking.selectors import staffed_centres
-from booking.wording import asks_attendees, booked_quantity
+from booking.wording import asks_attendees, booked_quantity, free_text
 
 register = template.Library()
 
@@ -56,6 +56,12 @@ def when(booking):
 def quantity(booking):
     """`{{ booking|quantity }}`: '2 lockers' when its resource has several units, else ''."""
     return booked_quantity(booking)
+
+
+@register.filter
+def free_of(resource, free):
+    """`{{ resource|free_of:cell.units }}`: 'Free lockers: 3 of 8'."""
+    return free_text(resource.kind, free, resource.units)
 
 
 @register.filter
