@@ -26,6 +26,7 @@ from icalendar import Calendar, Event, vCalAddress, vDuration
 
 from .localtime import EARLIEST, LATEST
 from .models import BookingStatus, Resource
+from .wording import booked_quantity
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +101,8 @@ def booking_description(booking) -> str:
         person = booking.created_by.get_full_name() or booking.created_by.get_username()
         lines.append(_("Booked by: %(person)s") % {"person": person})
     lines.append(_("Status: %(status)s") % {"status": booking.get_status_display()})
-    if booking.resource.units > 1:
-        lines.append(_("Units: %(quantity)d of %(units)d") % {"quantity": booking.quantity,
-                                                              "units": booking.resource.units})
+    if quantity := booked_quantity(booking):
+        lines.append(_("How many: %(quantity)s") % {"quantity": quantity})
     lines.append(_("Details: %(url)s") % {"url": booking_link(booking)})
     return "\n".join(lines)
 

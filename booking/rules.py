@@ -21,6 +21,7 @@ from .formatting import clock, long_date, opening_hours_text
 from .localtime import check_in_range, day_bounds, week_of
 from .models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Resource
 from .selectors import can_book_for, member_organisation_ids, staffed_centres
+from .wording import quantity_text
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
 # Far above any room's or dormitory's real numbers, far below what a database integer holds.
@@ -59,7 +60,8 @@ def check_quantity(resource, quantity, attendees):
     if quantity > resource.units:
         raise RuleViolation(
             "too_many_units",
-            _("%(name)s has only %(units)d units.") % {"name": resource.name, "units": resource.units},
+            _("%(name)s: at most %(quantity)s at once.") % {"name": resource.name,
+                                                             "quantity": quantity_text(resource.kind, resource.units)},
             "quantity",
         )
     if resource.capacity is not None and attendees > resource.capacity:

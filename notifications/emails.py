@@ -29,6 +29,7 @@ from booking.formatting import clock, long_date, moment_label, opening_hours_tex
 from booking.ical import booking_link, invitation, invitations, renderable
 from booking.models import Booking, BookingStatus, Centre, WaitlistEntry
 from booking.signals import SeriesAction
+from booking.wording import asks_attendees, booked_quantity
 from ngo.models import Invitation, Letter, Membership
 from ngo.signup import confirmation_token
 
@@ -204,6 +205,8 @@ def _booking_message(message):
         details = [(_("What"), booking.title), (_("Where"), f"{resource.name}, {centre.name}"),
                    (_("When"), span_label(booking.start, booking.end, centre.tz)),
                    (_("Organisation"), organisation.name)]
+        if quantity := booked_quantity(booking):
+            details.append((_("How many"), quantity))
         context = {"subject": subject % params, "paragraphs": [paragraph % params], "details": details,
                    "action": {"label": _("See the booking in the calendar"), "url": booking_link(booking)},
                    "centre": _centre_context(centre, hours)}
@@ -211,7 +214,8 @@ def _booking_message(message):
             if booking.created_by:
                 person = booking.created_by
                 details.append((_("Booked by"), f"{person.get_full_name() or person.username} <{person.email}>"))
-            details.append((_("Attendees"), str(booking.attendees)))
+            if asks_attendees(resource.kind):
+                details.append((_("Attendees"), str(booking.attendees)))
             if booking.purpose:
                 details.append((_("Purpose"), booking.purpose))
             context["action"] = {"label": _("Approve or reject the request"), "url": settings.SITE_URL.rstrip("/")
@@ -337,6 +341,8 @@ def _series_message(message):
             ) % {"count": len(skipped)})
         details = [(_("What"), series.title), (_("Where"), f"{resource.name}, {centre.name}"),
                    (_("Organisation"), organisation.name)]
+        if quantity := booked_quantity(bookings[0]):
+            details.append((_("How many"), quantity))
         lists = [(_("Meetings"), [span_label(b.start, b.end, tz) for b in bookings])]
         if skipped:
             # The reasons were worded when the series was booked, in the language of whoever booked it.
@@ -349,7 +355,8 @@ def _series_message(message):
             if series.created_by:
                 person = series.created_by
                 details.append((_("Booked by"), f"{person.get_full_name() or person.username} <{person.email}>"))
-            details.append((_("Attendees"), str(bookings[0].attendees)))
+            if asks_attendees(resource.kind):
+                details.append((_("Attendees"), str(bookings[0].attendees)))
             if series.purpose:
                 details.append((_("Purpose"), series.purpose))
             context["action"] = {"label": _("Approve or reject the request"),

@@ -14,6 +14,7 @@ from booking.models import BookingSeries, Centre, FeedToken, Resource
 from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
+from booking.wording import attendees_unasked, quantity_text, words
 from ngo.models import Membership, Organisation, User
 from ngo.signup import stored_login
 
@@ -64,12 +65,12 @@ class BookingForm(RefusalMixin, forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"),
                                           empty_label=None)
     title = forms.CharField(label=_("Title"), required=False,
-                            widget=forms.TextInput(attrs={"required": True, "maxlength": TITLE_MAX_LENGTH}),
-                            help_text=_("For example: board meeting, cooking workshop."))
+                            widget=forms.TextInput(attrs={"required": True, "maxlength": TITLE_MAX_LENGTH}))
     purpose = forms.CharField(label=_("Purpose (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    attendees = forms.IntegerField(label=_("Number of people"), initial=1, widget=forms.NumberInput(attrs={"min": 1}))
-    quantity = forms.IntegerField(label=_("How many units"), initial=1, widget=forms.NumberInput(attrs={"min": 1}))
+    attendees = forms.IntegerField(label=_("How many people will come?"), initial=1,
+                                   widget=forms.NumberInput(attrs={"min": 1}))
+    quantity = forms.IntegerField(initial=1, widget=forms.NumberInput(attrs={"min": 1}))  # labelled by the kind
     public = forms.BooleanField(label=_("Show the title in the public calendar"), required=False)
 
     REPEAT_FIELDS = ("repeat", "ends", "until", "count", "mode")  # slot resources only
@@ -105,12 +106,18 @@ class BookingForm(RefusalMixin, forms.Form):
         self.series_refused = False
         self.fields["organisation"].queryset = organisations
         self.fields["organisation"].widget.choices = [(organisation.pk, str(organisation)) for organisation in choices]
+        kind = words(resource.kind)  # the questions and examples fit a room, a locker, a bed...
+        self.fields["title"].help_text = kind.title_help
         if resource.units == 1:
             del self.fields["quantity"]
         else:
+            self.fields["quantity"].label = kind.how_many
             self.fields["quantity"].widget.attrs["max"] = resource.units
-            self.fields["quantity"].help_text = _("At most %(units)d.") % {"units": resource.units}
-        if resource.capacity:
+            self.fields["quantity"].help_text = _("At most %(quantity)s.") % {
+                "quantity": quantity_text(resource.kind, resource.units)}
+        if not kind.asks_attendees:
+            del self.fields["attendees"]
+        elif resource.capacity:
             self.fields["attendees"].help_text = _("At most %(capacity)d.") % {"capacity": resource.capacity}
         mode = resource.booking_mode
         if mode == Resource.BookingMode.SLOTS:
@@ -223,10 +230,13 @@ class BookingForm(RefusalMixin, forms.Form):
         """What `services.book` is asked, from the cleaned form."""
         data = self.cleaned_data
         rrule = data.get("rrule")
+        quantity = data.get("quantity", 1)
+        attendees = data["attendees"] if "attendees" in self.fields else attendees_unasked(self.resource.kind,
+                                                                                              quantity)
         return {
             "organisation": data["organisation"], "start": data["start"], "end": data["end"],
-            "title": data["title"], "purpose": data["purpose"], "attendees": data["attendees"],
-            "quantity": data.get("quantity", 1), "public": data["public"],
+            "title": data["title"], "purpose": data["purpose"], "attendees": attendees,
+            "quantity": quantity, "public": data["public"],
             "recurrence": Recurrence(rrule, data["mode"]) if rrule else None,
         }
 

@@ -57,8 +57,16 @@ def scene(transactional_db):
     return {"centre": centre, "room": room, "organisation": organisation, "day": day, "member": member}
 
 
+def open_menu(page):
+    """On a phone the site's menu is folded behind its "Menu" button: open it as a person would."""
+    toggle = page.locator("[data-menu-toggle]")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
 def log_in(page, base, words, username):
     page.goto(base + "/")
+    open_menu(page)
     page.get_by_role("link", name=words["log_in"], exact=True).click()
     page.fill("#id_username", username)
     page.fill("#id_password", username)
@@ -67,7 +75,9 @@ def log_in(page, base, words, username):
 
 
 def log_out(page, words):
+    open_menu(page)
     page.locator("form[action$='/accounts/logout/'] button").click()
+    open_menu(page)
     expect(page.get_by_role("link", name=words["log_in"], exact=True)).to_be_visible()
 
 

@@ -5,6 +5,7 @@ from django import template
 from booking.formatting import clock, opening_hours, series_pattern, series_summary, short_date, span_label
 from booking.models import Centre
 from booking.selectors import staffed_centres
+from booking.wording import asks_attendees, booked_quantity, free_text
 
 register = template.Library()
 
@@ -49,6 +50,24 @@ def user_is_centre_staff(context):
 def when(booking):
     """`{{ booking|when }}`: its time in its centre's time zone."""
     return span_label(booking.start, booking.end, booking.resource.centre.tz)
+
+
+@register.filter
+def quantity(booking):
+    """`{{ booking|quantity }}`: '2 lockers' when its resource has several units, else ''."""
+    return booked_quantity(booking)
+
+
+@register.filter
+def free_of(resource, free):
+    """`{{ resource|free_of:cell.units }}`: 'Free lockers: 3 of 8'."""
+    return free_text(resource.kind, free, resource.units)
+
+
+@register.filter
+def has_attendees(resource):
+    """`{% if resource|has_attendees %}`: whether people are counted for its kind (rooms, not lockers)."""
+    return asks_attendees(resource.kind)
 
 
 @register.filter

@@ -106,14 +106,29 @@ def centre_week(request, pk):
         resource.centre = centre  # share the prefetched hours instead of loading the centre again
         weeks.append((resource, WeekBuilder(resource, monday, title_visible=visible, hours=hours, closures=closures,
                                             occupancy_visible=occupancy_visible(resource)).days(merge_free=True)))
+    chosen = _chosen_day(request, monday, centre.tz)
     days = [
         {"date": monday + timedelta(days=offset), "is_today": weeks[0][1][offset].is_today if weeks else False,
+         "is_chosen": monday + timedelta(days=offset) == chosen,
          "rows": [(resource, week[offset]) for resource, week in weeks]}
         for offset in range(7)
     ]
     context = _week_context(request, centre, monday)
     context.update({"days": days, "resources": resources})
     return render(request, "web/centre_week.html", context)
+
+
+def _chosen_day(request, monday, tz):
+    """The day a phone shows of the week (it shows one at a time): the day asked for (`?date=`), else today, else
+    the Monday, whichever falls in the week."""
+    try:
+        asked = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        asked = None
+    for day in (asked, timezone.now().astimezone(tz).date()):
+        if day is not None and monday <= day < monday + timedelta(days=7):
+            return day
+    return monday
 
 
 def _month_start(request, tz):
