@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from booking.formatting import clock, long_date, moment_label, opening_hours_text, short_date, span_label
 from booking.ical import booking_link, invitation, invitations, renderable
-from booking.models import Booking, BookingStatus, Centre
+from booking.models import Booking, BookingStatus, Centre, Resource
 from booking.signals import SeriesAction
 from ngo.models import Invitation, Letter, Membership
 
@@ -99,6 +99,15 @@ def _people(users, fallback_email=""):
 def booker(booking):
     """The person who booked; the organisation's address if they have gone."""
     return _people([booking.created_by] if booking.created_by else [], booking.organisation.email)
+
+
+def consultant(booking):
+    """The consultant whose agenda `booking` is in (an appointment), who gets the member's messages too; else none."""
+    if booking.resource.kind != Resource.Kind.CONSULTANT:
+        return []
+    users = get_user_model().objects.filter(consultant_roles__resource_id=booking.resource_id)
+    return [recipient for recipient in _people(users)
+            if not booking.created_by or recipient.user.pk != booking.created_by_id]
 
 
 def centre_staff(centre, *, besides=None):
@@ -175,11 +184,11 @@ def booking_change(booking, *, from_status, reason=""):
                 *_booking_messages(booking, Kind.REQUEST_TO_APPROVE,
                                    centre_staff(booking.resource.centre, besides=booking.created_by))]
     kind = STATUS_KINDS.get(booking.status)
-    return _booking_messages(booking, kind, booker(booking), reason=reason) if kind else []
+    return _booking_messages(booking, kind, [*booker(booking), *consultant(booking)], reason=reason) if kind else []
 
 
 def reminder(booking):
-    return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+    return _booking_messages(booking, Kind.BOOKING_REMINDER, [*booker(booking), *consultant(booking)])
 
 
 def _booking_message(message):

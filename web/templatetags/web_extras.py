@@ -2,9 +2,9 @@
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
 
-from booking.formatting import opening_hours, series_pattern, series_summary, span_label
+from booking.formatting import clock, opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
-from booking.selectors import staffed_centres
+from booking.selectors import own_consultant_roles, staffed_centres
 
 register = template.Library()
 
@@ -43,6 +43,29 @@ def user_is_centre_staff(context):
     if not hasattr(request, "_is_centre_staff"):
         request._is_centre_staff = staffed_centres(request.user).exists()
     return request._is_centre_staff
+
+
+@register.simple_tag(takes_context=True)
+def user_is_consultant(context):
+    """Whether the visitor gives consultations somewhere (the menu then links their day)."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return False
+    if not hasattr(request, "_is_consultant"):
+        request._is_consultant = own_consultant_roles(request.user).exists()
+    return request._is_consultant
+
+
+@register.filter
+def local_clock(moment, tz):
+    """`{{ moment|local_clock:tz }}`: the time of day of an aware instant in the time zone `tz`."""
+    return clock(moment.astimezone(tz))
+
+
+@register.filter
+def minutes(duration):
+    """`{{ duration|minutes }}`: a timedelta in whole minutes."""
+    return int(duration.total_seconds() // 60)
 
 
 @register.filter

@@ -26,6 +26,7 @@ from booking.selectors import (
     last_booked_organisation,
     member_organisation_ids,
     organisation_bookings,
+    own_consultant_roles,
     staffed_centres,
     visible_bookings,
     visible_conflicts,
@@ -239,7 +240,8 @@ def booking_cancel_following(request, pk):
 
 def _feed_forms(request, data=None):
     organisations = Organisation.objects.filter(pk__in=member_organisation_ids(request.user)).order_by("name")
-    return FeedForm(data, organisations=organisations, centres=staffed_centres(request.user).order_by("name"))
+    return FeedForm(data, organisations=organisations, centres=staffed_centres(request.user).order_by("name"),
+                    consultant=own_consultant_roles(request.user).exists())
 
 
 @login_required
