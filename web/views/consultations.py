@@ -178,7 +178,7 @@ def appointment_cancel(request, pk):
     appointment = get_object_or_404(visible_appointments(request.user), pk=pk)
     _with_topics(request.user, [appointment])
     check = CancellationCheck(request.user)
-    form = AppointmentCancelForm(request.POST or None)
+    form = AppointmentCancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             cancel_appointment(actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
