@@ -118,4 +118,19 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    assert Booking.objects.count() == 1
+    assert Booking.objects.filter(resource=room).count() == 1
+
+
+def test_consultations_with_two_consultants_on_duty_and_an_appointment(client):
+    from booking.duty import free_times
+    from booking.models import Appointment, Consultant, ConsultationService
+
+    load_demo()
+    load_demo()
+    assert ConsultationService.objects.count() == 3
+    assert Consultant.objects.count() == 2 and all(c.duty_hours.exists() for c in Consultant.objects.all())
+    [appointment] = Appointment.objects.all()
+    assert appointment.service.kind == "it_help" and appointment.booking.status == "confirmed"
+    assert free_times(appointment.service)
+    assert client.login(username="konsultant", password="konsultant")
+    assert client.get("/en/consultations/day/").status_code == 200
