@@ -567,7 +567,7 @@ class FreeTimesFilter(forms.Form):
 
     def __init__(self, *args, days, consultants, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [("", _("Any day"))] + [(day.isoformat(), date_format(day, "l j F"))
+        self.fields["day"].choices = [("", _("Any day"))] + [(day.isoformat(), date_format(day, "l, j E"))
                                                                for day in days]
         self.fields["consultant"].choices = [("", _("Anyone free"))] + [(person.pk, person.name)
                                                                          for person in consultants]

@@ -141,7 +141,8 @@ def consultant_day(request):
             week_end, local_midnight(today + timedelta(days=1), tz))).order_by("booking__start", "pk")))
     check = CancellationCheck(request.user, now=now)
     for appointment in appointments:
-        appointment.markable = (appointment.booking.status == "confirmed" and appointment.booking.start <= now
+        appointment.markable = (not appointment.outcome and appointment.booking.status == "confirmed"
+                                and appointment.booking.start <= now
                                 and can_mark(request.user, appointment))
         appointment.can_cancel = check.allows(appointment.booking)
     tomorrow = local_midnight(today + timedelta(days=1), tz)
