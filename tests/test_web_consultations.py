@@ -237,3 +237,13 @@ def test_a_room_list_does_not_offer_the_consultants_agenda(client, consultant, r
     names = [row["name"] for row in client.get(f"{API}/resources/").json()["results"]]
     assert consultant.resource.name not in names and room.name in names
     assert timezone.now()
+
+
+def test_the_agenda_has_no_room_pages(client, consultant, centre, room, member, organisation):
+    agenda = consultant.resource
+    client.force_login(member)
+    for url in (f"/en/resources/{agenda.pk}/", f"/en/resources/{agenda.pk}/month/",
+                f"/en/resources/{agenda.pk}/book/"):
+        assert client.get(url).status_code == 404, url
+    assert agenda.name not in client.get(f"/en/centres/{centre.pk}/").content.decode()
+    assert agenda.name not in client.get(f"/en/centres/{centre.pk}/week/").content.decode()

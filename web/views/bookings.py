@@ -74,7 +74,8 @@ def _default_interval(resource, start, end):
 @login_required
 def booking_create(request, pk):
     resource = get_object_or_404(
-        Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
+        Resource.objects.exclude(kind=Resource.Kind.CONSULTANT).select_related("centre")
+        .prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
     choices = list(bookable_organisations(request.user, centre).order_by("name"))
     context = {"resource": resource, "centre": centre}
