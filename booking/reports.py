@@ -133,7 +133,9 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     by_resource = {row["resource_id"]: row for row in confirmed.values("resource_id").annotate(
         **figures, organisations=Count("organisation", distinct=True))}
     resources = []
+    has_consultants = False
     for resource in Resource.objects.filter(centre=centre).order_by("name"):
+        has_consultants = has_consultants or resource.kind == Resource.Kind.CONSULTANT
         row = by_resource.get(resource.pk, NOTHING_BOOKED)
         if row is NOTHING_BOOKED and not resource.is_active:
             continue
@@ -148,19 +150,20 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     not_held = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
                                    rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
     return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held,
-                       consultations=consultation_usage(centre, confirmed))
+                       consultations=consultation_usage(centre, confirmed) if has_consultants else [])
 
 
 def consultation_usage(centre, confirmed):
     """Per consultation service of the centre: its confirmed appointments in the period (`confirmed` bookings), and
-    how many of them the consultant marked "did not come". Services without appointments are listed while active."""
-    counts = {row["service_id"]: row for row in Appointment.objects.filter(booking__in=confirmed).order_by()
-              .values("service_id").annotate(appointments=Count("pk"),
-                                              no_shows=Count("pk", filter=Q(outcome=Appointment.Outcome.NO_SHOW)))}
-    return [ConsultationUsage(service.name, counts.get(service.pk, {}).get("appointments", 0),
-                              counts.get(service.pk, {}).get("no_shows", 0))
-            for service in ConsultationService.objects.filter(centre=centre).order_by("name", "pk")
-            if service.is_active or service.pk in counts]
+    how many of them the consultant marked "did not come". Services without appointments are listed while active.
+    (Asked only of a centre with consultants: without them it has no appointments.)"""
+    in_period = Q(appointments__booking__in=confirmed)
+    services = ConsultationService.objects.filter(centre=centre).annotate(
+        booked=Count("appointments", filter=in_period),
+        no_shows=Count("appointments", filter=in_period & Q(appointments__outcome=Appointment.Outcome.NO_SHOW)),
+    ).order_by("name", "pk")
+    return [ConsultationUsage(service.name, service.booked, service.no_shows) for service in services
+            if service.is_active or service.booked]
 
 
 def usage_file_name(report, extension):

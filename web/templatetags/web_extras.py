@@ -1,6 +1,8 @@
 """Template helpers of the web pages: accessible form widgets, the centre's details, the staff menu, and
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
+from django.contrib.auth import get_user_model
+from django.db.models import Exists
 
 from booking.formatting import clock, opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
@@ -35,14 +37,23 @@ def centre_info(context):
     return {"centres": [(c, opening_hours(c.opening_hours.all())) for c in centres]}
 
 
+def _menu_roles(request):
+    """(staff somewhere, gives consultations) for the menu, in one query per request."""
+    if not hasattr(request, "_menu_roles"):
+        user = request.user
+        request._menu_roles = get_user_model().objects.filter(pk=user.pk).annotate(
+            staff_somewhere=Exists(staffed_centres(user)),
+            consultant=Exists(own_consultant_roles(user)),
+        ).values_list("staff_somewhere", "consultant").first() or (False, False)
+    return request._menu_roles
+
+
 @register.simple_tag(takes_context=True)
 def user_is_centre_staff(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    if not hasattr(request, "_is_centre_staff"):
-        request._is_centre_staff = staffed_centres(request.user).exists()
-    return request._is_centre_staff
+    return _menu_roles(request)[0]
 
 
 @register.simple_tag(takes_context=True)
@@ -51,9 +62,7 @@ def user_is_consultant(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    if not hasattr(request, "_is_consultant"):
-        request._is_consultant = own_consultant_roles(request.user).exists()
-    return request._is_consultant
+    return _menu_roles(request)[1]
 
 
 @register.filter
