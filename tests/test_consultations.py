@@ -252,3 +252,15 @@ def test_appointments_do_not_count_towards_the_weekly_room_quota(centre, it_help
 def test_english_words_for_the_services(it_help):
     with translation.override("en"):
         assert str(Kind.LEGAL.label) == "Legal advice"
+
+
+def test_the_reminder_the_day_before_goes_to_member_and_consultant_once(it_help, consultant, organisation, open_day):
+    from notifications.models import OutboxMessage
+    from notifications.tasks import remind
+
+    appoint(it_help, organisation, at(open_day, 9))
+    the_day_before = at(open_day - timedelta(days=1), 12)
+    assert remind(now=the_day_before) == 1
+    assert remind(now=the_day_before) == 0
+    reminders = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.BOOKING_REMINDER)
+    assert sorted(reminders.values_list("recipient", flat=True)) == ["jan@example.org", "piotr@example.org"]
