@@ -247,3 +247,19 @@ def test_the_agenda_has_no_room_pages(client, consultant, centre, room, member, 
         assert client.get(url).status_code == 404, url
     assert agenda.name not in client.get(f"/en/centres/{centre.pk}/").content.decode()
     assert agenda.name not in client.get(f"/en/centres/{centre.pk}/week/").content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_appointment_lists_cost_the_same_queries_however_many(client, member, organisation, it_help, legal,
+                                                              consultant, open_day, count,
+                                                              django_assert_max_num_queries):
+    for n in range(count):
+        appoint(it_help, organisation, at(open_day, 9) + timedelta(minutes=30 * n), f"Temat {n}")
+    logged_in(client, member)
+    with django_assert_max_num_queries(14):
+        page = client.get("/en/consultations/")
+    assert page.content.decode().count("Temat ") == count
+    api = api_client(member)
+    with django_assert_max_num_queries(8):
+        rows = api.get(f"{API}/appointments/").json()["results"]
+    assert len(rows) == count
