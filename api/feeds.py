@@ -183,6 +183,8 @@ def _feed_name(feed):
         return _("%(organisation)s: bookings") % {"organisation": feed.organisation.name}
     if feed.scope == FeedToken.Scope.CENTRE:
         return _("%(centre)s: all bookings") % {"centre": feed.centre.name}
+    if feed.scope == FeedToken.Scope.CONSULTANT:
+        return _("My consultation appointments")
     return _("My bookings")
 
 

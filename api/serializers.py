@@ -8,19 +8,21 @@ from rest_framework import serializers
 
 from booking.exceptions import RuleViolation
 from booking.models import (
+    Appointment,
     Booking,
     BookingEvent,
     BookingSeries,
     BookingStatus,
     Centre,
     Closure,
+    ConsultationService,
     FeedToken,
     OpeningHours,
     Resource,
     WaitlistEntry,
 )
 from booking.recurrence import parse_rrule
-from booking.selectors import visible_conflicts, visible_organisations, visible_resources
+from booking.selectors import offered_consultations, visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
 from ngo.models import Invitation, Membership, Organisation, krs_validator
 
@@ -495,3 +497,95 @@ def occurrence_reports(bookings, skipped, actor):
         "conflicts": visible_conflicts(actor, refused.conflicts if refused else []),
     } for start, end, refused in dates_in_order(bookings, skipped)]
     return OccurrenceReportSerializer(reports, many=True).data
+
+
+# --- Consultations --------------------------------------------------------------------------
+
+class ConsultationServiceSerializer(ApiModelSerializer):
+    asks_device = serializers.BooleanField(read_only=True, help_text=_("Whether an appointment names a device or "
+                                                                       "system (IT help)."))
+    topic_confidential = serializers.BooleanField(read_only=True, help_text=_(
+        "Whether the topic is hidden from the centre's staff (legal advice): only the organisation and the "
+        "consultant read it."))
+
+    class Meta:
+        model = ConsultationService
+        fields = ["id", "centre", "kind", "name", "description", "appointment_length", "horizon", "topic_required",
+                  "asks_device", "topic_confidential"]
+
+
+class ConsultantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FreeTimeSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    consultants = ConsultantRefSerializer(many=True, help_text=_("The consultants free then; book with one of "
+                                                                 "them, or with none for whoever is free."))
+
+
+class FreeTimesQuerySerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text=_("Only this local day."))
+    consultant = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                          help_text=_("Only this consultant's times."))
+
+
+class AppointmentSerializer(ApiModelSerializer):
+    booking = serializers.IntegerField(source="booking_id", read_only=True,
+                                       help_text=_("The booking of the consultant's agenda (cancel it there)."))
+    organisation = serializers.IntegerField(source="booking.organisation_id", read_only=True)
+    start = serializers.DateTimeField(source="booking.start", read_only=True)
+    end = serializers.DateTimeField(source="booking.end", read_only=True)
+    status = serializers.CharField(source="booking.status", read_only=True)
+    consultant = ConsultantRefSerializer(read_only=True)
+    topic = serializers.SerializerMethodField(help_text=_("Null where the caller may not read it."))
+    device = serializers.SerializerMethodField(help_text=_("Null where the caller may not read it."))
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "booking", "service", "organisation", "consultant", "start", "end", "status", "topic",
+                  "device", "outcome"]
+
+    def _visible(self, appointment):
+        return self.context["topic_visible"](appointment)
+
+    def get_topic(self, appointment) -> str | None:
+        return appointment.topic if self._visible(appointment) else None
+
+    def get_device(self, appointment) -> str | None:
+        return appointment.device if self._visible(appointment) else None
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    service = StrictPrimaryKeyRelatedField(queryset=ConsultationService.objects.none())
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
+                                                help_text=_("The organisation you book for."))
+    start = LocalDateTimeField(help_text=_("One of the free times; without an offset it is read in the centre's "
+                                           "time zone. The end follows from the service's appointment length."))
+    consultant = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                          max_value=2**31 - 1,
+                                          help_text=_("A consultant of the service; empty for whoever is free."))
+    topic = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+    device = StrictCharField(required=False, allow_blank=True, default="", max_length=200,
+                             help_text=_("For IT help: the device or system."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["service"].queryset = offered_consultations()
+        if request is not None:
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+    def validate(self, attrs):
+        service = attrs["service"]
+        attrs["start"] = in_zone(attrs["start"], service.centre.tz)
+        if attrs["consultant"] is not None:
+            consultant = service.consultants.filter(pk=attrs["consultant"], is_active=True).select_related(
+                "centre", "resource", "user").first()
+            if consultant is None:
+                raise ValidationError({"consultant": ValidationError(
+                    _("This person does not give this consultation."), code="does_not_exist")})
+            attrs["consultant"] = consultant
+        return attrs

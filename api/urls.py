@@ -15,6 +15,8 @@ router.register("series", views.SeriesViewSet, basename="series")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("feeds", views.FeedViewSet, basename="feed")
 router.register("waitlist", views.WaitlistViewSet, basename="waitlist")
+router.register("consultations", views.ConsultationServiceViewSet, basename="consultation")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

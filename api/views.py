@@ -26,11 +26,16 @@ from rest_framework.views import APIView
 
 from booking import services, waitlist
 from booking.availability import resource_availability
+from booking.consultations import book_appointment, cancel_appointment
+from booking.duty import free_times
 from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess,
+    offered_consultations,
     title_visibility,
+    topic_visibility,
+    visible_appointments,
     visible_bookings,
     visible_organisations,
     visible_resources,
@@ -464,3 +469,77 @@ class TokenView(APIView):
 def not_found(request):
     """Unknown paths under /api/ answer in the API's error shape too."""
     raise NotFound()
+
+
+# --- Consultations ----------------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Consultation services: IT help, legal advice, NGO counselling")),
+    retrieve=extend_schema(summary=_("One consultation service")),
+)
+class ConsultationServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    permission_classes = [AllowAny]
+    serializer_class = s.ConsultationServiceSerializer
+
+    def get_queryset(self):
+        return offered_consultations()
+
+    @extend_schema(
+        summary=_("Free appointment times of a service, soonest first"),
+        description=_("From now to the service's horizon: the consultants' duty hours, less dates off, closures, "
+                      "public holidays and booked appointments."),
+        parameters=[s.FreeTimesQuerySerializer],
+        responses=s.FreeTimeSerializer(many=True),
+    )
+    @action(detail=True, url_path="free-times", filter_backends=[], pagination_class=None)
+    def free_times(self, request, pk=None):
+        service = self.get_object()
+        query = s.FreeTimesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        times = free_times(service, day=query.validated_data.get("day"))
+        wanted = query.validated_data.get("consultant")
+        rows = [{"start": time.start, "end": time.end,
+                 "consultants": [{"id": person.pk, "name": person.name} for person in time.consultants]}
+                for time in times if wanted is None or any(person.pk == wanted for person in time.consultants)]
+        return Response(s.FreeTimeSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Appointments: your organisations', your own as a consultant, your centres' as "
+                                 "staff (topics only where you may read them)")),
+    retrieve=extend_schema(summary=_("One appointment")),
+)
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.AppointmentSerializer
+
+    def get_queryset(self):
+        return visible_appointments(self.request.user).order_by("booking__start", "pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "topic_visible": topic_visibility(self.request.user)}
+
+    @extend_schema(
+        summary=_("Book a consultation appointment"),
+        description=_("At one of the free times, with the named consultant or whoever is free. A broken rule "
+                      "answers 400 with the rule's code (`not_on_duty`, `topic_required`, `device_required`, "
+                      "`too_far_ahead`, ...); a taken time 409."),
+        request=s.AppointmentCreateSerializer,
+        responses={201: s.AppointmentSerializer, 400: s.ErrorSerializer, 409: s.ConflictErrorSerializer},
+    )
+    def create(self, request):
+        appointment = book_appointment(actor=request.user, **self.input(s.AppointmentCreateSerializer))
+        appointment = self.get_queryset().get(pk=appointment.pk)
+        return self.answer(s.AppointmentSerializer, appointment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Cancel an appointment"),
+        description=_("Its organisation's members before it starts, its consultant, or the centre's staff (saying "
+                      "why); both sides get the cancellation e-mail."),
+        request=s.CancelSerializer,
+        responses={200: s.AppointmentSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        appointment = self.get_object()
+        cancel_appointment(actor=request.user, appointment=appointment, **self.input(s.CancelSerializer))
+        return self.answer(s.AppointmentSerializer, self.get_queryset().get(pk=appointment.pk))

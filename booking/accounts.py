@@ -12,7 +12,7 @@ STAFF_GROUP = "Centre staff"
 # What the "Centre staff" group may do in the admin; the admin itself limits staff to their centres.
 STAFF_PERMISSIONS = [
     ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent",
-                 "accessibilitystatement"]),
+                 "accessibilitystatement", "consultationservice", "consultant", "dutyhours", "dateoff"]),
     ("ngo", ["organisation", "membership", "letter"]),
 ]
 # ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why), and who waits for

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import audit, services
+from .consultations import new_agenda
 from .csv_import import LONGEST_DURATION
 from .exceptions import RuleViolation
 from .models import (
@@ -19,6 +20,10 @@ from .models import (
     BookingSeries,
     Centre,
     Closure,
+    Consultant,
+    ConsultationService,
+    DateOff,
+    DutyHours,
     FeedToken,
     Hosting,
     OpeningHours,
@@ -324,3 +329,47 @@ class WaitlistEntryAdmin(CentreScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsultationService)
+class ConsultationServiceAdmin(CentreScopedAdmin):
+    list_display = ["name", "centre", "kind", "appointment_length", "horizon", "topic_required", "is_active"]
+    list_filter = ["centre", "kind", "is_active"]
+
+
+class DutyHoursInline(admin.TabularInline):
+    model = DutyHours
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "service" and not request.user.is_superuser:
+            kwargs["queryset"] = ConsultationService.objects.filter(centre__in=staffed_centres(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DateOffInline(admin.TabularInline):
+    model = DateOff
+    extra = 0
+
+
+@admin.register(Consultant)
+class ConsultantAdmin(CentreScopedAdmin):
+    """A consultant, their services, weekly duty hours and dates off. Saving a new one creates their agenda (the
+    Resource their appointments book: `consultations.new_agenda`). The appointments themselves are not in the
+    admin: their topics are for the organisation and the consultant (`selectors.topic_visibility`)."""
+
+    list_display = ["__str__", "centre", "is_active"]
+    list_filter = ["centre", "is_active"]
+    raw_id_fields = ["user"]
+    filter_horizontal = ["services"]
+    inlines = [DutyHoursInline, DateOffInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "services" and not request.user.is_superuser:
+            kwargs["queryset"] = ConsultationService.objects.filter(centre__in=staffed_centres(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.resource = new_agenda(obj.centre, obj.user)
+        super().save_model(request, obj, form, change)

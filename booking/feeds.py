@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
-from .models import ACTIVE_STATUSES, Booking, BookingStatus, FeedToken, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingStatus, Consultant, FeedToken, Resource
 from .selectors import is_centre_staff, is_member, published_bookings, visible_bookings
 
 FEED_PAST = timedelta(days=90)
@@ -41,6 +41,10 @@ def create_feed_token(*, owner, scope, organisation=None, centre=None, name=""):
             raise PermissionDenied(_("Only the centre's staff can subscribe to all its bookings."))
         organisation = None
     elif scope == FeedToken.Scope.PERSON:
+        organisation = centre = None
+    elif scope == FeedToken.Scope.CONSULTANT:
+        if not Consultant.objects.filter(user=owner, is_active=True).exists():
+            raise PermissionDenied(_("Only consultants have an agenda to subscribe to."))
         organisation = centre = None
     else:
         raise RuleViolation("invalid_choice", _("Unknown feed scope."), "scope")
@@ -120,6 +124,9 @@ def feed_bookings(feed, *, now):
     owner = feed.owner
     if not owner.is_active:
         return Booking.objects.none()
+    if feed.scope == FeedToken.Scope.CONSULTANT:  # their agenda, whether or not they belong to the organisations
+        return in_feed(Booking.objects.filter(resource__consultant__user=owner, resource__consultant__is_active=True),
+                       now=now)
     bookings = visible_bookings(owner)
     if feed.scope == FeedToken.Scope.ORGANISATION:
         bookings = bookings.filter(organisation_id=feed.organisation_id)

@@ -57,7 +57,10 @@ def booking_uid(booking) -> str:
 
 
 def booking_link(booking) -> str:
-    """Where the site shows the booking: its resource's week, in the active language."""
+    """Where the site shows the booking: its resource's week, in the active language (an appointment: the list of
+    consultations, since a consultant's agenda has no week page)."""
+    if booking.resource.kind == Resource.Kind.CONSULTANT:
+        return f"{settings.SITE_URL.rstrip('/')}{reverse('web:consultations')}"
     day = booking.start.astimezone(booking.resource.centre.tz).date()
     path = reverse("web:resource_week", args=[booking.resource_id])
     return f"{settings.SITE_URL.rstrip('/')}{path}?date={day.isoformat()}"

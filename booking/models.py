@@ -117,6 +117,7 @@ class Resource(models.Model):
         LOCKER = "locker", _("Locker")
         ACCOMMODATION = "accommodation", _("Accommodation")
         EQUIPMENT = "equipment", _("Equipment")
+        CONSULTANT = "consultant", _("Consultant's agenda")
 
     class BookingMode(models.TextChoices):
         SLOTS = "slots", _("Time slots within opening hours")
@@ -129,6 +130,7 @@ class Resource(models.Model):
         Kind.EQUIPMENT: BookingMode.SLOTS,
         Kind.LOCKER: BookingMode.DAYS,
         Kind.ACCOMMODATION: BookingMode.NIGHTS,
+        Kind.CONSULTANT: BookingMode.SLOTS,
     }
 
     centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="resources")
@@ -334,6 +336,7 @@ class FeedToken(models.Model):
     class Scope(models.TextChoices):
         ORGANISATION = "organisation", _("Organisation's bookings")
         PERSON = "person", _("My bookings")
+        CONSULTANT = "consultant", _("My consultation appointments")
         CENTRE = "centre", _("Centre's bookings (staff)")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
@@ -467,3 +470,156 @@ class WaitlistEntry(models.Model):
     @property
     def is_offered(self):
         return self.offer_id is not None
+
+
+# --- Consultations: people's time, booked as appointments in the consultants' duty hours ---------------------
+# booking/consultations.py says why an appointment is a Booking of the consultant's own Resource.
+
+class ConsultationService(models.Model):
+    """What a centre offers of people's time: IT help, legal advice, NGO counselling, and whatever staff add."""
+
+    class Kind(models.TextChoices):
+        IT_HELP = "it_help", _("IT help")
+        LEGAL = "legal", _("Legal advice")
+        COUNSELLING = "counselling", _("NGO counselling")
+        OTHER = "other", _("Other")
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="consultation_services")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    appointment_length = models.DurationField(
+        _("appointment length"), default=timedelta(minutes=30),
+        validators=[MinValueValidator(timedelta(minutes=5), message=_("An appointment is at least 5 minutes long."))],
+    )
+    horizon = models.DurationField(_("bookable ahead"), default=timedelta(days=28),
+                                   help_text=_("How far ahead an appointment can be booked."))
+    topic_required = models.BooleanField(_("topic required"), default=True,
+                                         help_text=_("Whether the member must say in advance what it is about."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("consultation service")
+        verbose_name_plural = _("consultation services")
+        ordering = ["centre", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(appointment_length__gt=timedelta(0)),
+                                   name="consultation_length_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def asks_device(self):
+        """IT help asks which device or system the appointment is about."""
+        return self.kind == self.Kind.IT_HELP
+
+    @property
+    def topic_confidential(self):
+        """Legal-advice topics are for the organisation and the consultant only, not the centre's other staff."""
+        return self.kind == self.Kind.LEGAL
+
+
+class Consultant(models.Model):
+    """A person giving a centre's consultations: staff, or an outside volunteer whose login sees only their agenda.
+
+    `resource` is their agenda: a Resource of kind `consultant` (one unit), so that an appointment is an ordinary
+    Booking of it and the core's conflict guarantee holds per consultant."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="consultants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT,
+                             related_name="consultant_roles")
+    resource = models.OneToOneField(Resource, verbose_name=_("agenda"), on_delete=models.PROTECT,
+                                    related_name="consultant", editable=False)
+    services = models.ManyToManyField(ConsultationService, verbose_name=_("services"), blank=True,
+                                      related_name="consultants")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("consultant")
+        verbose_name_plural = _("consultants")
+        ordering = ["centre", "resource__name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "user"], name="one_consultant_per_centre")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return self.user.get_full_name() or self.user.username
+
+
+class DutyHours(models.Model):
+    """One weekly interval (local wall-clock time) in which a consultant gives one service."""
+
+    consultant = models.ForeignKey(Consultant, verbose_name=_("consultant"), on_delete=models.CASCADE,
+                                   related_name="duty_hours")
+    service = models.ForeignKey(ConsultationService, verbose_name=_("service"), on_delete=models.CASCADE,
+                                related_name="duty_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=OpeningHours.Weekday.choices)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("duty hours")
+        verbose_name_plural = _("duty hours")
+        ordering = ["consultant", "weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts__lt=models.F("ends")), name="duty_starts_before_ends"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class DateOff(models.Model):
+    """Days a consultant is away (both included): their times are not offered."""
+
+    consultant = models.ForeignKey(Consultant, verbose_name=_("consultant"), on_delete=models.CASCADE,
+                                   related_name="dates_off")
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("date off")
+        verbose_name_plural = _("dates off")
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(first_day__lte=models.F("last_day")),
+                                   name="date_off_first_before_last"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_day}–{self.last_day}"
+
+
+class Appointment(models.Model):
+    """A consultation: the Booking of the consultant's agenda, plus what only the consultation knows."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "", _("Not marked yet")
+        DONE = "done", _("Done")
+        NO_SHOW = "no_show", _("Did not come")
+
+    booking = models.OneToOneField(Booking, verbose_name=_("booking"), on_delete=models.CASCADE,
+                                   related_name="appointment")
+    service = models.ForeignKey(ConsultationService, verbose_name=_("service"), on_delete=models.PROTECT,
+                                related_name="appointments")
+    consultant = models.ForeignKey(Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT,
+                                   related_name="appointments")
+    topic = models.TextField(_("topic"), blank=True)
+    device = models.CharField(_("device or system"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True, default="")
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["booking__start"]
+
+    def __str__(self):
+        return f"{self.service} – {self.consultant}"

@@ -9,7 +9,7 @@ decimal commas ("4,50"), since Polish Excel splits cells at its list separator `
 decimal points (RFC 4180). Both UTF-8 with a byte-order mark, without which Excel reads the Polish letters as
 Windows-1250.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from ngo.models import Organisation
 
 from . import csvsafe, xlsxsafe
 from .localtime import local_midnight
-from .models import Booking, BookingStatus, Resource
+from .models import Appointment, Booking, BookingStatus, ConsultationService, Resource
 
 Mode = Resource.BookingMode
 NOTHING_BOOKED = {"bookings": 0, "length": None, "days": None, "nights": None, "organisations": 0, "attendees": 0}
@@ -55,6 +55,13 @@ class OrganisationUsage:
 
 
 @dataclass(frozen=True)
+class ConsultationUsage:
+    name: str
+    appointments: int
+    no_shows: int
+
+
+@dataclass(frozen=True)
 class UsageReport:
     centre_name: str
     first_day: date
@@ -63,6 +70,7 @@ class UsageReport:
     organisations: list[OrganisationUsage]
     cancelled: int
     rejected: int
+    consultations: list[ConsultationUsage] = field(default_factory=list)
 
     @property
     def bookings(self):
@@ -125,7 +133,9 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     by_resource = {row["resource_id"]: row for row in confirmed.values("resource_id").annotate(
         **figures, organisations=Count("organisation", distinct=True))}
     resources = []
+    has_consultants = False
     for resource in Resource.objects.filter(centre=centre).order_by("name"):
+        has_consultants = has_consultants or resource.kind == Resource.Kind.CONSULTANT
         row = by_resource.get(resource.pk, NOTHING_BOOKED)
         if row is NOTHING_BOOKED and not resource.is_active:
             continue
@@ -139,7 +149,21 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     ]
     not_held = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
                                    rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
-    return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held)
+    return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held,
+                       consultations=consultation_usage(centre, confirmed) if has_consultants else [])
+
+
+def consultation_usage(centre, confirmed):
+    """Per consultation service of the centre: its confirmed appointments in the period (`confirmed` bookings), and
+    how many of them the consultant marked "did not come". Services without appointments are listed while active.
+    (Asked only of a centre with consultants: without them it has no appointments.)"""
+    in_period = Q(appointments__booking__in=confirmed)
+    services = ConsultationService.objects.filter(centre=centre).annotate(
+        booked=Count("appointments", filter=in_period),
+        no_shows=Count("appointments", filter=in_period & Q(appointments__outcome=Appointment.Outcome.NO_SHOW)),
+    ).order_by("name", "pk")
+    return [ConsultationUsage(service.name, service.booked, service.no_shows) for service in services
+            if service.is_active or service.booked]
 
 
 def usage_file_name(report, extension):
@@ -168,13 +192,26 @@ def _organisation_table(report):
     return header, rows
 
 
+def _consultation_table(report):
+    header = [_("Consultation"), _("Appointments"), _("Did not come")]
+    return header, [[usage.name, usage.appointments, usage.no_shows] for usage in report.consultations]
+
+
+def _tables(report):
+    """The report's tables; the consultations' only where the centre offers any."""
+    tables = [_resource_table(report), _organisation_table(report)]
+    if report.consultations:
+        tables.append(_consultation_table(report))
+    return tables
+
+
 def write_usage_csv(report, out):
     """The two tables of the report, one after the other, each with its header row, in the active language's
     conventions (see the module's docstring)."""
     decimal_separator = get_format("DECIMAL_SEPARATOR")
     writer = csvsafe.writer(out, decimal_separator=decimal_separator,
                             delimiter=";" if decimal_separator == "," else ",")
-    for number, (header, rows) in enumerate([_resource_table(report), _organisation_table(report)]):
+    for number, (header, rows) in enumerate(_tables(report)):
         if number:
             writer.writerow([])
         writer.writerow(header)
@@ -194,8 +231,8 @@ def write_usage_xlsx(report, out):
         xlsxsafe.append(summary, row)
     summary.column_dimensions["A"].width = 30
     summary.column_dimensions["B"].width = 40
-    for title, (header, rows) in [(_("By resource"), _resource_table(report)),
-                                  (_("By organisation"), _organisation_table(report))]:
+    titles = [_("By resource"), _("By organisation"), _("Consultations")]
+    for title, (header, rows) in zip(titles, _tables(report), strict=False):
         sheet = workbook.create_sheet(title)
         for row in [header, *rows]:
             xlsxsafe.append(sheet, row)

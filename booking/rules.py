@@ -5,6 +5,7 @@ pages, the admin, the CSV import and the shell all reach them through `services.
 could be booked ask the same functions (`slot_refusal`, `is_open_day`, `can_cancel`) instead of repeating them.
 """
 from datetime import time, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -325,19 +326,21 @@ def quota_bookings(resource, organisation, start, end):
     return Booking.objects.filter(
         organisation=organisation, resource__centre_id=resource.centre_id,
         resource__booking_mode=Resource.BookingMode.SLOTS, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start,
-    ).only("start", "end")
+    ).exclude(resource__kind=Resource.Kind.CONSULTANT).only("start", "end")
 
 
 def check_weekly_quota(resource, organisation, start, end, exclude_pk=None, booked=None):
     """The organisation's booked hours at the centre in the local week of `start` stay within the quota.
 
     Only time-slot bookings (rooms, desks, equipment) count: a locker kept for a week or a night's stay
-    is not hours of use, and would otherwise exhaust any quota at once.
+    is not hours of use, and would otherwise exhaust any quota at once; nor do consultation appointments, which
+    take a person's time, not the centre's space.
     `booked` may carry what `quota_bookings` gives over a longer span, preloaded once (a series adds its
     occurrences accepted so far); otherwise the week is queried.
     """
     quota = resource.centre.weekly_hours_per_organisation
-    if quota is None or resource.booking_mode != Resource.BookingMode.SLOTS:
+    if quota is None or resource.booking_mode != Resource.BookingMode.SLOTS \
+            or resource.kind == Resource.Kind.CONSULTANT:
         return
     week_start, week_end = week_of(start, resource.centre.tz)
     if booked is None:
@@ -354,12 +357,22 @@ def check_weekly_quota(resource, organisation, start, end, exclude_pk=None, book
         )
 
 
-def check_request_rules(*, resource, organisation, actor, title, quantity, attendees, override=False):
+def check_booked_as_appointment(resource, appointment):
+    """A consultant's agenda is booked only as a consultation appointment (`consultations.book_appointment`), which
+    checks their duty hours first; never through the resource pages, a series or a staff override alone."""
+    if resource.kind == Resource.Kind.CONSULTANT and not appointment:
+        raise RuleViolation("consultation_only",
+                            _("A consultant's time is booked as a consultation appointment."), "resource")
+
+
+def check_request_rules(*, resource, organisation, actor, title, quantity, attendees, override=False,
+                        appointment=False):
     """The rules about what is booked and by whom, the same for every occurrence of a series.
 
     With `override` (staff setting the rules aside) the resource may be inactive and the organisation unverified or
     not the actor's, but the title, the numbers and an organisation that has left the centre still count.
     """
+    check_booked_as_appointment(resource, appointment)
     check_title(title)
     check_quantity(resource, quantity, attendees)
     if override:
@@ -410,11 +423,13 @@ def check_rejection_reason(reason):
 
 class CancellationCheck:
     """Whether `actor` may cancel bookings now. Members cancel their organisations' bookings that have not started;
-    the centre's staff cancel any active booking, saying why when it is another organisation's. Built once (two
+    the centre's staff cancel any active booking, saying why when it is another organisation's; a consultant cancels
+    the appointments of their own agenda that have not started. Built once (two
     queries), so that a page of bookings asks it for each booking at no further cost.
     """
 
     def __init__(self, actor, *, now=None):
+        self.actor = actor
         self.now = now or timezone.now()
         self.centre_ids = set(staffed_centres(actor).values_list("pk", flat=True))
         self.organisation_ids = set(member_organisation_ids(actor).values_list("organisation_id", flat=True)) \
@@ -423,10 +438,20 @@ class CancellationCheck:
     def _is_staff(self, booking):
         return booking.resource.centre_id in self.centre_ids
 
+    @cached_property
+    def _agenda_ids(self):
+        """The consultant agendas (resources) that are the actor's own: asked only when a booking of one comes up."""
+        if not self.actor.is_authenticated:
+            return frozenset()
+        return frozenset(Resource.objects.filter(consultant__user=self.actor).values_list("pk", flat=True))
+
+    def _is_consultant(self, booking):
+        return booking.resource.kind == Resource.Kind.CONSULTANT and booking.resource_id in self._agenda_ids
+
     def refusal(self, booking):
         """Why `booking` cannot be cancelled by the actor (PermissionDenied or RuleViolation), or None."""
         staff = self._is_staff(booking)
-        if not staff and booking.organisation_id not in self.organisation_ids:
+        if not staff and booking.organisation_id not in self.organisation_ids and not self._is_consultant(booking):
             return PermissionDenied(_("You can cancel only your organisation's bookings."))
         if booking.status not in ACTIVE_STATUSES:
             return RuleViolation("invalid_transition", _("This booking is %(status)s and cannot change that way.")

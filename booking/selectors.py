@@ -12,7 +12,19 @@ from ngo.models import Membership, Organisation
 from ngo.selectors import is_member
 
 from .localtime import week_of
-from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource, WaitlistEntry
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Centre,
+    Consultant,
+    ConsultationService,
+    Hosting,
+    Resource,
+    WaitlistEntry,
+)
 
 PUBLIC_AGENDA_DAYS = 92  # how far ahead the public agenda and its RSS/Atom feeds look
 PUBLIC_AGENDA_LIMIT = 200  # events at most on the agenda page and in its feeds
@@ -53,10 +65,12 @@ def find_centre(reference):
 
 
 def visible_resources(user):
-    """Active resources for everyone; inactive ones also for their centre's staff."""
+    """Active resources for everyone; inactive ones also for their centre's staff. Consultants' agendas are not
+    among them: they are booked as consultations (`consultations.py`), not from the resource pages."""
+    resources = Resource.objects.exclude(kind=Resource.Kind.CONSULTANT)
     if user.is_authenticated and user.is_superuser:
-        return Resource.objects.all()
-    return Resource.objects.filter(Q(is_active=True) | Q(centre__in=staffed_centres(user)))
+        return resources
+    return resources.filter(Q(is_active=True) | Q(centre__in=staffed_centres(user)))
 
 
 def member_organisation_ids(user):
@@ -297,3 +311,46 @@ def add_other_bookings_that_week(user, pending):
         booking.others_that_week = [other for other in others if other.pk != booking.pk
                                     and other.organisation_id == booking.organisation_id
                                     and other.start < end and other.end > start]
+
+
+# --- Consultations ----------------------------------------------------------------------------------------------
+
+def offered_consultations():
+    """The consultation services offered now, with their centres, by centre and name."""
+    return ConsultationService.objects.filter(is_active=True).select_related("centre").order_by(
+        "centre__name", "name", "pk")
+
+
+def own_consultant_roles(user):
+    """The consultant roles of `user` (one per centre where they give consultations)."""
+    if not user.is_authenticated:
+        return Consultant.objects.none()
+    return Consultant.objects.filter(user=user, is_active=True).select_related("centre", "resource", "user")
+
+
+def visible_appointments(user):
+    """Appointments seen by the people who see their bookings, and by the consultant whose agenda holds them."""
+    if not user.is_authenticated:
+        return Appointment.objects.none()
+    appointments = Appointment.objects.select_related(
+        "booking__resource__centre", "booking__organisation", "service__centre", "consultant__user")
+    if user.is_superuser:
+        return appointments
+    return appointments.filter(Q(booking__in=visible_bookings(user)) | Q(consultant__user=user))
+
+
+def topic_visibility(user):
+    """A function telling whether `user` may read an appointment's topic (and device): the organisation's members,
+    the consultant, and the centre's staff, except for legal advice, whose topics only the organisation and the
+    consultant read (superusers included in neither by rank). Computed once per request."""
+    if not user.is_authenticated:
+        return lambda appointment: False
+    organisation_ids = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    centre_ids = set(staffed_centres(user).values_list("pk", flat=True))
+
+    def visible(appointment):
+        if appointment.booking.organisation_id in organisation_ids or appointment.consultant.user_id == user.pk:
+            return True
+        return not appointment.service.topic_confidential and appointment.service.centre_id in centre_ids
+
+    return visible

@@ -32,12 +32,15 @@ from .waitlist import freed_by_closure_deleted, freed_by_resource_change, withdr
 
 
 def book(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1, public=False,
-         recurrence: Recurrence | None = None, dry_run=False, override_reason=None, now=None) -> BookingResult:
+         recurrence: Recurrence | None = None, dry_run=False, override_reason=None, now=None,
+         appointment=False) -> BookingResult:
     """Book `resource` for `organisation` once, or as a series when `recurrence` is given.
 
     Returns a BookingResult, or raises RuleViolation / BookingConflict (for a series their subclasses, which carry
     the refused dates) and writes nothing. `dry_run` checks everything and writes nothing. Staff of the centre may
     give `override_reason` to set the booking rules aside; conflicts and the outer bounds are never set aside.
+    `appointment` is set only by `consultations.book_appointment`, which has checked the consultant's duty hours:
+    a consultant's agenda is booked no other way.
     """
     override_reason = (override_reason or "").strip()
     if override_reason and not is_centre_staff(actor, resource.centre):
@@ -48,7 +51,8 @@ def book(*, actor, resource, organisation, start, end, title, purpose="", attend
     try:
         if recurrence is not None:
             return create_series(**details, rrule=recurrence.rrule, mode=recurrence.mode)
-        return BookingResult(series=None, bookings=[create_booking(**details)], dry_run=dry_run)
+        booking = create_booking(**details, appointment=appointment)
+        return BookingResult(series=None, bookings=[booking], dry_run=dry_run)
     except BookingConflict as conflict:
         if not dry_run:
             booking_conflict_refused.send(sender=Booking, resource=resource, conflict=conflict)
@@ -56,7 +60,7 @@ def book(*, actor, resource, organisation, start, end, title, purpose="", attend
 
 
 def create_booking(*, actor, resource, organisation, start, end, title, purpose="", attendees=1, quantity=1,
-                   public=False, override_reason="", dry_run=False, now=None):
+                   public=False, override_reason="", dry_run=False, now=None, appointment=False):
     """One booking, through `book`: the rules, then the conflicts, under the resource's lock.
 
     On a dry run the booking is returned unsaved.
@@ -69,7 +73,7 @@ def create_booking(*, actor, resource, organisation, start, end, title, purpose=
         resource = lock_resource(resource.pk)
         override = bool(override_reason)
         check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
-                            quantity=quantity, attendees=attendees, override=override)
+                            quantity=quantity, attendees=attendees, override=override, appointment=appointment)
         check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now,
                          hours=list(resource.centre.opening_hours.all()), override=override)
         conflicts = find_conflicts(resource, start, end, quantity)

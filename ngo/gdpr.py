@@ -101,6 +101,8 @@ PERSONAL_DATA = {
     "booking.BookingEvent": Personal(("reason",), organisation="booking__organisation"),
     "booking.WaitlistEntry": Personal(("title", "purpose"), organisation="organisation", person="created_by",
                                       delete=True),
+    "booking.Appointment": Personal(("topic", "device"), organisation="booking__organisation"),
+    "booking.DateOff": Personal(("reason",), person="consultant__user", delete=True),
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",
@@ -131,8 +133,13 @@ NO_PERSONAL_DATA = {
     "booking.Centre": "the centre's own address and office contacts",
     "booking.Hosting": "which centre hosts which organisation",
     "booking.OpeningHours": "weekdays and hours",
-    "booking.Resource": "rooms, desks and lockers, described by the centre's staff",
+    "booking.Resource": "rooms, desks and lockers, described by the centre's staff; a consultant's agenda bears "
+                        "their name, which the purge of that person removes (booking.gdpr)",
     "booking.Closure": "why the centre or a room is closed, written by staff about the centre",
+    "booking.ConsultationService": "the consultations a centre offers, described by its staff",
+    "booking.Consultant": "a person's link to a centre as consultant (the name is the account's; the purge renames "
+                          "the agenda of a purged person: booking.gdpr)",
+    "booking.DutyHours": "weekdays and hours",
     "booking.AccessibilityStatement": "the centre's statement, published by law with its accessibility contact; "
                                       "it names no organisation or member",
     "auth.Permission": "Django's permission names",

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from booking.formatting import clock, long_date, moment_label, opening_hours_text, short_date, span_label
 from booking.ical import booking_link, invitation, invitations, renderable
-from booking.models import Booking, BookingStatus, Centre, WaitlistEntry
+from booking.models import Booking, BookingStatus, Centre, Resource, WaitlistEntry
 from booking.signals import SeriesAction
 from booking.wording import asks_attendees, booked_quantity
 from ngo.models import Invitation, Letter, Membership
@@ -105,6 +105,15 @@ def booker(booking):
     return _people([booking.created_by] if booking.created_by else [], booking.organisation.email)
 
 
+def consultant(booking):
+    """The consultant whose agenda `booking` is in (an appointment), who gets the member's messages too; else none."""
+    if booking.resource.kind != Resource.Kind.CONSULTANT:
+        return []
+    users = get_user_model().objects.filter(consultant_roles__resource_id=booking.resource_id)
+    return [recipient for recipient in _people(users)
+            if not booking.created_by or recipient.user.pk != booking.created_by_id]
+
+
 def centre_staff(centre, *, besides=None):
     """The centre's staff (but not `besides`, who gets the member's message); the centre's address if none."""
     return _people([user for user in centre.staff.all() if user != besides], centre.email)
@@ -179,11 +188,11 @@ def booking_change(booking, *, from_status, reason=""):
                 *_booking_messages(booking, Kind.REQUEST_TO_APPROVE,
                                    centre_staff(booking.resource.centre, besides=booking.created_by))]
     kind = STATUS_KINDS.get(booking.status)
-    return _booking_messages(booking, kind, booker(booking), reason=reason) if kind else []
+    return _booking_messages(booking, kind, [*booker(booking), *consultant(booking)], reason=reason) if kind else []
 
 
 def reminder(booking):
-    return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+    return _booking_messages(booking, Kind.BOOKING_REMINDER, [*booker(booking), *consultant(booking)])
 
 
 def _booking_message(message):

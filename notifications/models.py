@@ -79,9 +79,10 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "queued_at"], name="outbox_status_queued")]
         constraints = [
-            # The reminder of a booking goes out once, however often the periodic task runs.
-            models.UniqueConstraint(fields=["booking"], condition=Q(kind="booking_reminder"),
-                                    name="outbox_one_reminder_per_booking"),
+            # The reminder of a booking goes out once to each recipient (the booker; for a consultation also the
+            # consultant), however often the periodic task runs.
+            models.UniqueConstraint(fields=["booking", "recipient"], condition=Q(kind="booking_reminder"),
+                                    name="outbox_one_reminder_per_booking_recipient"),
         ]
 
     def __str__(self):

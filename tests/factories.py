@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
-from booking.models import AccessibilityStatement, Centre, OpeningHours, Resource
+from booking.consultations import new_agenda
+from booking.models import (
+    AccessibilityStatement,
+    Centre,
+    Consultant,
+    ConsultationService,
+    DutyHours,
+    OpeningHours,
+    Resource,
+)
 from booking.series import Mode, Recurrence
 from booking.services import book
 from ngo.models import Membership, Organisation
@@ -138,3 +147,22 @@ def make_waitlist_entry(*, resource, organisation, actor=None, start=None, end=N
     start, end = _interval(start, end, day, hour, hours)
     return join_waitlist(actor=actor, resource=resource, organisation=organisation, start=start, end=end,
                          title=title, **fields)
+
+
+def make_consultation_service(centre, kind=ConsultationService.Kind.IT_HELP, **fields):
+    """A consultation service of `centre`: 30-minute appointments, four weeks ahead, topic required."""
+    fields.setdefault("name", str(ConsultationService.Kind(kind).label))
+    return ConsultationService.objects.create(centre=centre, kind=kind, **fields)
+
+
+def make_consultant(centre, services, *, user=None, duty=((1, 9, 12),)):
+    """A consultant of `centre` giving `services`, on duty on each `(weekday, from_hour, until_hour)` of `duty`
+    for every one of them."""
+    user = user or make_user(first_name="Konsultant", last_name=f"Nr {next(_numbers)}")
+    consultant = Consultant.objects.create(centre=centre, user=user, resource=new_agenda(centre, user))
+    consultant.services.set(services)
+    for service in services:
+        for weekday, opens, closes in duty:
+            DutyHours.objects.create(consultant=consultant, service=service, weekday=weekday, starts=time(opens),
+                                     ends=time(closes))
+    return consultant

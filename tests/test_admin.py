@@ -330,3 +330,24 @@ def test_a_century_is_the_longest_duration_a_resource_takes(client, cas_staff, r
     room.refresh_from_db()
     assert room.advance_window == timedelta(days=36525)
     assert client.get(f"/en/resources/{room.pk}/").status_code == 200
+
+
+def test_staff_add_a_consultant_with_duty_hours_and_the_agenda_is_made(client, cas_staff, centre):
+    from booking.models import Consultant, ConsultationService, Resource
+
+    it_help = factories.make_consultation_service(centre, ConsultationService.Kind.IT_HELP)
+    volunteer = factories.make_user("wolontariusz", first_name="Wiktor", last_name="Nowicki")
+    client.force_login(cas_staff)
+    assert client.get("/admin/booking/consultationservice/").status_code == 200
+    response = client.post("/admin/booking/consultant/add/", {
+        "centre": centre.pk, "user": volunteer.pk, "services": [it_help.pk], "is_active": "on",
+        "duty_hours-TOTAL_FORMS": "1", "duty_hours-INITIAL_FORMS": "0",
+        "duty_hours-0-service": it_help.pk, "duty_hours-0-weekday": "1", "duty_hours-0-starts": "09:00",
+        "duty_hours-0-ends": "12:00",
+        "dates_off-TOTAL_FORMS": "0", "dates_off-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    consultant = Consultant.objects.get(user=volunteer)
+    assert consultant.resource.kind == Resource.Kind.CONSULTANT and consultant.resource.name == "Wiktor Nowicki"
+    assert consultant.duty_hours.get().service == it_help
+    assert not volunteer.is_staff  # an outside volunteer: their login sees only their agenda

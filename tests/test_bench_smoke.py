@@ -38,7 +38,9 @@ def lines(capsys):
 def test_dataset_has_every_kind_and_never_double_books(tiny):
     assert Booking.objects.count() == TINY
     assert Resource.objects.count() == 200
-    assert set(Resource.objects.values_list("kind", flat=True)) == set(Resource.Kind.values)
+    # A consultant's agenda comes with a consultant, which the benchmark's dataset does not have.
+    assert set(Resource.objects.values_list("kind", flat=True)) == set(Resource.Kind.values) - {
+        Resource.Kind.CONSULTANT}
     assert data.read_marker(connection)["n"] == TINY
     for resource in Resource.objects.all():
         usage = Usage(resource.bookings.filter(status__in=ACTIVE_STATUSES))

@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 
 from api.authentication import hash_key
 from booking import services
+from booking.consultations import book_appointment
 from booking.feeds import create_feed_token
-from booking.models import Booking, BookingSeries, BookingStatus, FeedToken
+from booking.models import Booking, BookingSeries, BookingStatus, DateOff, FeedToken
 from booking.series import Mode
 from ngo import services as ngo_services
 from ngo.gdpr import NO_PERSONAL_DATA, NOT_PERSONAL_FIELDS, PERSONAL_DATA, purge_personal_data, registered_models
@@ -141,6 +142,12 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     series.save(update_fields=["skipped"])
     factories.make_waitlist_entry(actor=zofia, resource=room, organisation=club, day=TUESDAY, hour=9,
                                   title=f"Czekamy {ZOFIA}", purpose="Lista Nazwisko-4711", now=NOW)
+    it_help = factories.make_consultation_service(room.centre)
+    factories.make_consultant(room.centre, [it_help])
+    book_appointment(actor=zofia, service=it_help, organisation=club, start=at(TUESDAY, 11), now=NOW,
+                     topic=f"Porada dla {ZOFIA}", device="Laptop Nazwisko-4711")
+    zofia_consults = factories.make_consultant(room.centre, [it_help], user=zofia)
+    DateOff.objects.create(consultant=zofia_consults, first_day=TUESDAY, last_day=TUESDAY, reason=f"Urlop {ZOFIA}")
     letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
@@ -207,6 +214,7 @@ def test_the_purge_leaves_no_planted_personal_data_anywhere(purged, client, memb
     assert list(Booking.objects.filter(organisation=club).order_by("start")
                 .values_list("resource", "start", "end", "status", "attendees")) == statistics
     assert sorted(row[3] for row in statistics) == [BookingStatus.CANCELLED, BookingStatus.CONFIRMED,
+                                                    BookingStatus.CONFIRMED,  # the consultation
                                                     BookingStatus.PENDING, BookingStatus.PENDING]
     assert [(o["start"], o["code"]) for o in BookingSeries.objects.get(organisation=club).skipped] == skipped_dates
     # The admin's log still says who changed what and when.

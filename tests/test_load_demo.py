@@ -119,8 +119,7 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    # The demo's open event and the booked workshop room are the demo's own.
-    assert Booking.objects.filter(organisation=organisation, public=False).count() == 1
+    assert Booking.objects.filter(resource=room).count() == 1
 
 
 def test_an_open_event_is_on_the_public_agenda_once(client):
@@ -130,8 +129,6 @@ def test_an_open_event_is_on_the_public_agenda_once(client):
     assert event.status == "confirmed" and event.start > timezone.now()
     page = client.get(f"/en/centres/{event.resource.centre_id}/agenda/").content.decode()
     assert "Kulturalnik" in page and "Stowarzyszenie Aktywni Seniorzy" in page
-
-
 
 
 def test_the_member_waits_for_a_taken_workshop_room(client):
@@ -146,3 +143,18 @@ def test_the_member_waits_for_a_taken_workshop_room(client):
     client.login(username="member", password="member")
     page = client.get("/en/bookings/").content.decode()
     assert f'id="waitlist-{entry.pk}"' in page and "Spotkanie rodziców" in page
+
+
+def test_consultations_with_two_consultants_on_duty_and_an_appointment(client):
+    from booking.duty import free_times
+    from booking.models import Appointment, Consultant, ConsultationService
+
+    load_demo()
+    load_demo()
+    assert ConsultationService.objects.count() == 3
+    assert Consultant.objects.count() == 2 and all(c.duty_hours.exists() for c in Consultant.objects.all())
+    [appointment] = Appointment.objects.all()
+    assert appointment.service.kind == "it_help" and appointment.booking.status == "confirmed"
+    assert free_times(appointment.service)
+    assert client.login(username="konsultant", password="konsultant")
+    assert client.get("/en/consultations/day/").status_code == 200

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -425,13 +426,15 @@ class FeedForm(RefusalMixin, forms.Form):
     name = forms.CharField(label=_("Name (optional)"), max_length=100, required=False,
                            help_text=_("For example: phone, office computer."))
 
-    def __init__(self, *args, organisations, centres, **kwargs):
+    def __init__(self, *args, organisations, centres, consultant=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisations = {str(o.pk): o for o in organisations}
         self.centres = {str(c.pk): c for c in centres}
         choices = [(f"organisation:{pk}", _("Bookings of %(name)s") % {"name": o.name})
                    for pk, o in self.organisations.items()]
         choices.append(("person", _("Bookings I made")))
+        if consultant:
+            choices.append(("consultant", _("My consultation appointments")))
         choices += [(f"centre:{pk}", _("All bookings of %(name)s (staff)") % {"name": c.name})
                     for pk, c in self.centres.items()]
         self.fields["what"].choices = choices
@@ -439,8 +442,8 @@ class FeedForm(RefusalMixin, forms.Form):
     def clean(self):
         data = super().clean()
         kind, _sep, pk = data.get("what", "").partition(":")
-        data["scope"] = {"organisation": FeedToken.Scope.ORGANISATION, "centre": FeedToken.Scope.CENTRE}.get(
-            kind, FeedToken.Scope.PERSON)
+        data["scope"] = {"organisation": FeedToken.Scope.ORGANISATION, "centre": FeedToken.Scope.CENTRE,
+                         "consultant": FeedToken.Scope.CONSULTANT}.get(kind, FeedToken.Scope.PERSON)
         data["organisation"] = self.organisations.get(pk) if kind == "organisation" else None
         data["centre"] = self.centres.get(pk) if kind == "centre" else None
         return data
@@ -590,3 +593,51 @@ class FreeRoomForm(forms.Form):
             data["start"] = datetime.combine(data["date"], start_time, tzinfo=tz)
             data["end"] = datetime.combine(data["date"], end_time, tzinfo=tz)
         return data
+
+
+# --- Consultations ----------------------------------------------------------------------------------------------
+
+class FreeTimesFilter(forms.Form):
+    """Which free appointment times to list: one day, one consultant (both optional)."""
+
+    day = forms.TypedChoiceField(label=_("Day"), required=False, coerce=date.fromisoformat, empty_value=None)
+    consultant = forms.TypedChoiceField(label=_("Consultant"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, days, consultants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [("", _("Any day"))] + [(day.isoformat(), date_format(day, "l, j E"))
+                                                               for day in days]
+        self.fields["consultant"].choices = [("", _("Anyone free"))] + [(person.pk, person.name)
+                                                                         for person in consultants]
+
+
+class AppointmentForm(RefusalMixin, forms.Form):
+    """An appointment request; the topic and device are checked by `consultations.book_appointment`."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"),
+                                          empty_label=None)
+    topic = forms.CharField(label=_("What is it about?"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("Only your organisation, the consultant and the centre's staff read it "
+                                        "(legal advice: only your organisation and the consultant)."))
+    device = forms.CharField(label=_("Which device or system?"), required=False, max_length=200,
+                             help_text=_("For example: laptop with Windows 11, the organisation's website."))
+
+    def __init__(self, *args, organisations, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if service.topic_required:
+            self.fields["topic"].widget.attrs["required"] = True
+        if service.asks_device:
+            self.fields["device"].widget.attrs["required"] = True
+        else:
+            del self.fields["device"]
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("done", _("Done")), ("no_show", _("Did not come"))])
+
+
+class AppointmentCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))

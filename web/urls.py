@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, members, public, screen, staff, waitlist
+from .views import accessibility, accounts, bookings, consultations, members, public, screen, staff, waitlist
 
 app_name = "web"
 urlpatterns = [
@@ -42,6 +42,12 @@ urlpatterns = [
     path("staff/closures/", staff.closures, name="closures"),
     path("staff/closures/<id:pk>/delete/", staff.closure_delete, name="closure_delete"),
     path("staff/report/", staff.usage_report, name="usage_report"),
+    path("consultations/", consultations.consultations, name="consultations"),
+    path("consultations/<id:pk>/", consultations.consultation_times, name="consultation_times"),
+    path("consultations/<id:pk>/book/", consultations.consultation_book, name="consultation_book"),
+    path("consultations/day/", consultations.consultant_day, name="consultant_day"),
+    path("consultations/appointments/<id:pk>/mark/", consultations.appointment_mark, name="appointment_mark"),
+    path("consultations/appointments/<id:pk>/cancel/", consultations.appointment_cancel, name="appointment_cancel"),
     path("accessibility/", accessibility.statements, name="accessibility_statements"),
     path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),
     path("language/", accounts.switch_language, name="set_language"),

@@ -1,10 +1,12 @@
 """Template helpers of the web pages: accessible form widgets, the centre's details, the staff menu, and
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
+from django.contrib.auth import get_user_model
+from django.db.models import Exists
 
 from booking.formatting import clock, opening_hours, series_pattern, series_summary, short_date, span_label
 from booking.models import Centre
-from booking.selectors import staffed_centres
+from booking.selectors import own_consultant_roles, staffed_centres
 from booking.wording import asks_attendees, booked_quantity, free_text
 
 register = template.Library()
@@ -36,14 +38,44 @@ def centre_info(context):
     return {"centres": [(c, opening_hours(c.opening_hours.all())) for c in centres]}
 
 
+def _menu_roles(request):
+    """(staff somewhere, gives consultations) for the menu, in one query per request."""
+    if not hasattr(request, "_menu_roles"):
+        user = request.user
+        request._menu_roles = get_user_model().objects.filter(pk=user.pk).annotate(
+            staff_somewhere=Exists(staffed_centres(user)),
+            consultant=Exists(own_consultant_roles(user)),
+        ).values_list("staff_somewhere", "consultant").first() or (False, False)
+    return request._menu_roles
+
+
 @register.simple_tag(takes_context=True)
 def user_is_centre_staff(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    if not hasattr(request, "_is_centre_staff"):
-        request._is_centre_staff = staffed_centres(request.user).exists()
-    return request._is_centre_staff
+    return _menu_roles(request)[0]
+
+
+@register.simple_tag(takes_context=True)
+def user_is_consultant(context):
+    """Whether the visitor gives consultations somewhere (the menu then links their day)."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return False
+    return _menu_roles(request)[1]
+
+
+@register.filter
+def local_clock(moment, tz):
+    """`{{ moment|local_clock:tz }}`: the time of day of an aware instant in the time zone `tz`."""
+    return clock(moment.astimezone(tz))
+
+
+@register.filter
+def minutes(duration):
+    """`{{ duration|minutes }}`: a timedelta in whole minutes."""
+    return int(duration.total_seconds() // 60)
 
 
 @register.filter

@@ -27,6 +27,7 @@ from booking.selectors import (
     member_organisation_ids,
     organisation_bookings,
     organisation_waitlist,
+    own_consultant_roles,
     staffed_centres,
     visible_bookings,
     visible_conflicts,
@@ -75,7 +76,8 @@ def _default_interval(resource, start, end):
 @login_required
 def booking_create(request, pk):
     resource = get_object_or_404(
-        Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
+        Resource.objects.exclude(kind=Resource.Kind.CONSULTANT).select_related("centre")
+        .prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
     choices = list(bookable_organisations(request.user, centre).order_by("name"))
     context = {"resource": resource, "centre": centre}
@@ -250,7 +252,8 @@ def booking_cancel_following(request, pk):
 
 def _feed_forms(request, data=None):
     organisations = Organisation.objects.filter(pk__in=member_organisation_ids(request.user)).order_by("name")
-    return FeedForm(data, organisations=organisations, centres=staffed_centres(request.user).order_by("name"))
+    return FeedForm(data, organisations=organisations, centres=staffed_centres(request.user).order_by("name"),
+                    consultant=own_consultant_roles(request.user).exists())
 
 
 @login_required

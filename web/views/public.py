@@ -23,6 +23,10 @@ KIND_ORDER = [Resource.Kind.ROOM, Resource.Kind.DESK, Resource.Kind.EQUIPMENT, R
               Resource.Kind.ACCOMMODATION]
 
 
+# Resources with a week and a month page: everything but the consultants' agendas, which are booked as consultations.
+ROOMS = Resource.objects.exclude(kind=Resource.Kind.CONSULTANT)
+
+
 def _in_kind_order(resources):
     """Rooms first, then desks, equipment, lockers and beds; by name within a kind."""
     return sorted(resources, key=lambda r: (KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 99, r.name))
@@ -30,13 +34,14 @@ def _in_kind_order(resources):
 
 def home(request):
     centres = Centre.objects.prefetch_related("opening_hours").annotate(
-        resource_count=Count("resources", filter=Q(resources__is_active=True)))
+        resource_count=Count("resources", filter=Q(resources__is_active=True)
+                             & ~Q(resources__kind=Resource.Kind.CONSULTANT)))
     return render(request, "web/home.html", {"centres": centres})
 
 
 def centre_detail(request, pk):
     centre = get_object_or_404(Centre.objects.prefetch_related("opening_hours"), pk=pk)
-    resources = _in_kind_order(centre.resources.filter(is_active=True))
+    resources = _in_kind_order(centre.resources.filter(is_active=True).exclude(kind=Resource.Kind.CONSULTANT))
     return render(request, "web/centre_detail.html", {"centre": centre, "resources": resources})
 
 
@@ -78,7 +83,7 @@ def _centre_closures(centre, monday):
 
 def resource_week(request, pk):
     resource = get_object_or_404(
-        Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
+        ROOMS.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
     monday = _week_start(request, centre.tz)
     occupancy_visible = OccupancyAccess(request.user)(resource)
@@ -100,7 +105,7 @@ def centre_week(request, pk):
     closures = _centre_closures(centre, monday)
     visible = title_visibility(request.user)
     occupancy_visible = OccupancyAccess(request.user)
-    resources = _in_kind_order(centre.resources.filter(is_active=True))
+    resources = _in_kind_order(centre.resources.filter(is_active=True).exclude(kind=Resource.Kind.CONSULTANT))
     weeks = []
     for resource in resources:
         resource.centre = centre  # share the prefetched hours instead of loading the centre again
@@ -144,7 +149,7 @@ def _month_start(request, tz):
 
 def resource_month(request, pk):
     resource = get_object_or_404(
-        Resource.objects.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
+        ROOMS.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
     centre = resource.centre
     first = _month_start(request, centre.tz)
     following = first_of_next_month(first)

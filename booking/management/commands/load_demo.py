@@ -1,5 +1,6 @@
 """Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both, one
-with an invitation waiting for an answer) and three logins."""
+with an invitation waiting for an answer), consultations (IT help, legal advice, NGO counselling) with two consultants
+on duty and one appointment booked, and the logins."""
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -12,13 +13,20 @@ from django.utils import timezone
 from booking import services
 from booking.accounts import centre_staff_group
 from booking.availability import public_holiday
+from booking.consultations import book_appointment, new_agenda
+from booking.duty import free_times
+from booking.exceptions import BookingConflict, RuleViolation
 from booking.localtime import local_midnight
 from booking.models import (
     ACTIVE_STATUSES,
     AccessibilityStatement,
+    Appointment,
     Booking,
     BookingStatus,
     Centre,
+    Consultant,
+    ConsultationService,
+    DutyHours,
     Hosting,
     OpeningHours,
     Resource,
@@ -116,6 +124,27 @@ ORGANISATIONS = [
 ]
 
 
+# (kind, name, description, minutes, topic required)
+SERVICES = [
+    (ConsultationService.Kind.IT_HELP, "Pomoc informatyka",
+     "Komputer, poczta, strona internetowa, drukarka: informatyk centrum pomoże skonfigurować sprzęt i programy "
+     "organizacji i korzystać z infrastruktury informatycznej budynku.", 30, True),
+    (ConsultationService.Kind.LEGAL, "Porada prawna",
+     "Bezpłatna porada prawna o zakładaniu i prowadzeniu organizacji pozarządowej: statut, KRS, sprawozdania.",
+     45, True),
+    (ConsultationService.Kind.COUNSELLING, "Doradztwo dla organizacji",
+     "Pomysł na projekt, wniosek o dotację, współpraca z wolontariuszami.", 45, False),
+]
+# (username, first name, last name, [(service kind, weekday, from, until)])
+CONSULTANTS = [
+    ("konsultant", "Piotr", "Wiśniewski", [(ConsultationService.Kind.IT_HELP, 1, "10:00", "14:00"),
+                                          (ConsultationService.Kind.IT_HELP, 3, "10:00", "14:00")]),
+    ("prawnik", "Ewa", "Lewandowska", [(ConsultationService.Kind.LEGAL, 0, "12:00", "16:00"),
+                                       (ConsultationService.Kind.COUNSELLING, 2, "09:00", "12:00"),
+                                       (ConsultationService.Kind.IT_HELP, 1, "10:00", "12:00")]),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo centres, resources, organisations and the logins staff/staff, member/member, admin/admin."
 
@@ -147,7 +176,38 @@ class Command(BaseCommand):
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
         self._public_event(organisations["Stowarzyszenie Aktywni Seniorzy"], member, staff)
         self._waitlist(organisations["Fundacja Pomocna Dłoń"], organisations["Klub Rodziców Chorzów"], member)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
+        self._consultations(Centre.objects.get(short_name=CENTRES[0]["short_name"]), member,
+                            organisations["Stowarzyszenie Aktywni Seniorzy"])
+        self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin; "
+                                             "konsultant/konsultant gives IT help (a volunteer's login)."))
+
+    def _consultations(self, centre, member, organisation):
+        """The centre's three services, two consultants with weekly duty hours, and one IT-help appointment."""
+        services = {}
+        for kind, name, description, minutes, topic_required in SERVICES:
+            services[kind], _ = ConsultationService.objects.update_or_create(
+                centre=centre, kind=kind, defaults={"name": name, "description": description,
+                                                    "appointment_length": timedelta(minutes=minutes),
+                                                    "topic_required": topic_required})
+        for username, first_name, last_name, duties in CONSULTANTS:
+            user = self._user(username, first_name, last_name)
+            consultant = Consultant.objects.filter(centre=centre, user=user).first()
+            if consultant is None:
+                consultant = Consultant.objects.create(centre=centre, user=user, resource=new_agenda(centre, user))
+            consultant.services.add(*{services[kind] for kind, *_rest in duties})
+            for kind, weekday, starts, ends in duties:
+                DutyHours.objects.get_or_create(consultant=consultant, service=services[kind], weekday=weekday,
+                                                starts=time.fromisoformat(starts), ends=time.fromisoformat(ends))
+        it_help = services[ConsultationService.Kind.IT_HELP]
+        if Appointment.objects.filter(service=it_help, booking__status__in=ACTIVE_STATUSES).exists():
+            return
+        for free in free_times(it_help)[:5]:
+            try:
+                book_appointment(actor=member, service=it_help, organisation=organisation, start=free.start,
+                                 topic="Nie działa wysyłanie poczty z Outlooka", device="Laptop, Windows 11")
+                return
+            except (RuleViolation, BookingConflict):
+                continue
 
     def _invitation(self, organisation, coordinator):
         """One invitation waiting for an answer, as the members page shows it. No e-mail goes out and its link is
