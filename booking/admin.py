@@ -18,10 +18,13 @@ from .models import (
     BookingSeries,
     Centre,
     Closure,
+    DocumentDetails,
     FeedToken,
     Hosting,
+    InKindCertificate,
     OpeningHours,
     Resource,
+    ResourceRate,
 )
 from .rules import check_quantity
 from .selectors import staffed_centres
@@ -50,6 +53,22 @@ class CentreScopedAdmin(admin.ModelAdmin):
 
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    extra = 0
+
+
+class DocumentDetailsInline(admin.StackedInline):
+    """What the centre's certificates and agreements say about their issuer."""
+
+    model = DocumentDetails
+    extra = 0
+    max_num = 1
+
+
+class ResourceRateInline(admin.TabularInline):
+    """Notional rates, each from a date on: add a row for a new rate rather than change an old one, so that the
+    certificates of earlier periods keep theirs."""
+
+    model = ResourceRate
     extra = 0
 
 
@@ -82,7 +101,7 @@ class CentreAdmin(CentreScopedAdmin):
 
     centre_path = "pk"
     list_display = ["name", "city", "street", "time_zone", "closed_on_public_holidays"]
-    inlines = [OpeningHoursInline, HostingInline]
+    inlines = [OpeningHoursInline, HostingInline, DocumentDetailsInline]
     filter_horizontal = ["staff"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -126,9 +145,26 @@ class ResourceAdmin(CentreScopedAdmin):
     list_display = ["name", "centre", "kind", "booking_mode", "units", "capacity", "requires_approval", "is_active"]
     list_filter = ["centre", "kind", "is_active"]
     search_fields = ["name"]
+    inlines = [ResourceRateInline]
 
     def save_model(self, request, obj, form, change):
         services.save_resource(obj)
+
+
+@admin.register(InKindCertificate)
+class InKindCertificateAdmin(CentreScopedAdmin):
+    """Issued certificates are fixed: the admin shows them; staff issue them on the certificates page."""
+
+    list_display = ["__str__", "organisation", "first_day", "last_day", "total", "issued_at", "issued_by"]
+    list_filter = ["centre", "year"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["centre", "organisation", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Closure)

@@ -416,3 +416,90 @@ class AccessibilityStatement(models.Model):
     def texts(self, language):
         """The statement's texts in `language` ("pl" or "en"), each falling back to Polish where it is empty."""
         return {name: getattr(self, f"{name}_{language}", "") or getattr(self, f"{name}_pl") for name in self.TEXTS}
+
+
+class ResourceRate(models.Model):
+    """The notional value of lending a resource for one unit of its booking mode (an hour, a day or a night), in
+    PLN, from a date on. A later rate starts a new row, so certificates of earlier periods keep their rate."""
+
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="rates")
+    amount = models.DecimalField(_("rate (PLN)"), max_digits=10, decimal_places=2,
+                                 validators=[MinValueValidator(0)],
+                                 help_text=_("Per hour, day or night, by the resource's booking mode."))
+    valid_from = models.DateField(_("applies from"))
+
+    class Meta:
+        verbose_name = _("notional rate")
+        verbose_name_plural = _("notional rates")
+        ordering = ["resource", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "valid_from"], name="one_rate_per_resource_and_day"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} PLN ({self.valid_from:%Y-%m-%d})"
+
+
+class DocumentDetails(models.Model):
+    """What the centre's documents say about their issuer: the unit's name, its address and who signs."""
+
+    centre = models.OneToOneField(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                                  related_name="document_details")
+    unit_name = models.CharField(_("name of the unit"), max_length=300,
+                                 help_text=_("As it stands on documents, e.g. the social-welfare office the centre "
+                                             "belongs to and the centre's own name."))
+    address = models.CharField(_("address"), max_length=300)
+    signatory_name = models.CharField(_("who signs"), max_length=200)
+    signatory_role = models.CharField(_("signatory's position"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("details for documents")
+        verbose_name_plural = _("details for documents")
+
+    def __str__(self):
+        return self.unit_name
+
+
+class InKindCertificate(models.Model):
+    """A certificate of in-kind support (zaświadczenie o nieodpłatnym udostępnieniu): what an organisation used
+    free of charge in a period and what it was worth. Fixed once issued: `content` keeps every figure, name and
+    rate as they were; issuing again makes a new certificate with a new number, and the old one stays."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="certificates")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="certificates")
+    year = models.PositiveIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    project = models.CharField(_("project or purpose"), max_length=200, blank=True,
+                               help_text=_("Only bookings whose title or purpose mentions it; empty: all."))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    content = models.JSONField(_("content"), default=dict, editable=False)
+    total = models.DecimalField(_("total (PLN)"), max_digits=12, decimal_places=2)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+    replaces = models.ForeignKey("self", verbose_name=_("replaces"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="replaced_by")
+
+    class Meta:
+        verbose_name = _("in-kind certificate")
+        verbose_name_plural = _("in-kind certificates")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year", "number"], name="one_certificate_number"),
+            models.CheckConstraint(condition=models.Q(first_day__lte=models.F("last_day")),
+                                   name="certificate_period_in_order"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        """The number as documents show it: ZN/<number>/<year>, after the centre's short name if it has one."""
+        prefix = f"{self.centre.short_name}/" if self.centre.short_name else ""
+        return f"{prefix}ZN/{self.number}/{self.year}"

@@ -480,3 +480,12 @@ def check_units_cover_bookings(resource, units, buffer, now):
         % {"count": peak, "day": date_format(when.date()), "time": when.strftime("%H:%M")},
         "units",
     )
+
+
+def check_certificate_period(first_day, last_day, today):
+    """A certificate covers a period in order (first day not after the last) that has begun."""
+    if first_day > last_day:
+        raise RuleViolation("invalid_period", _("The last day must not be earlier than the first."), "last_day")
+    if first_day > today:
+        raise RuleViolation("period_not_begun", _("A certificate covers what took place: the period has not begun."),
+                            "first_day")

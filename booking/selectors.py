@@ -10,7 +10,7 @@ from ngo.models import Membership, Organisation
 from ngo.selectors import is_member
 
 from .localtime import week_of
-from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, Resource
+from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, InKindCertificate, Resource
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -246,3 +246,14 @@ def add_other_bookings_that_week(user, pending):
         booking.others_that_week = [other for other in others if other.pk != booking.pk
                                     and other.organisation_id == booking.organisation_id
                                     and other.start < end and other.end > start]
+
+
+def visible_certificates(user):
+    """In-kind certificates: members see their organisations', staff their centres', a superuser all."""
+    if not user.is_authenticated:
+        return InKindCertificate.objects.none()
+    certificates = InKindCertificate.objects.select_related("centre", "organisation")
+    if user.is_superuser:
+        return certificates
+    return certificates.filter(Q(organisation_id__in=member_organisation_ids(user))
+                               | Q(centre_id__in=Centre.objects.filter(staff=user).values("pk")))

@@ -99,6 +99,8 @@ PERSONAL_DATA = {
     "booking.BookingSeries": Personal(("title", "purpose", "skipped"), organisation="organisation"),
     "booking.BookingEvent": Personal(("reason",), organisation="booking__organisation"),
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
+    # The certificate names the organisation and its bookings' project; it goes with the purged organisation.
+    "booking.InKindCertificate": Personal(("content", "project"), organisation="organisation", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",
                                              "body_html", "calendar", "last_error"),
@@ -132,6 +134,9 @@ NO_PERSONAL_DATA = {
     "booking.Closure": "why the centre or a room is closed, written by staff about the centre",
     "booking.AccessibilityStatement": "the centre's statement, published by law with its accessibility contact; "
                                       "it names no organisation or member",
+    "booking.ResourceRate": "a resource's notional price from a date",
+    "booking.DocumentDetails": "the centre's name, address and the official who signs its documents (the centre's "
+                               "own public details, like its address)",
     "auth.Permission": "Django's permission names",
     "auth.Group": "roles defined by the centre (Centre staff)",
     "contenttypes.ContentType": "names of models",

@@ -1,12 +1,13 @@
 """Small builders for test data. Bookings are made through the services, as users make them."""
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
-from booking.models import AccessibilityStatement, Centre, OpeningHours, Resource
+from booking.models import AccessibilityStatement, Centre, DocumentDetails, OpeningHours, Resource, ResourceRate
 from booking.series import Mode, Recurrence
 from booking.services import book
 from ngo.models import Membership, Organisation
@@ -126,3 +127,16 @@ def make_accessibility_statement(centre, **fields):
                 "updated_on": date(2026, 11, 2), "prepared_on": date(2026, 3, 20), "contact_name": "Anna Nowak",
                 "contact_email": "dostepnosc@example.org", "contact_phone": "+48 32 000 00 10"}
     return AccessibilityStatement.objects.create(centre=centre, **{**defaults, **fields})
+
+
+def make_rate(resource, amount, valid_from):
+    """A notional rate of `resource` (PLN per hour, day or night) from `valid_from` on."""
+    return ResourceRate.objects.create(resource=resource, amount=Decimal(amount), valid_from=valid_from)
+
+
+def make_document_details(centre, **fields):
+    """The centre's details for documents: the unit, its address and who signs."""
+    defaults = {"unit_name": f"Miejski Ośrodek Pomocy Społecznej w Chorzowie – {centre.name}",
+                "address": "ul. Powstańców 70/3, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+                "signatory_role": "Kierowniczka Centrum"}
+    return DocumentDetails.objects.create(centre=centre, **{**defaults, **fields})

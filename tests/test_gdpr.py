@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from api.authentication import hash_key
 from booking import services
+from booking.certificates import issue_certificate
 from booking.feeds import create_feed_token
 from booking.models import Booking, BookingSeries, BookingStatus, FeedToken
 from booking.series import Mode
@@ -142,6 +143,8 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
+    issue_certificate(actor=staff_user, centre=room.centre, organisation=club, project=f"Urodziny {ZOFIA}",
+                      first_day=timezone.localdate() - timedelta(days=30), last_day=timezone.localdate())
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")
     club_feed, _raw = create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=club,
                                         name="Klub-4711")
