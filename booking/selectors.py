@@ -257,3 +257,21 @@ def visible_certificates(user):
         return certificates
     return certificates.filter(Q(organisation_id__in=member_organisation_ids(user))
                                | Q(centre_id__in=Centre.objects.filter(staff=user).values("pk")))
+
+
+def certificate_organisations(user):
+    """The organisations staff may issue certificates for: those their centres host or that booked there."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    centres = Centre.objects.filter(staff=user).values("pk")
+    return Organisation.objects.filter(
+        Q(pk__in=Hosting.objects.filter(centre__in=centres).values("organisation_id"))
+        | Q(pk__in=Booking.objects.filter(resource__centre__in=centres).values("organisation_id")))
+
+
+def organisation_certificates(user):
+    """The certificates of the organisations `user` belongs to (their page)."""
+    return InKindCertificate.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
+        "centre", "organisation")

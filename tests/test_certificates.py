@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 
 from booking import services
 from booking.certificates import compute_certificate, issue_certificate, reissue_certificate
@@ -13,6 +14,7 @@ from booking.documents import certificate_pdf
 from booking.exceptions import RuleViolation
 from booking.inwords import amount_in_words
 from booking.models import InKindCertificate, Resource
+from ngo.models import User
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import need_service
@@ -191,3 +193,94 @@ def test_the_pdf_says_it_in_polish_and_english(march, tmp_path):
                           check=True).stdout
     assert "seven hundred and five zlotys 00/100" in text
     assert "705.00" in text
+
+
+# --- The pages and the API ----------------------------------------------------------------------
+
+@pytest.fixture
+def issued(march):
+    return issue_certificate(actor=march["staff"], centre=march["centre"], organisation=march["organisation"],
+                             now=ISSUED_ON, **MARCH)
+
+
+def logged_in(user):
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_staff_issue_a_certificate_on_their_page(march):
+    staff = logged_in(march["staff"])
+    page = staff.get("/en/staff/certificates/")
+    assert page.status_code == 200 and "Fundacja Złota Jesień" in page.content.decode()
+    answer = staff.post("/en/staff/certificates/", {
+        "centre": march["centre"].pk, "organisation": march["organisation"].pk, "first_day": "2026-03-01",
+        "last_day": "2026-03-31", "project": "", "language": "pl"})
+    assert answer.status_code == 302
+    certificate = InKindCertificate.objects.get()
+    assert certificate.issued_by == march["staff"] and certificate.reference.startswith("CAS/ZN/1/")
+    listing = staff.get("/en/staff/certificates/").content.decode()
+    assert certificate.reference in listing
+    again = staff.post(f"/en/staff/certificates/{certificate.pk}/reissue/")
+    assert again.status_code == 302 and InKindCertificate.objects.count() == 2
+    assert InKindCertificate.objects.get(replaces=certificate).number == 2
+
+
+def test_a_wrong_period_is_shown_next_to_the_field(march):
+    staff = logged_in(march["staff"])
+    answer = staff.post("/en/staff/certificates/", {
+        "centre": march["centre"].pk, "organisation": march["organisation"].pk, "first_day": "2026-03-31",
+        "last_day": "2026-03-01", "language": "pl"})
+    assert answer.status_code == 400
+    assert "The last day must not be earlier than the first." in answer.content.decode()
+    assert staff.post("/en/staff/certificates/", {"first_day": "yesterday"}).status_code == 400
+    assert not InKindCertificate.objects.exists()
+
+
+def test_members_see_and_download_their_organisations_certificates_only(march, issued):
+    member = logged_in(march["member"])
+    page = member.get("/en/certificates/").content.decode()
+    assert issued.reference in page
+    pdf = member.get(f"/en/certificates/{issued.pk}/pdf/?lang=en")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and "attachment" in pdf["Content-Disposition"]
+    assert member.get("/en/staff/certificates/").status_code == 403
+    assert member.post(f"/en/staff/certificates/{issued.pk}/reissue/").status_code == 403
+
+    stranger = logged_in(factories.make_user("obcy"))
+    factories.make_organisation("Inna Fundacja", members=[User.objects.get(username="obcy")])
+    assert issued.reference not in stranger.get("/en/certificates/").content.decode()
+    assert stranger.get(f"/en/certificates/{issued.pk}/pdf/").status_code == 404
+    other_staff = factories.make_user("ewa")
+    factories.make_centre("Centrum Pracy Socjalnej", staff=[other_staff])
+    assert logged_in(other_staff).get(f"/en/certificates/{issued.pk}/pdf/").status_code == 404
+    assert Client().get(f"/en/certificates/{issued.pk}/pdf/").status_code == 302  # to the login page
+
+
+def test_the_api_lists_and_downloads_with_the_pages_permissions(march, issued):
+    member = logged_in(march["member"])
+    listing = member.get("/api/v1/certificates/").json()
+    assert listing["count"] == 1
+    [item] = listing["results"]
+    assert (item["reference"], item["total"], item["total_in_words"]) == (
+        issued.reference, "705.00", "siedemset pięć złotych 00/100")
+    assert [line["value"] for line in item["lines"]] == ["90.00", "220.00", "150.00", "210.00", "35.00"]
+    pdf = member.get(item["pdf_url"], HTTP_ACCEPT="application/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert member.get(f"{item['pdf_url']}?lang=xx").json()["code"] == "invalid"
+    stranger = logged_in(factories.make_user("obcy"))
+    assert stranger.get("/api/v1/certificates/").json()["count"] == 0
+    refused = stranger.get(f"/api/v1/certificates/{issued.pk}/pdf/")
+    assert refused.status_code == 404 and refused["Content-Type"] == "application/json"
+    assert Client().get("/api/v1/certificates/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("url", ["/en/certificates/", "/en/staff/certificates/", "/api/v1/certificates/"])
+def test_certificate_lists_cost_the_same_queries_however_many(march, django_assert_max_num_queries, url):
+    for _number in range(6):
+        issue_certificate(actor=march["staff"], centre=march["centre"], organisation=march["organisation"],
+                          now=ISSUED_ON, **MARCH)
+    user = march["staff"] if "staff" in url else march["member"]
+    browser = logged_in(user)
+    with django_assert_max_num_queries(12):
+        assert browser.get(url).status_code == 200

@@ -552,3 +552,25 @@ class FreeRoomForm(forms.Form):
             data["start"] = datetime.combine(data["date"], start_time, tzinfo=tz)
             data["end"] = datetime.combine(data["date"], end_time, tzinfo=tz)
         return data
+
+
+class CertificateForm(forms.Form):
+    """What an in-kind certificate covers: whose use, where, which days (both included), which project."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    first_day = forms.DateField(label=_("From"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=DAYS_IN_RANGE,
+                               help_text=_("This day is included. Only what has already taken place counts."))
+    project = forms.CharField(label=_("Project or purpose (optional)"), max_length=200, required=False,
+                              help_text=_("Only bookings whose title or purpose mentions it."))
+    language = forms.ChoiceField(label=_("Language of the certificate"),
+                                 choices=[("pl", _("Polish")), ("en", _("English"))], initial="pl")
+
+    def __init__(self, *args, centres, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["organisation"].queryset = organisations.order_by("name")
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)

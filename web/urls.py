@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, members, public, staff
+from .views import accessibility, accounts, bookings, documents, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -36,6 +36,10 @@ urlpatterns = [
     path("staff/closures/", staff.closures, name="closures"),
     path("staff/closures/<id:pk>/delete/", staff.closure_delete, name="closure_delete"),
     path("staff/report/", staff.usage_report, name="usage_report"),
+    path("staff/certificates/", documents.staff_certificates, name="staff_certificates"),
+    path("staff/certificates/<id:pk>/reissue/", documents.certificate_reissue, name="certificate_reissue"),
+    path("certificates/", documents.certificates, name="certificates"),
+    path("certificates/<id:pk>/pdf/", documents.certificate_download, name="certificate_download"),
     path("accessibility/", accessibility.statements, name="accessibility_statements"),
     path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),
     path("language/", accounts.switch_language, name="set_language"),

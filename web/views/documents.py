@@ -1,0 +1,76 @@
+"""Documents: staff issue in-kind certificates; members of the organisation and the centre's staff download them."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from booking.certificates import issue_certificate, reissue_certificate
+from booking.documents import certificate_file_name, certificate_pdf
+from booking.exceptions import RuleViolation
+from booking.selectors import certificate_organisations, organisation_certificates, visible_certificates
+
+from ..forms import CertificateForm
+from . import PAGE_SIZE
+from .staff import _require_centre_staff
+
+LANGUAGES = {"pl", "en"}
+
+
+@login_required
+def certificates(request):
+    """The certificates of the member's organisations, each to download in Polish or English."""
+    page = Paginator(organisation_certificates(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/certificates.html", {"page": page})
+
+
+@login_required
+def certificate_download(request, pk):
+    """The PDF, for the organisation's members and the centre's staff (404 for anyone else); `?lang=en`."""
+    certificate = get_object_or_404(visible_certificates(request.user), pk=pk)
+    language = request.GET.get("lang")
+    language = language if language in LANGUAGES else certificate.language
+    return HttpResponse(certificate_pdf(certificate, language), content_type="application/pdf", headers={
+        "Content-Disposition": content_disposition_header(True, certificate_file_name(certificate, language))})
+
+
+@login_required
+def staff_certificates(request):
+    """Issue a certificate; the certificates issued at the staff's centres."""
+    centres = _require_centre_staff(request.user).order_by("name")
+    form = CertificateForm(request.POST or None, centres=centres,
+                           organisations=certificate_organisations(request.user))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                certificate = issue_certificate(actor=request.user, **form.cleaned_data)
+            except RuleViolation as violation:
+                form.add_violation(violation)
+            else:
+                messages.success(request, _("Certificate %(number)s issued for %(organisation)s: %(total)s PLN.") % {
+                    "number": certificate.reference, "organisation": certificate.organisation.name,
+                    "total": certificate.total})
+                return redirect("web:staff_certificates")
+        status = 400
+    issued = visible_certificates(request.user).filter(centre__in=centres).select_related("replaces__centre")
+    page = Paginator(issued, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/staff_certificates.html", {"form": form, "page": page}, status=status)
+
+
+@login_required
+@require_POST
+def certificate_reissue(request, pk):
+    centres = _require_centre_staff(request.user)
+    certificate = get_object_or_404(visible_certificates(request.user).filter(centre__in=centres), pk=pk)
+    try:
+        again = reissue_certificate(actor=request.user, certificate=certificate)
+    except RuleViolation as violation:
+        messages.error(request, violation.message)
+    else:
+        messages.success(request, _("Certificate %(old)s issued again as %(new)s; %(old)s stays on record.") % {
+            "old": certificate.reference, "new": again.reference})
+    return redirect("web:staff_certificates")
