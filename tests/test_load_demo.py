@@ -6,9 +6,19 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from booking import services
-from booking.models import Booking, Centre, Hosting, OpeningHours, Resource
+from booking.models import (
+    Booking,
+    Centre,
+    DocumentDetails,
+    Hosting,
+    InKindCertificate,
+    OpeningHours,
+    Resource,
+    ResourceRate,
+)
 from ngo.models import Invitation, Membership, Organisation
 from tests.factories import at, next_open_weekday
 
@@ -118,4 +128,15 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    assert Booking.objects.count() == 1
+    assert Booking.objects.filter(start__gt=timezone.now()).count() == 1  # the demo's bookings are all past
+
+
+def test_a_certificate_is_issued_for_last_month_and_the_member_downloads_it(client):
+    load_demo()
+    load_demo()
+    assert DocumentDetails.objects.count() == 2 and ResourceRate.objects.count() == 5
+    [certificate] = InKindCertificate.objects.all()
+    assert [line["resource"] for line in certificate.content["lines"]] == ["Sala spotkań", "Szafki (rząd A)"]
+    assert certificate.total == 2 * 2 * 40 + 10 * 3
+    client.login(username="member", password="member")
+    assert client.get(f"/en/certificates/{certificate.pk}/pdf/").content.startswith(b"%PDF-")

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,7 +54,7 @@ def staff_certificates(request):
             else:
                 messages.success(request, _("Certificate %(number)s issued for %(organisation)s: %(total)s PLN.") % {
                     "number": certificate.reference, "organisation": certificate.organisation.name,
-                    "total": certificate.total})
+                    "total": number_format(certificate.total, 2, force_grouping=True)})
                 return redirect("web:staff_certificates")
         status = 400
     issued = visible_certificates(request.user).filter(centre__in=centres).select_related("replaces__centre")

@@ -10,7 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.accounts import centre_staff_group
-from booking.models import AccessibilityStatement, Centre, Hosting, OpeningHours, Resource
+from booking.availability import public_holiday
+from booking.certificates import issue_certificate
+from booking.localtime import local_midnight
+from booking.models import (
+    AccessibilityStatement,
+    Centre,
+    DocumentDetails,
+    Hosting,
+    InKindCertificate,
+    OpeningHours,
+    Resource,
+    ResourceRate,
+)
+from booking.services import approve_booking, book
 from ngo.models import Invitation, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -90,6 +103,21 @@ STATEMENT = {
                         "3 working days ahead, and online at any time.",
 }
 
+# What documents say about each centre, and the notional rates (PLN per hour, day or night) of some resources.
+DOCUMENT_DETAILS = {
+    "CAS": {"unit_name": "Miejski Ośrodek Pomocy Społecznej w Chorzowie – Centrum Aktywizacji Społecznej",
+            "address": "ul. Powstańców 70/3, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+            "signatory_role": "Kierowniczka Centrum Aktywizacji Społecznej"},
+    "CPS": {"unit_name": "Miejski Ośrodek Pomocy Społecznej w Chorzowie – Centrum Pracy Socjalnej",
+            "address": "ul. Kasprowicza 2, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+            "signatory_role": "Kierowniczka Centrum Pracy Socjalnej"},
+}
+RATES = {
+    ("CAS", "Sala szkoleniowa"): "60.00", ("CAS", "Sala spotkań"): "40.00", ("CAS", "Szafki (rząd A)"): "3.00",
+    ("CAS", "Baza noclegowa – pokój 4-osobowy"): "50.00", ("CPS", "Sala warsztatowa"): "45.00",
+}
+RATES_FROM = date(2025, 1, 1)
+
 # Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
 ORGANISATIONS = [
     ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED,
@@ -129,6 +157,7 @@ class Command(BaseCommand):
         )
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
+        self._documents(staff, member, organisations["Stowarzyszenie Aktywni Seniorzy"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
 
     def _invitation(self, organisation, coordinator):
@@ -140,6 +169,35 @@ class Command(BaseCommand):
             Invitation.objects.create(organisation=organisation, email="nowa.osoba@example.org", invited_by=coordinator,
                                       token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
                                       expires_at=now + Invitation.LIFETIME)
+
+    def _documents(self, staff, member, organisation):
+        """Details for documents, rates, and one certificate issued for last month's meetings and locker of the
+        Aktywni Seniorzy at CAS (booked then, as if a month earlier, and approved)."""
+        for short_name, details in DOCUMENT_DETAILS.items():
+            DocumentDetails.objects.update_or_create(centre=Centre.objects.get(short_name=short_name), defaults=details)
+        for (short_name, name), amount in RATES.items():
+            resource = Resource.objects.get(centre__short_name=short_name, name=name)
+            ResourceRate.objects.update_or_create(resource=resource, valid_from=RATES_FROM, defaults={"amount": amount})
+        centre = Centre.objects.get(short_name="CAS")
+        if InKindCertificate.objects.filter(centre=centre, organisation=organisation).exists():
+            return
+        first = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+        last = timezone.localdate().replace(day=1) - timedelta(days=1)
+        booked_on = local_midnight(first - timedelta(days=14), centre.tz)
+        room = Resource.objects.get(centre=centre, name="Sala spotkań")
+        tuesdays = [first + timedelta(days=offset) for offset in range((last - first).days + 1)
+                    if (first + timedelta(days=offset)).weekday() == 1
+                    and not public_holiday(centre, first + timedelta(days=offset))][:2]
+        for day in tuesdays:
+            result = book(actor=member, resource=room, organisation=organisation, title="Spotkanie klubu seniora",
+                          start=local_midnight(day, centre.tz) + timedelta(hours=10),
+                          end=local_midnight(day, centre.tz) + timedelta(hours=12), attendees=10, now=booked_on)
+            approve_booking(booking=result.booking, actor=staff)
+        lockers = Resource.objects.get(centre=centre, name="Szafki (rząd A)")
+        book(actor=member, resource=lockers, organisation=organisation, title="Szafka na materiały",
+             start=local_midnight(first, centre.tz), end=local_midnight(first + timedelta(days=10), centre.tz),
+             now=booked_on)
+        issue_certificate(actor=staff, centre=centre, organisation=organisation, first_day=first, last_day=last)
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
