@@ -18,7 +18,7 @@ from ngo.models import Organisation
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
 from .formatting import clock, long_date, opening_hours_text
-from .localtime import check_in_range, day_bounds, week_of
+from .localtime import check_in_range, day_bounds, local_day, week_of
 from .models import ACTIVE_STATUSES, Booking, Closure, Resource
 from .selectors import can_book_for, member_organisation_ids, staffed_centres
 
@@ -489,3 +489,16 @@ def check_certificate_period(first_day, last_day, today):
     if first_day > today:
         raise RuleViolation("period_not_begun", _("A certificate covers what took place: the period has not begun."),
                             "first_day")
+
+
+def check_renewal(booking, last_day, now):
+    """Only a lending by whole days that stands, has not ended and is not renewed yet can be renewed, to a later
+    day than its own last."""
+    if booking.resource.booking_mode != Resource.BookingMode.DAYS:
+        raise RuleViolation("not_renewable", _("Only bookings by whole days (lockers, desks) can be renewed."))
+    if booking.status not in ACTIVE_STATUSES or booking.end <= now:
+        raise RuleViolation("not_renewable", _("This booking has ended or been called off; book anew."))
+    if getattr(booking, "is_renewed", False):
+        raise RuleViolation("already_renewed", _("This booking is renewed already."))
+    if last_day < local_day(booking.end, booking.resource.centre.tz):
+        raise RuleViolation("invalid_period", _("Choose a day after the booking's last day."), "last_day")

@@ -25,4 +25,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_reminders", "schedule": crontab(minute=0, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # Reminders that a lending (lockers, desks by the day) ends in 14 and in 3 days; each once.
+    "send-lending-reminders": {
+        "task": "notifications.tasks.send_lending_reminders", "schedule": crontab(minute=30, hour="8-20"),
+        "options": {"expires": 3600},
+    },
 }

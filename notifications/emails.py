@@ -68,7 +68,19 @@ BOOKING_TEXTS = {
         _("This is a reminder of tomorrow's booking for %(organisation)s. If you no longer need it, please cancel "
           "it so that others can use the place."),
     ),
+    Kind.LENDING_ENDS_IN_14_DAYS: (
+        _("Your lending ends in two weeks: %(resource)s"),
+        _("The lending of %(resource)s to %(organisation)s ends in two weeks. To keep it longer, renew it on the "
+          "“Our bookings” page; otherwise please empty it by then and return any keys."),
+    ),
+    Kind.LENDING_ENDS_IN_3_DAYS: (
+        _("Your lending ends in three days: %(resource)s"),
+        _("The lending of %(resource)s to %(organisation)s ends in three days. To keep it longer, renew it on the "
+          "“Our bookings” page now; otherwise please empty it by then and return any keys."),
+    ),
 }
+# Reminders of a lending's end, by how many days before it they go out.
+LENDING_REMINDERS = {14: Kind.LENDING_ENDS_IN_14_DAYS, 3: Kind.LENDING_ENDS_IN_3_DAYS}
 CANCELLING_KINDS = {Kind.BOOKING_REJECTED, Kind.BOOKING_CANCELLED}
 STATUS_KINDS = {
     BookingStatus.CONFIRMED: Kind.BOOKING_CONFIRMED,
@@ -180,6 +192,11 @@ def booking_change(booking, *, from_status, reason=""):
 
 def reminder(booking):
     return _booking_messages(booking, Kind.BOOKING_REMINDER, booker(booking))
+
+
+def lending_reminder(booking, days):
+    """The reminder that a lending ends in `days` (14 or 3) days, to whoever booked it."""
+    return _booking_messages(booking, LENDING_REMINDERS[days], booker(booking))
 
 
 def _booking_message(message):

@@ -33,6 +33,8 @@ class OutboxMessage(models.Model):
         SERIES_CANCELLED = "series_cancelled", _("Series cancelled")
         SERIES_UPDATED = "series_updated", _("Series changed")
         PASSWORD_RESET = "password_reset", _("Password reset link")
+        LENDING_ENDS_IN_14_DAYS = "lending_ends_14", _("Lending ends in 14 days")
+        LENDING_ENDS_IN_3_DAYS = "lending_ends_3", _("Lending ends in 3 days")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -79,6 +81,10 @@ class OutboxMessage(models.Model):
             # The reminder of a booking goes out once, however often the periodic task runs.
             models.UniqueConstraint(fields=["booking"], condition=Q(kind="booking_reminder"),
                                     name="outbox_one_reminder_per_booking"),
+            # Each reminder of a lending's end goes out once.
+            models.UniqueConstraint(fields=["booking", "kind"], condition=Q(kind__in=["lending_ends_14",
+                                                                                       "lending_ends_3"]),
+                                    name="outbox_one_lending_reminder_each"),
         ]
 
     def __str__(self):

@@ -574,3 +574,13 @@ class CertificateForm(forms.Form):
 
     def add_violation(self, violation):
         self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class RenewForm(forms.Form):
+    """Until which day (included) a lending is renewed."""
+
+    last_day = forms.DateField(label=_("Renew until"), widget=DateInput(), validators=DAYS_IN_RANGE,
+                               help_text=_("This day is included. The renewal starts when the current booking ends."))
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)

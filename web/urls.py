@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, documents, members, public, staff
+from .views import accessibility, accounts, bookings, documents, lending, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("resources/<id:pk>/book/", bookings.booking_create, name="booking_create"),
     path("bookings/", bookings.my_bookings, name="my_bookings"),
     path("bookings/print/", bookings.my_bookings_print, name="my_bookings_print"),
+    path("bookings/<id:pk>/renew/", lending.booking_renew, name="booking_renew"),
     path("bookings/<id:pk>/cancel/", bookings.booking_cancel, name="booking_cancel"),
     path("bookings/<id:pk>/cancel-following/", bookings.booking_cancel_following, name="booking_cancel_following"),
     path("subscriptions/", bookings.feeds, name="feeds"),
