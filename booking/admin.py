@@ -22,6 +22,7 @@ from .models import (
     FeedToken,
     Hosting,
     InKindCertificate,
+    KeyHandover,
     OpeningHours,
     Resource,
     ResourceRate,
@@ -116,7 +117,7 @@ class ResourceAdminForm(forms.ModelForm):
         model = Resource
         fields = ["centre", "kind", "name", "description", "capacity", "units", "amenities", "booking_mode",
                   "requires_approval", "min_duration", "max_duration", "slot_length", "advance_window",
-                  "minimum_notice", "buffer", "is_active", "occupancy_public"]
+                  "minimum_notice", "buffer", "is_active", "occupancy_public", "needs_key"]
 
     def __init__(self, *args, **kwargs):
         """Durations as the CSV import bounds them: none negative, none over a century (a typed 999999999 days
@@ -297,3 +298,16 @@ class FeedTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(KeyHandover)
+class KeyHandoverAdmin(CentreScopedAdmin):
+    """Keys and cards handed over and returned (staff record them on the "Keys" page)."""
+
+    centre_path = "booking__resource__centre"
+    list_display = ["key", "booking", "taken_by", "deposit", "handed_over_on", "returned_on", "deposit_refunded"]
+    list_filter = ["returned_on"]
+    search_fields = ["key", "taken_by", "booking__organisation__name"]
+    list_select_related = ["booking__resource__centre"]
+    raw_id_fields = ["booking"]
+    readonly_fields = ["handed_over_by", "returned_to"]

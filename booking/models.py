@@ -156,6 +156,9 @@ class Resource(models.Model):
     buffer = models.DurationField(_("buffer between bookings"), default=timedelta(0))
     is_active = models.BooleanField(_("active"), default=True)
     occupancy_public = models.BooleanField(_("occupancy is public"), default=True)
+    needs_key = models.BooleanField(_("key or card handed over"), default=False,
+                                    help_text=_("Staff record who took its key or card (and any deposit) and when it "
+                                                "came back."))
 
     class Meta:
         verbose_name = _("resource")
@@ -503,3 +506,30 @@ class InKindCertificate(models.Model):
         """The number as documents show it: ZN/<number>/<year>, after the centre's short name if it has one."""
         prefix = f"{self.centre.short_name}/" if self.centre.short_name else ""
         return f"{prefix}ZN/{self.number}/{self.year}"
+
+
+class KeyHandover(models.Model):
+    """A key or card of a booked resource handed to the organisation, with any deposit, and its return."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE,
+                                related_name="key_handovers")
+    key = models.CharField(_("key or card number"), max_length=50)
+    deposit = models.DecimalField(_("deposit (PLN)"), max_digits=8, decimal_places=2, null=True, blank=True,
+                                  validators=[MinValueValidator(0)])
+    taken_by = models.CharField(_("taken by"), max_length=200, help_text=_("The person who took it."))
+    handed_over_on = models.DateField(_("handed over on"))
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handed over by"), null=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    returned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("returned to"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    deposit_refunded = models.BooleanField(_("deposit refunded"), default=False)
+
+    class Meta:
+        verbose_name = _("key handover")
+        verbose_name_plural = _("key handovers")
+        ordering = ["handed_over_on", "pk"]
+        indexes = [models.Index(fields=["returned_on", "booking"], name="key_handover_open")]
+
+    def __str__(self):
+        return f"{self.key} → {self.taken_by}"

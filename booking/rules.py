@@ -502,3 +502,23 @@ def check_renewal(booking, last_day, now):
         raise RuleViolation("already_renewed", _("This booking is renewed already."))
     if last_day < local_day(booking.end, booking.resource.centre.tz):
         raise RuleViolation("invalid_period", _("Choose a day after the booking's last day."), "last_day")
+
+
+def check_key_handover(booking, key, taken_by, deposit, now):
+    """A key is handed over for a standing booking, not ended, of a resource that has keys; with its number,
+    who took it and a deposit that is not negative."""
+    if not booking.resource.needs_key:
+        raise RuleViolation("no_key", _("This resource has no key or card to hand over."), "booking")
+    if booking.status not in ACTIVE_STATUSES or booking.end <= now:
+        raise RuleViolation("booking_over", _("This booking has ended or been called off."), "booking")
+    if not key:
+        raise RuleViolation("required", _("Give the key or card number."), "key")
+    if not taken_by:
+        raise RuleViolation("required", _("Give the name of the person who took it."), "taken_by")
+    if deposit is not None and deposit < 0:
+        raise RuleViolation("invalid_deposit", _("A deposit cannot be negative."), "deposit")
+
+
+def check_key_return(handover):
+    if handover.returned_on is not None:
+        raise RuleViolation("already_returned", _("This key has been returned already."))

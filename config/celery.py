@@ -30,4 +30,9 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_lending_reminders", "schedule": crontab(minute=30, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # One reminder per booking whose key or card is still out after it ended.
+    "send-key-reminders": {
+        "task": "notifications.tasks.send_key_reminders", "schedule": crontab(minute=45, hour="8-20"),
+        "options": {"expires": 3600},
+    },
 }

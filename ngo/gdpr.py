@@ -101,6 +101,7 @@ PERSONAL_DATA = {
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
     # The certificate names the organisation and its bookings' project; it goes with the purged organisation.
     "booking.InKindCertificate": Personal(("content", "project"), organisation="organisation", delete=True),
+    "booking.KeyHandover": Personal(("taken_by", "key"), organisation="booking__organisation", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",
                                              "body_html", "calendar", "last_error"),

@@ -35,6 +35,7 @@ class OutboxMessage(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset link")
         LENDING_ENDS_IN_14_DAYS = "lending_ends_14", _("Lending ends in 14 days")
         LENDING_ENDS_IN_3_DAYS = "lending_ends_3", _("Lending ends in 3 days")
+        KEY_NOT_RETURNED = "key_not_returned", _("Key not returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -81,9 +82,10 @@ class OutboxMessage(models.Model):
             # The reminder of a booking goes out once, however often the periodic task runs.
             models.UniqueConstraint(fields=["booking"], condition=Q(kind="booking_reminder"),
                                     name="outbox_one_reminder_per_booking"),
-            # Each reminder of a lending's end goes out once.
+            # Each reminder of a lending's end, and the one about its keys, goes out once.
             models.UniqueConstraint(fields=["booking", "kind"], condition=Q(kind__in=["lending_ends_14",
-                                                                                       "lending_ends_3"]),
+                                                                                       "lending_ends_3",
+                                                                                       "key_not_returned"]),
                                     name="outbox_one_lending_reminder_each"),
         ]
 

@@ -14,6 +14,7 @@
   up at the first attempt, unsent, with the reason for staff: no retry would write it.
 - `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
 - `send_lending_reminders` (Celery beat) writes the reminders 14 and 3 days before a lending ends, each once.
+- `send_key_reminders` (Celery beat) writes one reminder per booking whose key is still out after it ended.
 """
 import logging
 from datetime import timedelta
@@ -22,11 +23,11 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from booking.lending import lendings as booking_lendings
-from booking.models import Booking, BookingStatus
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, KeyHandover
 
 from . import emails
 from .models import OutboxMessage
@@ -163,6 +164,29 @@ def remind_lending_end(now=None):
         try:
             with transaction.atomic():
                 enqueue(emails.lending_reminder(booking, days))
+        except IntegrityError:  # another run wrote this reminder meanwhile
+            continue
+        count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def send_key_reminders():
+    remind_keys()
+
+
+def remind_keys(now=None):
+    """Write one reminder per booking whose key or card is still out after the booking ended (or was called off)."""
+    now = now or timezone.now()
+    reminded = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.KEY_NOT_RETURNED, booking=OuterRef("pk"))
+    out = KeyHandover.objects.filter(booking=OuterRef("pk"), returned_on__isnull=True)
+    bookings = (Booking.objects.filter(Exists(out)).filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES))
+                .exclude(Exists(reminded)).select_related("resource__centre", "organisation", "created_by"))
+    count = 0
+    for booking in bookings:
+        try:
+            with transaction.atomic():
+                enqueue(emails.key_reminder(booking))
         except IntegrityError:  # another run wrote this reminder meanwhile
             continue
         count += 1

@@ -15,6 +15,7 @@ from booking.models import (
     DocumentDetails,
     Hosting,
     InKindCertificate,
+    KeyHandover,
     OpeningHours,
     Resource,
     ResourceRate,
@@ -140,3 +141,6 @@ def test_a_certificate_is_issued_for_last_month_and_the_member_downloads_it(clie
     assert certificate.total == 2 * 2 * 40 + 10 * 3
     client.login(username="member", password="member")
     assert client.get(f"/en/certificates/{certificate.pk}/pdf/").content.startswith(b"%PDF-")
+    [key] = KeyHandover.objects.all()
+    client.login(username="staff", password="staff")
+    assert key.key in client.get("/en/staff/keys/").content.decode()

@@ -584,3 +584,26 @@ class RenewForm(forms.Form):
 
     def add_violation(self, violation):
         self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class KeyHandoverForm(forms.Form):
+    """A key or card handed over for a booking."""
+
+    booking = forms.ModelChoiceField(queryset=None, label=_("Booking"))
+    key = forms.CharField(label=_("Key or card number"), max_length=50)
+    taken_by = forms.CharField(label=_("Taken by"), max_length=200, help_text=_("The person who took it."))
+    deposit = forms.DecimalField(label=_("Deposit (PLN, optional)"), required=False, min_value=0, max_digits=8,
+                                 decimal_places=2)
+
+    def __init__(self, *args, bookings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["booking"].queryset = bookings
+        self.fields["booking"].label_from_instance = self.booking_label
+
+    @staticmethod
+    def booking_label(booking):
+        when = span_label(booking.start, booking.end, booking.resource.centre.tz)
+        return f"{booking.resource.name}: {booking.organisation.name}, {when}"
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)

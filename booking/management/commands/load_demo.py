@@ -2,6 +2,7 @@
 with an invitation waiting for an answer) and three logins."""
 import secrets
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from booking.models import (
     DocumentDetails,
     Hosting,
     InKindCertificate,
+    KeyHandover,
     OpeningHours,
     Resource,
     ResourceRate,
@@ -194,9 +196,12 @@ class Command(BaseCommand):
                           end=local_midnight(day, centre.tz) + timedelta(hours=12), attendees=10, now=booked_on)
             approve_booking(booking=result.booking, actor=staff)
         lockers = Resource.objects.get(centre=centre, name="Szafki (rząd A)")
-        book(actor=member, resource=lockers, organisation=organisation, title="Szafka na materiały",
-             start=local_midnight(first, centre.tz), end=local_midnight(first + timedelta(days=10), centre.tz),
-             now=booked_on)
+        locker = book(actor=member, resource=lockers, organisation=organisation, title="Szafka na materiały",
+                      start=local_midnight(first, centre.tz), end=local_midnight(first + timedelta(days=10), centre.tz),
+                      now=booked_on).booking
+        # Its key is still out: the staff's "keys not returned" shows it.
+        KeyHandover.objects.create(booking=locker, key="A-3", taken_by="Jan Kowalski", deposit=Decimal("20.00"),
+                                   handed_over_on=first, handed_over_by=staff)
         issue_certificate(actor=staff, centre=centre, organisation=organisation, first_day=first, last_day=last)
 
     def _user(self, username, first_name, last_name, **flags):
@@ -225,4 +230,5 @@ class Command(BaseCommand):
                 defaults["max_duration"] = timedelta(hours=8)
             if kind == "locker":
                 defaults["max_duration"] = timedelta(days=180)
+                defaults["needs_key"] = True
             Resource.objects.update_or_create(centre=centre, name=name, defaults=defaults)
