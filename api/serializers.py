@@ -17,6 +17,7 @@ from booking.models import (
     Closure,
     FeedToken,
     InKindCertificate,
+    LendingAgreement,
     OpeningHours,
     Resource,
 )
@@ -494,3 +495,19 @@ class CertificateSerializer(serializers.ModelSerializer):
 
     def get_pdf_url(self, certificate) -> str:
         return self.context["request"].build_absolute_uri(reverse("api:certificate-pdf", args=[certificate.pk]))
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    """An issued lending agreement; `pdf_url` downloads it."""
+
+    reference = serializers.CharField(read_only=True, help_text=_("The number as the document shows it."))
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LendingAgreement
+        fields = ["id", "reference", "number", "year", "centre", "organisation", "language", "title", "text",
+                  "issued_at", "pdf_url"]
+        read_only_fields = fields
+
+    def get_pdf_url(self, agreement) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:agreement-pdf", args=[agreement.pk]))

@@ -15,6 +15,7 @@ router.register("series", views.SeriesViewSet, basename="series")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("feeds", views.FeedViewSet, basename="feed")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

@@ -29,12 +29,13 @@ from rest_framework.views import APIView
 
 from booking import services
 from booking.availability import resource_availability
-from booking.documents import certificate_file_name, certificate_pdf
+from booking.documents import agreement_file_name, agreement_pdf, certificate_file_name, certificate_pdf
 from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess,
     title_visibility,
+    visible_agreements,
     visible_bookings,
     visible_certificates,
     visible_organisations,
@@ -464,3 +465,22 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             raise ValidationError({"lang": [_("Choose pl or en.")]})
         return HttpResponse(certificate_pdf(certificate, language), content_type="application/pdf", headers={
             "Content-Disposition": content_disposition_header(True, certificate_file_name(certificate, language))})
+
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Lending agreements: members see their organisations', staff their centres'")),
+    retrieve=extend_schema(summary=_("One lending agreement with its text")),
+)
+class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.AgreementSerializer
+
+    def get_queryset(self):
+        return visible_agreements(self.request.user).order_by("-issued_at", "-pk")
+
+    @extend_schema(summary=_("The agreement as a PDF (A4)"), responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, content_negotiation_class=JsonErrorsNegotiation)
+    def pdf(self, request, pk=None):
+        agreement = self.get_object()
+        return HttpResponse(agreement_pdf(agreement), content_type="application/pdf", headers={
+            "Content-Disposition": content_disposition_header(True, agreement_file_name(agreement))})

@@ -13,6 +13,7 @@ from .csv_import import LONGEST_DURATION
 from .exceptions import RuleViolation
 from .models import (
     AccessibilityStatement,
+    AgreementTemplate,
     Booking,
     BookingEvent,
     BookingSeries,
@@ -23,6 +24,7 @@ from .models import (
     Hosting,
     InKindCertificate,
     KeyHandover,
+    LendingAgreement,
     OpeningHours,
     Resource,
     ResourceRate,
@@ -311,3 +313,27 @@ class KeyHandoverAdmin(CentreScopedAdmin):
     list_select_related = ["booking__resource__centre"]
     raw_id_fields = ["booking"]
     readonly_fields = ["handed_over_by", "returned_to"]
+
+
+@admin.register(AgreementTemplate)
+class AgreementTemplateAdmin(CentreScopedAdmin):
+    """The text of lending agreements; its placeholders are checked when it is saved."""
+
+    list_display = ["title", "centre", "language", "updated_at"]
+    list_filter = ["centre", "language"]
+
+
+@admin.register(LendingAgreement)
+class LendingAgreementAdmin(CentreScopedAdmin):
+    """Issued agreements are fixed: staff issue them on the documents page."""
+
+    list_display = ["__str__", "organisation", "language", "issued_at", "issued_by"]
+    list_filter = ["centre", "year"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["centre", "organisation", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -47,3 +47,14 @@ def certificate_file_name(certificate, language=None):
     with translation.override(language or certificate.language):
         word = _("certificate")
     return f"{slugify(word)}-{certificate.number}-{certificate.year}-{slugify(certificate.organisation.name)}.pdf"
+
+
+def agreement_pdf(agreement) -> bytes:
+    return render_pdf("documents/lending_agreement.html", {"agreement": agreement, "issuer": agreement.issuer},
+                      language=agreement.language)
+
+
+def agreement_file_name(agreement):
+    with translation.override(agreement.language):
+        word = _("agreement")
+    return f"{slugify(word)}-{agreement.number}-{agreement.year}-{slugify(agreement.organisation.name)}.pdf"

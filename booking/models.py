@@ -455,6 +455,8 @@ class DocumentDetails(models.Model):
     address = models.CharField(_("address"), max_length=300)
     signatory_name = models.CharField(_("who signs"), max_length=200)
     signatory_role = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    general_rules = models.TextField(_("general rules of the centre"), blank=True,
+                                     help_text=_("Quoted in lending agreements (the placeholder {{ rules }})."))
 
     class Meta:
         verbose_name = _("details for documents")
@@ -533,3 +535,68 @@ class KeyHandover(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.taken_by}"
+
+
+class AgreementTemplate(models.Model):
+    """The text of the centre's lending agreements (umowa użyczenia), edited by staff: Django template text whose
+    placeholders (`booking.agreements.PLACEHOLDERS`) are checked when it is saved."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="agreement_templates")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_(
+        "Django template text. Placeholders: {{ organisation }}, {{ krs }}, {{ centre }}, {{ unit_name }}, "
+        "{{ address }}, {{ signatory_name }}, {{ signatory_role }}, {{ number }}, {{ date }}, {{ rules }}, and "
+        "{% for item in resources %}{{ item.name }} ({{ item.kind }}): {{ item.first_day }} – {{ item.last_day }}"
+        "{% endfor %}. Blank lines separate paragraphs."))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lending agreement template")
+        verbose_name_plural = _("lending agreement templates")
+        constraints = [models.UniqueConstraint(fields=["centre", "language"], name="one_agreement_template")]
+
+    def __str__(self):
+        return f"{self.title} ({self.centre}, {self.language})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .agreements import check_agreement_template
+
+        try:
+            check_agreement_template(self.body)
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from None
+
+
+class LendingAgreement(models.Model):
+    """A numbered lending agreement (umowa użyczenia) issued to an organisation: its text as rendered then."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="agreements")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="agreements")
+    year = models.PositiveIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), editable=False)
+    issuer = models.JSONField(_("issuer"), default=dict, editable=False)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("lending agreement")
+        verbose_name_plural = _("lending agreements")
+        ordering = ["-issued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["centre", "year", "number"], name="one_agreement_number")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        prefix = f"{self.centre.short_name}/" if self.centre.short_name else ""
+        return f"{prefix}UU/{self.number}/{self.year}"

@@ -10,7 +10,17 @@ from ngo.models import Membership, Organisation
 from ngo.selectors import is_member
 
 from .localtime import week_of
-from .models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus, Centre, Hosting, InKindCertificate, Resource
+from .models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Centre,
+    Hosting,
+    InKindCertificate,
+    LendingAgreement,
+    Resource,
+)
 
 
 def is_centre_staff(user, centre) -> bool:
@@ -274,4 +284,21 @@ def certificate_organisations(user):
 def organisation_certificates(user):
     """The certificates of the organisations `user` belongs to (their page)."""
     return InKindCertificate.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
+        "centre", "organisation")
+
+
+def visible_agreements(user):
+    """Lending agreements: members see their organisations', staff their centres', a superuser all."""
+    if not user.is_authenticated:
+        return LendingAgreement.objects.none()
+    agreements = LendingAgreement.objects.select_related("centre", "organisation")
+    if user.is_superuser:
+        return agreements
+    return agreements.filter(Q(organisation_id__in=member_organisation_ids(user))
+                             | Q(centre_id__in=Centre.objects.filter(staff=user).values("pk")))
+
+
+def organisation_agreements(user):
+    """The lending agreements of the organisations `user` belongs to (their page)."""
+    return LendingAgreement.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
         "centre", "organisation")

@@ -101,6 +101,7 @@ PERSONAL_DATA = {
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
     # The certificate names the organisation and its bookings' project; it goes with the purged organisation.
     "booking.InKindCertificate": Personal(("content", "project"), organisation="organisation", delete=True),
+    "booking.LendingAgreement": Personal(("text", "title", "issuer"), organisation="organisation", delete=True),
     "booking.KeyHandover": Personal(("taken_by", "key"), organisation="booking__organisation", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",
@@ -135,6 +136,7 @@ NO_PERSONAL_DATA = {
     "booking.Closure": "why the centre or a room is closed, written by staff about the centre",
     "booking.AccessibilityStatement": "the centre's statement, published by law with its accessibility contact; "
                                       "it names no organisation or member",
+    "booking.AgreementTemplate": "the centre's agreement text with placeholders, written by staff",
     "booking.ResourceRate": "a resource's notional price from a date",
     "booking.DocumentDetails": "the centre's name, address and the official who signs its documents (the centre's "
                                "own public details, like its address)",

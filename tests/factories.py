@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 
 from booking.availability import public_holiday
-from booking.models import AccessibilityStatement, Centre, DocumentDetails, OpeningHours, Resource, ResourceRate
+from booking.models import (
+    AccessibilityStatement,
+    AgreementTemplate,
+    Centre,
+    DocumentDetails,
+    OpeningHours,
+    Resource,
+    ResourceRate,
+)
 from booking.series import Mode, Recurrence
 from booking.services import book
 from ngo.models import Membership, Organisation
@@ -140,3 +148,21 @@ def make_document_details(centre, **fields):
                 "address": "ul. Powstańców 70/3, 41-500 Chorzów", "signatory_name": "Anna Nowak",
                 "signatory_role": "Kierowniczka Centrum"}
     return DocumentDetails.objects.create(centre=centre, **{**defaults, **fields})
+
+
+AGREEMENT_TEXT = """Umowa użyczenia nr {{ number }} zawarta {{ date }} między {{ unit_name }}, {{ address }}, \
+a organizacją {{ organisation }}{% if krs %} (KRS {{ krs }}){% endif %}.
+
+Użyczający oddaje organizacji do bezpłatnego używania:
+{% for item in resources %}- {{ item.name }} ({{ item.kind }}), od {{ item.first_day }} do {{ item.last_day }}
+{% empty %}- nic poza salami rezerwowanymi na bieżąco
+{% endfor %}
+Zasady korzystania: {{ rules }}"""
+
+
+def make_agreement_template(centre, body=AGREEMENT_TEXT, language="pl", title="Umowa użyczenia"):
+    """The centre's lending agreement text (checked as the admin checks it)."""
+    template = AgreementTemplate(centre=centre, body=body, language=language, title=title)
+    template.full_clean()
+    template.save()
+    return template

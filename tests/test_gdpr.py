@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from api.authentication import hash_key
 from booking import services
+from booking.agreements import issue_agreement
 from booking.certificates import issue_certificate
 from booking.feeds import create_feed_token
 from booking.models import Booking, BookingSeries, BookingStatus, FeedToken, KeyHandover
@@ -145,6 +146,8 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
     issue_certificate(actor=staff_user, centre=room.centre, organisation=club, project=f"Urodziny {ZOFIA}",
                       first_day=timezone.localdate() - timedelta(days=30), last_day=timezone.localdate())
+    factories.make_agreement_template(room.centre)
+    issue_agreement(actor=staff_user, centre=room.centre, organisation=club)
     KeyHandover.objects.create(booking=birthday, key="Klucz-4711", taken_by=f"Pani {ZOFIA}",
                                handed_over_on=timezone.localdate())
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")

@@ -16,6 +16,7 @@ from booking.models import (
     Hosting,
     InKindCertificate,
     KeyHandover,
+    LendingAgreement,
     OpeningHours,
     Resource,
     ResourceRate,
@@ -141,6 +142,9 @@ def test_a_certificate_is_issued_for_last_month_and_the_member_downloads_it(clie
     assert certificate.total == 2 * 2 * 40 + 10 * 3
     client.login(username="member", password="member")
     assert client.get(f"/en/certificates/{certificate.pk}/pdf/").content.startswith(b"%PDF-")
+    [agreement] = LendingAgreement.objects.all()
+    assert "Stowarzyszenie Aktywni Seniorzy" in agreement.text
+    assert client.get(f"/en/agreements/{agreement.pk}/pdf/").content.startswith(b"%PDF-")
     [key] = KeyHandover.objects.all()
     client.login(username="staff", password="staff")
     assert key.key in client.get("/en/staff/keys/").content.decode()

@@ -607,3 +607,20 @@ class KeyHandoverForm(forms.Form):
 
     def add_violation(self, violation):
         self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class AgreementForm(forms.Form):
+    """Which organisation's lending agreement, at which centre, in which language."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    language = forms.ChoiceField(label=_("Language of the agreement"),
+                                 choices=[("pl", _("Polish")), ("en", _("English"))], initial="pl")
+
+    def __init__(self, *args, centres, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["organisation"].queryset = organisations.order_by("name")
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)

@@ -82,7 +82,7 @@ def test_staff_issue_a_certificate_and_the_member_downloads_it(chromium_browser,
 
     log_in(page, base, "jan")
     page.goto(f"{base}/certificates/")
-    expect(page.locator("main h2")).to_have_text(certificate.reference)
+    expect(page.locator("section[aria-labelledby=certificates-title] h3")).to_have_text(certificate.reference)
     fits("certificates-member")
     with page.expect_download() as download:
         page.locator(f"a[href*='/certificates/{certificate.pk}/pdf/']").first.click()

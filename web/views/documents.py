@@ -1,4 +1,5 @@
-"""Documents: staff issue in-kind certificates; members of the organisation and the centre's staff download them."""
+"""Documents: staff issue in-kind certificates and lending agreements; members of the organisation and the centre's
+staff download them."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,12 +10,19 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from booking.agreements import issue_agreement
 from booking.certificates import issue_certificate, reissue_certificate
-from booking.documents import certificate_file_name, certificate_pdf
+from booking.documents import agreement_file_name, agreement_pdf, certificate_file_name, certificate_pdf
 from booking.exceptions import RuleViolation
-from booking.selectors import certificate_organisations, organisation_certificates, visible_certificates
+from booking.selectors import (
+    certificate_organisations,
+    organisation_agreements,
+    organisation_certificates,
+    visible_agreements,
+    visible_certificates,
+)
 
-from ..forms import CertificateForm
+from ..forms import AgreementForm, CertificateForm
 from . import PAGE_SIZE
 from .staff import _require_centre_staff
 
@@ -23,9 +31,10 @@ LANGUAGES = {"pl", "en"}
 
 @login_required
 def certificates(request):
-    """The certificates of the member's organisations, each to download in Polish or English."""
+    """The documents of the member's organisations: certificates (in Polish or English) and lending agreements."""
     page = Paginator(organisation_certificates(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/certificates.html", {"page": page})
+    agreements = Paginator(organisation_agreements(request.user), PAGE_SIZE).get_page(request.GET.get("agreements"))
+    return render(request, "web/certificates.html", {"page": page, "agreements": agreements})
 
 
 @login_required
@@ -75,3 +84,33 @@ def certificate_reissue(request, pk):
         messages.success(request, _("Certificate %(old)s issued again as %(new)s; %(old)s stays on record.") % {
             "old": certificate.reference, "new": again.reference})
     return redirect("web:staff_certificates")
+
+
+@login_required
+def agreement_download(request, pk):
+    """The agreement's PDF, for the organisation's members and the centre's staff (404 for anyone else)."""
+    agreement = get_object_or_404(visible_agreements(request.user), pk=pk)
+    return HttpResponse(agreement_pdf(agreement), content_type="application/pdf", headers={
+        "Content-Disposition": content_disposition_header(True, agreement_file_name(agreement))})
+
+
+@login_required
+def staff_agreements(request):
+    """Issue a lending agreement from the centre's text (admin: "Lending agreement templates"); those issued."""
+    centres = _require_centre_staff(request.user).order_by("name")
+    form = AgreementForm(request.POST or None, centres=centres, organisations=certificate_organisations(request.user))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                agreement = issue_agreement(actor=request.user, **form.cleaned_data)
+            except RuleViolation as violation:
+                form.add_violation(violation)
+            else:
+                messages.success(request, _("Agreement %(number)s issued for %(organisation)s.") % {
+                    "number": agreement.reference, "organisation": agreement.organisation.name})
+                return redirect("web:staff_agreements")
+        status = 400
+    page = Paginator(visible_agreements(request.user).filter(centre__in=centres), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "web/staff_agreements.html", {"form": form, "page": page}, status=status)

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.accounts import centre_staff_group
+from booking.agreements import issue_agreement
 from booking.availability import public_holiday
 from booking.certificates import issue_certificate
 from booking.localtime import local_midnight
 from booking.models import (
     AccessibilityStatement,
+    AgreementTemplate,
     Centre,
     DocumentDetails,
     Hosting,
@@ -120,6 +122,21 @@ RATES = {
 }
 RATES_FROM = date(2025, 1, 1)
 
+# The lending agreement's text (admin: Lending agreement templates), for both centres.
+AGREEMENT_TEXT = """Umowa użyczenia nr {{ number }} zawarta w dniu {{ date }} pomiędzy {{ unit_name }}, {{ address }}, \
+reprezentowanym przez {{ signatory_name }}{% if signatory_role %} ({{ signatory_role }}){% endif %}, zwanym dalej \
+Użyczającym, a organizacją {{ organisation }}{% if krs %} (KRS {{ krs }}){% endif %}, zwaną dalej Biorącym.
+
+§ 1. Użyczający oddaje Biorącemu do bezpłatnego używania:
+{% for item in resources %}– {{ item.name }} ({{ item.kind }}), od {{ item.first_day }} do {{ item.last_day }};
+{% empty %}– sale i biurka rezerwowane na bieżąco w systemie rezerwacji centrum;
+{% endfor %}
+§ 2. Biorący korzysta z użyczonych zasobów zgodnie z regulaminem centrum: {{ rules }}
+
+§ 3. Umowa wygasa z końcem ostatniego z wymienionych okresów."""
+GENERAL_RULES = ("Zasoby służą działalności statutowej organizacji; klucze i karty zwraca się w dniu zakończenia "
+                 "użyczenia; w centrum obowiązuje zakaz palenia.")
+
 # Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
 ORGANISATIONS = [
     ("Stowarzyszenie Aktywni Seniorzy", Organisation.Kind.REGISTERED_NGO, "0000123456", Organisation.Status.VERIFIED,
@@ -176,7 +193,11 @@ class Command(BaseCommand):
         """Details for documents, rates, and one certificate issued for last month's meetings and locker of the
         Aktywni Seniorzy at CAS (booked then, as if a month earlier, and approved)."""
         for short_name, details in DOCUMENT_DETAILS.items():
-            DocumentDetails.objects.update_or_create(centre=Centre.objects.get(short_name=short_name), defaults=details)
+            centre = Centre.objects.get(short_name=short_name)
+            DocumentDetails.objects.update_or_create(centre=centre,
+                                                     defaults={**details, "general_rules": GENERAL_RULES})
+            AgreementTemplate.objects.update_or_create(centre=centre, language="pl", defaults={
+                "title": "Umowa użyczenia", "body": AGREEMENT_TEXT})
         for (short_name, name), amount in RATES.items():
             resource = Resource.objects.get(centre__short_name=short_name, name=name)
             ResourceRate.objects.update_or_create(resource=resource, valid_from=RATES_FROM, defaults={"amount": amount})
@@ -203,6 +224,7 @@ class Command(BaseCommand):
         KeyHandover.objects.create(booking=locker, key="A-3", taken_by="Jan Kowalski", deposit=Decimal("20.00"),
                                    handed_over_on=first, handed_over_by=staff)
         issue_certificate(actor=staff, centre=centre, organisation=organisation, first_day=first, last_day=last)
+        issue_agreement(actor=staff, centre=centre, organisation=organisation)
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
