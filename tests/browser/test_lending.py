@@ -1,5 +1,5 @@
-"""Long-term lending in a real browser: the member renews a locker from our bookings, staff see it in their queue
-and record its key on the keys page; every page checked by axe-core on the shared screens."""
+"""Long-term lending in a real browser: the member renews a locker from our bookings, staff record its key on the
+keys page and look at their queue and the agreements page; every page checked by axe-core on the shared screens."""
 import re
 from datetime import timedelta
 
@@ -71,5 +71,8 @@ def test_renew_a_locker_and_record_its_key(chromium_browser, live_server, locker
     assert KeyHandover.objects.filter(key="S3-A").exists()
     fits("lending-keys")
     page.goto(f"{base}/staff/requests/")
+    expect(page.locator("section[aria-labelledby=ending-title]")).to_be_visible()
     fits("lending-queue")
+    page.goto(f"{base}/staff/agreements/")
+    fits("lending-agreements-staff")
     context.close()
