@@ -1,6 +1,8 @@
 """In-kind certificates: the figures, hand-computed; what is left out; the number; the PDF read back by poppler."""
+import re
 import shutil
 import subprocess
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -284,3 +286,32 @@ def test_certificate_lists_cost_the_same_queries_however_many(march, django_asse
     browser = logged_in(user)
     with django_assert_max_num_queries(12):
         assert browser.get(url).status_code == 200
+
+
+def test_every_page_carries_the_centre_and_the_number_and_the_language_is_set(march, tmp_path):
+    """A long certificate (80 lines) runs over several pages: each names the centre and the number in its margin."""
+    certificate = issue_certificate(actor=march["staff"], centre=march["centre"], organisation=march["organisation"],
+                                    now=ISSUED_ON, **MARCH)
+    certificate.content["lines"] = [{"resource": f"Biurko {n}", "kind": "desk", "unit": "hour", "from": "2026-03-02",
+                                     "quantity": "1", "rate": "10.00", "value": "10.00"} for n in range(80)]
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(certificate_pdf(certificate))
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run([_poppler("pdfinfo"), str(pdf)], capture_output=True,
+                                                                text=True, check=True).stdout).group(1))
+    assert pages >= 2
+    for number in range(1, pages + 1):
+        text = subprocess.run([_poppler("pdftotext"), "-f", str(number), "-l", str(number), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "Centrum Aktywizacji Społecznej" in text and "CAS/ZN/1/2026" in text, f"page {number}"
+    assert re.search(rb"/Lang\s*\(pl\)", pdf_objects(pdf.read_bytes()))
+
+
+def pdf_objects(data):
+    """The PDF's objects as text, its compressed object streams inflated (where WeasyPrint puts the catalogue)."""
+    inflated = [data]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            inflated.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"\n".join(inflated)
