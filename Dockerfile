@@ -7,11 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORT=8000
 
-# gettext compiles the translations at build time. `manage.py backup`/`restore` run pg_dump/pg_restore, which
-# must be at least as new as the server (postgres:16 in docker-compose.yml): PostgreSQL's own apt repository
-# has version 16 for bookworm (Debian's own is 15).
+# gettext compiles the translations at build time; pango, harfbuzz-subset and the DejaVu fonts are WeasyPrint's
+# (the PDF certificates and agreements). `manage.py backup`/`restore` run pg_dump/pg_restore, which must be at
+# least as new as the server (postgres:16 in docker-compose.yml): PostgreSQL's own apt repository has version 16
+# for bookworm (Debian's own is 15).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext postgresql-common ca-certificates \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        fonts-dejavu-core postgresql-common ca-certificates \
     && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
     && apt-get install -y --no-install-recommends postgresql-client-16 \
     && rm -rf /var/lib/apt/lists/*

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +18,8 @@ from booking.models import (
     Closure,
     ConsultationService,
     FeedToken,
+    InKindCertificate,
+    LendingAgreement,
     OpeningHours,
     Resource,
     WaitlistEntry,
@@ -589,3 +592,56 @@ class AppointmentCreateSerializer(serializers.Serializer):
                     _("This person does not give this consultation."), code="does_not_exist")})
             attrs["consultant"] = consultant
         return attrs
+# --- In-kind certificates -------------------------------------------------------------------
+
+class CertificateLineSerializer(serializers.Serializer):
+    """One resource at one rate: how much of it was used, and its value."""
+
+    resource = serializers.CharField()
+    kind = serializers.CharField()
+    unit = serializers.ChoiceField(choices=["hour", "day", "night"])
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    rate = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    """An issued certificate; its figures are fixed. `pdf_url` downloads it (`?lang=en` for English)."""
+
+    reference = serializers.CharField(read_only=True, help_text=_("The number as the document shows it."))
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, help_text=_("PLN"))
+    total_in_words = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InKindCertificate
+        fields = ["id", "reference", "number", "year", "centre", "organisation", "first_day", "last_day", "project",
+                  "language", "lines", "total", "total_in_words", "issued_at", "replaces", "pdf_url"]
+        read_only_fields = fields
+
+    def get_total_in_words(self, certificate) -> str:
+        return certificate.content["total_in_words"]["pl"]
+
+    @extend_schema_field(CertificateLineSerializer(many=True))
+    def get_lines(self, certificate):
+        return certificate.content["lines"]
+
+    def get_pdf_url(self, certificate) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:certificate-pdf", args=[certificate.pk]))
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    """An issued lending agreement; `pdf_url` downloads it."""
+
+    reference = serializers.CharField(read_only=True, help_text=_("The number as the document shows it."))
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LendingAgreement
+        fields = ["id", "reference", "number", "year", "centre", "organisation", "language", "title", "text",
+                  "issued_at", "pdf_url"]
+        read_only_fields = fields
+
+    def get_pdf_url(self, agreement) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:agreement-pdf", args=[agreement.pk]))

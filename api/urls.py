@@ -17,6 +17,8 @@ router.register("feeds", views.FeedViewSet, basename="feed")
 router.register("waitlist", views.WaitlistViewSet, basename="waitlist")
 router.register("consultations", views.ConsultationServiceViewSet, basename="consultation")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

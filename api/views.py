@@ -5,8 +5,10 @@ visible queryset (booking.selectors), so another organisation's booking does not
 """
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,6 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -27,6 +30,7 @@ from rest_framework.views import APIView
 from booking import services, waitlist
 from booking.availability import resource_availability
 from booking.consultations import book_appointment, cancel_appointment
+from booking.documents import agreement_file_name, agreement_pdf, certificate_file_name, certificate_pdf
 from booking.duty import free_times
 from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
@@ -35,8 +39,10 @@ from booking.selectors import (
     offered_consultations,
     title_visibility,
     topic_visibility,
+    visible_agreements,
     visible_appointments,
     visible_bookings,
+    visible_certificates,
     visible_organisations,
     visible_resources,
     visible_series,
@@ -543,3 +549,60 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         appointment = self.get_object()
         cancel_appointment(actor=request.user, appointment=appointment, **self.input(s.CancelSerializer))
         return self.answer(s.AppointmentSerializer, self.get_queryset().get(pk=appointment.pk))
+
+
+# --- In-kind certificates -------------------------------------------------------------------
+
+class JsonErrorsNegotiation(BaseContentNegotiation):
+    """The PDF download answers a PDF whatever the client accepts (`Accept: application/pdf` included), and a
+    refusal in the API's one JSON error shape."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("In-kind certificates: members see their organisations', staff their centres'")),
+    retrieve=extend_schema(summary=_("One certificate with its figures")),
+)
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.CertificateSerializer
+
+    def get_queryset(self):
+        return visible_certificates(self.request.user).select_related("replaces").order_by("-issued_at", "-pk")
+
+    @extend_schema(summary=_("The certificate as a PDF (A4), in Polish or English"),
+                   parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["pl", "en"],
+                                                description=_("Language of the document; by default the one it "
+                                                              "was issued in."))],
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, content_negotiation_class=JsonErrorsNegotiation)
+    def pdf(self, request, pk=None):
+        certificate = self.get_object()
+        language = request.query_params.get("lang") or certificate.language
+        if language not in ("pl", "en"):
+            raise ValidationError({"lang": [_("Choose pl or en.")]})
+        return HttpResponse(certificate_pdf(certificate, language), content_type="application/pdf", headers={
+            "Content-Disposition": content_disposition_header(True, certificate_file_name(certificate, language))})
+
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Lending agreements: members see their organisations', staff their centres'")),
+    retrieve=extend_schema(summary=_("One lending agreement with its text")),
+)
+class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.AgreementSerializer
+
+    def get_queryset(self):
+        return visible_agreements(self.request.user).order_by("-issued_at", "-pk")
+
+    @extend_schema(summary=_("The agreement as a PDF (A4)"), responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, content_negotiation_class=JsonErrorsNegotiation)
+    def pdf(self, request, pk=None):
+        agreement = self.get_object()
+        return HttpResponse(agreement_pdf(agreement), content_type="application/pdf", headers={
+            "Content-Disposition": content_disposition_header(True, agreement_file_name(agreement))})

@@ -15,6 +15,7 @@ from .csv_import import LONGEST_DURATION
 from .exceptions import RuleViolation
 from .models import (
     AccessibilityStatement,
+    AgreementTemplate,
     Booking,
     BookingEvent,
     BookingSeries,
@@ -23,11 +24,16 @@ from .models import (
     Consultant,
     ConsultationService,
     DateOff,
+    DocumentDetails,
     DutyHours,
     FeedToken,
     Hosting,
+    InKindCertificate,
+    KeyHandover,
+    LendingAgreement,
     OpeningHours,
     Resource,
+    ResourceRate,
     WaitlistEntry,
 )
 from .rules import check_quantity
@@ -60,6 +66,22 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+class DocumentDetailsInline(admin.StackedInline):
+    """What the centre's certificates and agreements say about their issuer."""
+
+    model = DocumentDetails
+    extra = 0
+    max_num = 1
+
+
+class ResourceRateInline(admin.TabularInline):
+    """Notional rates, each from a date on: add a row for a new rate rather than change an old one, so that the
+    certificates of earlier periods keep theirs."""
+
+    model = ResourceRate
+    extra = 0
+
+
 class HostingInline(admin.TabularInline):
     """The organisations a centre hosts; only superusers change them, as only they change who is staff."""
 
@@ -89,7 +111,7 @@ class CentreAdmin(CentreScopedAdmin):
 
     centre_path = "pk"
     list_display = ["name", "city", "street", "time_zone", "closed_on_public_holidays"]
-    inlines = [OpeningHoursInline, HostingInline]
+    inlines = [OpeningHoursInline, HostingInline, DocumentDetailsInline]
     filter_horizontal = ["staff"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -104,7 +126,7 @@ class ResourceAdminForm(forms.ModelForm):
         model = Resource
         fields = ["centre", "kind", "name", "description", "capacity", "units", "amenities", "booking_mode",
                   "requires_approval", "min_duration", "max_duration", "slot_length", "advance_window",
-                  "minimum_notice", "buffer", "is_active", "occupancy_public"]
+                  "minimum_notice", "buffer", "is_active", "occupancy_public", "needs_key"]
 
     def __init__(self, *args, **kwargs):
         """Durations as the CSV import bounds them: none negative, none over a century (a typed 999999999 days
@@ -133,9 +155,26 @@ class ResourceAdmin(CentreScopedAdmin):
     list_display = ["name", "centre", "kind", "booking_mode", "units", "capacity", "requires_approval", "is_active"]
     list_filter = ["centre", "kind", "is_active"]
     search_fields = ["name"]
+    inlines = [ResourceRateInline]
 
     def save_model(self, request, obj, form, change):
         services.save_resource(obj)
+
+
+@admin.register(InKindCertificate)
+class InKindCertificateAdmin(CentreScopedAdmin):
+    """Issued certificates are fixed: the admin shows them; staff issue them on the certificates page."""
+
+    list_display = ["__str__", "organisation", "first_day", "last_day", "total", "issued_at", "issued_by"]
+    list_filter = ["centre", "year"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["centre", "organisation", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Closure)
@@ -328,6 +367,43 @@ class WaitlistEntryAdmin(CentreScopedAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KeyHandover)
+class KeyHandoverAdmin(CentreScopedAdmin):
+    """Keys and cards handed over and returned (staff record them on the "Keys" page)."""
+
+    centre_path = "booking__resource__centre"
+    list_display = ["key", "booking", "taken_by", "deposit", "handed_over_on", "returned_on", "deposit_refunded"]
+    list_filter = ["returned_on"]
+    search_fields = ["key", "taken_by", "booking__organisation__name"]
+    list_select_related = ["booking__resource__centre"]
+    raw_id_fields = ["booking"]
+    readonly_fields = ["handed_over_by", "returned_to"]
+
+
+@admin.register(AgreementTemplate)
+class AgreementTemplateAdmin(CentreScopedAdmin):
+    """The text of lending agreements; its placeholders are checked when it is saved."""
+
+    list_display = ["title", "centre", "language", "updated_at"]
+    list_filter = ["centre", "language"]
+
+
+@admin.register(LendingAgreement)
+class LendingAgreementAdmin(CentreScopedAdmin):
+    """Issued agreements are fixed: staff issue them on the documents page."""
+
+    list_display = ["__str__", "organisation", "language", "issued_at", "issued_by"]
+    list_filter = ["centre", "year"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["centre", "organisation", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

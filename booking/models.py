@@ -159,6 +159,9 @@ class Resource(models.Model):
     buffer = models.DurationField(_("buffer between bookings"), default=timedelta(0))
     is_active = models.BooleanField(_("active"), default=True)
     occupancy_public = models.BooleanField(_("occupancy is public"), default=True)
+    needs_key = models.BooleanField(_("key or card handed over"), default=False,
+                                    help_text=_("Staff record who took its key or card (and any deposit) and when it "
+                                                "came back."))
 
     class Meta:
         verbose_name = _("resource")
@@ -623,3 +626,184 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.service} – {self.consultant}"
+
+
+class ResourceRate(models.Model):
+    """The notional value of lending a resource for one unit of its booking mode (an hour, a day or a night), in
+    PLN, from a date on. A later rate starts a new row, so certificates of earlier periods keep their rate."""
+
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="rates")
+    amount = models.DecimalField(_("rate (PLN)"), max_digits=10, decimal_places=2,
+                                 validators=[MinValueValidator(0)],
+                                 help_text=_("Per hour, day or night, by the resource's booking mode."))
+    valid_from = models.DateField(_("applies from"))
+
+    class Meta:
+        verbose_name = _("notional rate")
+        verbose_name_plural = _("notional rates")
+        ordering = ["resource", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "valid_from"], name="one_rate_per_resource_and_day"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} PLN ({self.valid_from:%Y-%m-%d})"
+
+
+class DocumentDetails(models.Model):
+    """What the centre's documents say about their issuer: the unit's name, its address and who signs."""
+
+    centre = models.OneToOneField(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                                  related_name="document_details")
+    unit_name = models.CharField(_("name of the unit"), max_length=300,
+                                 help_text=_("As it stands on documents, e.g. the social-welfare office the centre "
+                                             "belongs to and the centre's own name."))
+    address = models.CharField(_("address"), max_length=300)
+    signatory_name = models.CharField(_("who signs"), max_length=200)
+    signatory_role = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    general_rules = models.TextField(_("general rules of the centre"), blank=True,
+                                     help_text=_("Quoted in lending agreements (the placeholder {{ rules }})."))
+
+    class Meta:
+        verbose_name = _("details for documents")
+        verbose_name_plural = _("details for documents")
+
+    def __str__(self):
+        return self.unit_name
+
+
+class InKindCertificate(models.Model):
+    """A certificate of in-kind support (zaświadczenie o nieodpłatnym udostępnieniu): what an organisation used
+    free of charge in a period and what it was worth. Fixed once issued: `content` keeps every figure, name and
+    rate as they were; issuing again makes a new certificate with a new number, and the old one stays."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="certificates")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="certificates")
+    year = models.PositiveIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    project = models.CharField(_("project or purpose"), max_length=200, blank=True,
+                               help_text=_("Only bookings whose title or purpose mentions it; empty: all."))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    content = models.JSONField(_("content"), default=dict, editable=False)
+    total = models.DecimalField(_("total (PLN)"), max_digits=12, decimal_places=2)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+    replaces = models.ForeignKey("self", verbose_name=_("replaces"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="replaced_by")
+
+    class Meta:
+        verbose_name = _("in-kind certificate")
+        verbose_name_plural = _("in-kind certificates")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year", "number"], name="one_certificate_number"),
+            models.CheckConstraint(condition=models.Q(first_day__lte=models.F("last_day")),
+                                   name="certificate_period_in_order"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        """The number as documents show it: ZN/<number>/<year>, after the centre's short name if it has one."""
+        prefix = f"{self.centre.short_name}/" if self.centre.short_name else ""
+        return f"{prefix}ZN/{self.number}/{self.year}"
+
+
+class KeyHandover(models.Model):
+    """A key or card of a booked resource handed to the organisation, with any deposit, and its return."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE,
+                                related_name="key_handovers")
+    key = models.CharField(_("key or card number"), max_length=50)
+    deposit = models.DecimalField(_("deposit (PLN)"), max_digits=8, decimal_places=2, null=True, blank=True,
+                                  validators=[MinValueValidator(0)])
+    taken_by = models.CharField(_("taken by"), max_length=200, help_text=_("The person who took it."))
+    handed_over_on = models.DateField(_("handed over on"))
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handed over by"), null=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    returned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("returned to"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    deposit_refunded = models.BooleanField(_("deposit refunded"), default=False)
+
+    class Meta:
+        verbose_name = _("key handover")
+        verbose_name_plural = _("key handovers")
+        ordering = ["handed_over_on", "pk"]
+        indexes = [models.Index(fields=["returned_on", "booking"], name="key_handover_open")]
+
+    def __str__(self):
+        return f"{self.key} → {self.taken_by}"
+
+
+class AgreementTemplate(models.Model):
+    """The text of the centre's lending agreements (umowa użyczenia), edited by staff: Django template text whose
+    placeholders (`booking.agreements.PLACEHOLDERS`) are checked when it is saved."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="agreement_templates")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_(
+        "Django template text. Placeholders: {{ organisation }}, {{ krs }}, {{ centre }}, {{ unit_name }}, "
+        "{{ address }}, {{ signatory_name }}, {{ signatory_role }}, {{ number }}, {{ date }}, {{ rules }}, and "
+        "{% for item in resources %}{{ item.name }} ({{ item.kind }}): {{ item.first_day }} – {{ item.last_day }}"
+        "{% endfor %}. Blank lines separate paragraphs."))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lending agreement template")
+        verbose_name_plural = _("lending agreement templates")
+        constraints = [models.UniqueConstraint(fields=["centre", "language"], name="one_agreement_template")]
+
+    def __str__(self):
+        return f"{self.title} ({self.centre}, {self.language})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .agreements import check_agreement_template
+
+        try:
+            check_agreement_template(self.body)
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from None
+
+
+class LendingAgreement(models.Model):
+    """A numbered lending agreement (umowa użyczenia) issued to an organisation: its text as rendered then."""
+
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="agreements")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+                                     related_name="agreements")
+    year = models.PositiveIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="pl")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), editable=False)
+    issuer = models.JSONField(_("issuer"), default=dict, editable=False)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("lending agreement")
+        verbose_name_plural = _("lending agreements")
+        ordering = ["-issued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["centre", "year", "number"], name="one_agreement_number")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        prefix = f"{self.centre.short_name}/" if self.centre.short_name else ""
+        return f"{prefix}UU/{self.number}/{self.year}"

@@ -19,7 +19,7 @@ from ngo.models import Organisation
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
 from .formatting import clock, long_date, opening_hours_text
-from .localtime import check_in_range, day_bounds, week_of
+from .localtime import check_in_range, day_bounds, local_day, week_of
 from .models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Resource
 from .selectors import can_book_for, member_organisation_ids, staffed_centres
 from .wording import quantity_text
@@ -507,3 +507,45 @@ def check_units_cover_bookings(resource, units, buffer, now):
         % {"count": peak, "day": date_format(when.date()), "time": when.strftime("%H:%M")},
         "units",
     )
+
+
+def check_certificate_period(first_day, last_day, today):
+    """A certificate covers a period in order (first day not after the last) that has begun."""
+    if first_day > last_day:
+        raise RuleViolation("invalid_period", _("The last day must not be earlier than the first."), "last_day")
+    if first_day > today:
+        raise RuleViolation("period_not_begun", _("A certificate covers what took place: the period has not begun."),
+                            "first_day")
+
+
+def check_renewal(booking, last_day, now):
+    """Only a lending by whole days that stands, has not ended and is not renewed yet can be renewed, to a later
+    day than its own last."""
+    if booking.resource.booking_mode != Resource.BookingMode.DAYS:
+        raise RuleViolation("not_renewable", _("Only bookings by whole days (lockers, desks) can be renewed."))
+    if booking.status not in ACTIVE_STATUSES or booking.end <= now:
+        raise RuleViolation("not_renewable", _("This booking has ended or been called off; book anew."))
+    if getattr(booking, "is_renewed", False):
+        raise RuleViolation("already_renewed", _("This booking is renewed already."))
+    if last_day < local_day(booking.end, booking.resource.centre.tz):
+        raise RuleViolation("invalid_period", _("Choose a day after the booking's last day."), "last_day")
+
+
+def check_key_handover(booking, key, taken_by, deposit, now):
+    """A key is handed over for a standing booking, not ended, of a resource that has keys; with its number,
+    who took it and a deposit that is not negative."""
+    if not booking.resource.needs_key:
+        raise RuleViolation("no_key", _("This resource has no key or card to hand over."), "booking")
+    if booking.status not in ACTIVE_STATUSES or booking.end <= now:
+        raise RuleViolation("booking_over", _("This booking has ended or been called off."), "booking")
+    if not key:
+        raise RuleViolation("required", _("Give the key or card number."), "key")
+    if not taken_by:
+        raise RuleViolation("required", _("Give the name of the person who took it."), "taken_by")
+    if deposit is not None and deposit < 0:
+        raise RuleViolation("invalid_deposit", _("A deposit cannot be negative."), "deposit")
+
+
+def check_key_return(handover):
+    if handover.returned_on is not None:
+        raise RuleViolation("already_returned", _("This key has been returned already."))

@@ -22,6 +22,8 @@ from .models import (
     Consultant,
     ConsultationService,
     Hosting,
+    InKindCertificate,
+    LendingAgreement,
     Resource,
     WaitlistEntry,
 )
@@ -354,3 +356,49 @@ def topic_visibility(user):
         return not appointment.service.topic_confidential and appointment.service.centre_id in centre_ids
 
     return visible
+
+
+def visible_certificates(user):
+    """In-kind certificates: members see their organisations', staff their centres', a superuser all."""
+    if not user.is_authenticated:
+        return InKindCertificate.objects.none()
+    certificates = InKindCertificate.objects.select_related("centre", "organisation")
+    if user.is_superuser:
+        return certificates
+    return certificates.filter(Q(organisation_id__in=member_organisation_ids(user))
+                               | Q(centre_id__in=Centre.objects.filter(staff=user).values("pk")))
+
+
+def certificate_organisations(user):
+    """The organisations staff may issue certificates for: those their centres host or that booked there."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    centres = Centre.objects.filter(staff=user).values("pk")
+    return Organisation.objects.filter(
+        Q(pk__in=Hosting.objects.filter(centre__in=centres).values("organisation_id"))
+        | Q(pk__in=Booking.objects.filter(resource__centre__in=centres).values("organisation_id")))
+
+
+def organisation_certificates(user):
+    """The certificates of the organisations `user` belongs to (their page)."""
+    return InKindCertificate.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
+        "centre", "organisation")
+
+
+def visible_agreements(user):
+    """Lending agreements: members see their organisations', staff their centres', a superuser all."""
+    if not user.is_authenticated:
+        return LendingAgreement.objects.none()
+    agreements = LendingAgreement.objects.select_related("centre", "organisation")
+    if user.is_superuser:
+        return agreements
+    return agreements.filter(Q(organisation_id__in=member_organisation_ids(user))
+                             | Q(centre_id__in=Centre.objects.filter(staff=user).values("pk")))
+
+
+def organisation_agreements(user):
+    """The lending agreements of the organisations `user` belongs to (their page)."""
+    return LendingAgreement.objects.filter(organisation_id__in=member_organisation_ids(user)).select_related(
+        "centre", "organisation")

@@ -40,4 +40,14 @@ app.conf.beat_schedule = {
         "task": "booking.tasks.expire_waitlist_offers", "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Reminders that a lending (lockers, desks by the day) ends in 14 and in 3 days; each once.
+    "send-lending-reminders": {
+        "task": "notifications.tasks.send_lending_reminders", "schedule": crontab(minute=30, hour="8-20"),
+        "options": {"expires": 3600},
+    },
+    # One reminder per booking whose key or card is still out after it ended.
+    "send-key-reminders": {
+        "task": "notifications.tasks.send_key_reminders", "schedule": crontab(minute=45, hour="8-20"),
+        "options": {"expires": 3600},
+    },
 }

@@ -104,6 +104,10 @@ PERSONAL_DATA = {
     "booking.Appointment": Personal(("topic", "device"), organisation="booking__organisation"),
     "booking.DateOff": Personal(("reason",), person="consultant__user", delete=True),
     "booking.FeedToken": Personal(("name", "token_hash"), organisation="organisation", person="owner", delete=True),
+    # The certificate names the organisation and its bookings' project; it goes with the purged organisation.
+    "booking.InKindCertificate": Personal(("content", "project"), organisation="organisation", delete=True),
+    "booking.LendingAgreement": Personal(("text", "title", "issuer"), organisation="organisation", delete=True),
+    "booking.KeyHandover": Personal(("taken_by", "key"), organisation="booking__organisation", delete=True),
     "api.ApiToken": Personal(("key_hash",), person="user", delete=True),
     "notifications.OutboxMessage": Personal(("recipient", "reply_to", "payload", "subject", "body_text",
                                              "body_html", "calendar", "last_error"),
@@ -142,6 +146,10 @@ NO_PERSONAL_DATA = {
     "booking.DutyHours": "weekdays and hours",
     "booking.AccessibilityStatement": "the centre's statement, published by law with its accessibility contact; "
                                       "it names no organisation or member",
+    "booking.AgreementTemplate": "the centre's agreement text with placeholders, written by staff",
+    "booking.ResourceRate": "a resource's notional price from a date",
+    "booking.DocumentDetails": "the centre's name, address and the official who signs its documents (the centre's "
+                               "own public details, like its address)",
     "auth.Permission": "Django's permission names",
     "auth.Group": "roles defined by the centre (Centre staff)",
     "contenttypes.ContentType": "names of models",

@@ -72,7 +72,26 @@ BOOKING_TEXTS = {
         _("This is a reminder of tomorrow's booking for %(organisation)s. If you no longer need it, please cancel "
           "it so that others can use the place."),
     ),
+    Kind.LENDING_ENDS_IN_14_DAYS: (
+        _("Your lending ends in two weeks: %(resource)s"),
+        _("The lending of %(resource)s to %(organisation)s ends in two weeks. To keep it longer, renew it on the "
+          "“Our bookings” page; otherwise please empty it by then and return any keys."),
+    ),
+    Kind.LENDING_ENDS_IN_3_DAYS: (
+        _("Your lending ends in three days: %(resource)s"),
+        _("The lending of %(resource)s to %(organisation)s ends in three days. To keep it longer, renew it on the "
+          "“Our bookings” page now; otherwise please empty it by then and return any keys."),
+    ),
+    Kind.KEY_NOT_RETURNED: (
+        _("Please return the key: %(resource)s"),
+        _("The booking of %(resource)s for %(organisation)s is over, but its key or card has not come back to the "
+          "centre yet. Please bring it back during opening hours; a deposit, if you left one, is refunded then."),
+    ),
 }
+# Messages about a booking that carry no calendar event: they change nothing in a calendar.
+NO_CALENDAR_KINDS = {Kind.LENDING_ENDS_IN_14_DAYS, Kind.LENDING_ENDS_IN_3_DAYS, Kind.KEY_NOT_RETURNED}
+# Reminders of a lending's end, by how many days before it they go out.
+LENDING_REMINDERS = {14: Kind.LENDING_ENDS_IN_14_DAYS, 3: Kind.LENDING_ENDS_IN_3_DAYS}
 CANCELLING_KINDS = {Kind.BOOKING_REJECTED, Kind.BOOKING_CANCELLED}
 STATUS_KINDS = {
     BookingStatus.CONFIRMED: Kind.BOOKING_CONFIRMED,
@@ -195,6 +214,17 @@ def reminder(booking):
     return _booking_messages(booking, Kind.BOOKING_REMINDER, [*booker(booking), *consultant(booking)])
 
 
+def lending_reminder(booking, days):
+    """The reminder that a lending ends in `days` (14 or 3) days, to whoever booked it."""
+    return _booking_messages(booking, LENDING_REMINDERS[days], booker(booking))
+
+
+def key_reminder(booking):
+    """The reminder that a booking's key or card has not been returned, to whoever booked it (one row: the outbox
+    keeps one such reminder per booking)."""
+    return _booking_messages(booking, Kind.KEY_NOT_RETURNED, booker(booking))
+
+
 def _booking_message(message):
     booking = (Booking.objects.select_related("resource__centre", "organisation", "created_by")
                .filter(pk=message.booking_id).first())
@@ -229,7 +259,7 @@ def _booking_message(message):
                 details.append((_("Purpose"), booking.purpose))
             context["action"] = {"label": _("Approve or reject the request"), "url": settings.SITE_URL.rstrip("/")
                                  + reverse("admin:booking_booking_change", args=[booking.pk])}
-        else:  # the member's messages carry the event; its description follows the recipient's language
+        elif kind not in NO_CALENDAR_KINDS:  # the member's messages carry the event, in the recipient's language
             cancel = kind in CANCELLING_KINDS
             context.update(calendar=invitation(booking, cancel=cancel).decode(),
                            calendar_method="CANCEL" if cancel else "REQUEST")

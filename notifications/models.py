@@ -36,6 +36,9 @@ class OutboxMessage(models.Model):
         SIGNUP_CONFIRMATION = "signup_confirmation", _("Link confirming a new account's address")
         SIGNUP_ADDRESS_TAKEN = "signup_address_taken", _("Sign-up with an address that has an account")
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+        LENDING_ENDS_IN_14_DAYS = "lending_ends_14", _("Lending ends in 14 days")
+        LENDING_ENDS_IN_3_DAYS = "lending_ends_3", _("Lending ends in 3 days")
+        KEY_NOT_RETURNED = "key_not_returned", _("Key not returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -83,6 +86,11 @@ class OutboxMessage(models.Model):
             # consultant), however often the periodic task runs.
             models.UniqueConstraint(fields=["booking", "recipient"], condition=Q(kind="booking_reminder"),
                                     name="outbox_one_reminder_per_booking_recipient"),
+            # Each reminder of a lending's end, and the one about its keys, goes out once.
+            models.UniqueConstraint(fields=["booking", "kind"], condition=Q(kind__in=["lending_ends_14",
+                                                                                       "lending_ends_3",
+                                                                                       "key_not_returned"]),
+                                    name="outbox_one_lending_reminder_each"),
         ]
 
     def __str__(self):

@@ -13,6 +13,8 @@
   message that cannot be written (`emails.Unrenderable`: a booking stored outside the service's calendar) is given
   up at the first attempt, unsent, with the reason for staff: no retry would write it.
 - `send_reminders` (Celery beat) writes the reminder of each confirmed booking starting tomorrow, once.
+- `send_lending_reminders` (Celery beat) writes the reminders 14 and 3 days before a lending ends, each once.
+- `send_key_reminders` (Celery beat) writes one reminder per booking whose key is still out after it ended.
 """
 import logging
 from datetime import timedelta
@@ -21,10 +23,11 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus
+from booking.lending import lendings as booking_lendings
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, KeyHandover
 
 from . import emails
 from .models import OutboxMessage
@@ -127,6 +130,63 @@ def remind(now=None):
         try:
             with transaction.atomic():
                 enqueue(emails.reminder(booking))
+        except IntegrityError:  # another run wrote this reminder meanwhile
+            continue
+        count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def send_lending_reminders():
+    remind_lending_end()
+
+
+def remind_lending_end(now=None):
+    """Write the reminders that a lending (a booking by whole days) ends in 14 and in 3 days (centre's local days),
+    each once, for confirmed lendings not renewed. A lending no longer than the time before its end gets no such
+    reminder (a five-day locker is reminded 3 days before, not 14); one renewed late keeps what was sent."""
+    now = now or timezone.now()
+    lendings = (booking_lendings().filter(status=BookingStatus.CONFIRMED, is_renewed=False, end__gt=now,
+                                          end__lte=now + timedelta(days=16))
+                .select_related("resource__centre", "organisation", "created_by"))
+    count = 0
+    for booking in lendings:
+        tz = booking.resource.centre.tz
+        end_day, start_day, today = (booking.end.astimezone(tz).date(), booking.start.astimezone(tz).date(),
+                                     now.astimezone(tz).date())
+        left = (end_day - today).days
+        days = 3 if left <= 3 else 14 if left <= 14 else None
+        if days is None or (end_day - start_day).days <= days:
+            continue
+        kind = emails.LENDING_REMINDERS[days]
+        if OutboxMessage.objects.filter(booking=booking, kind=kind).exists():
+            continue
+        try:
+            with transaction.atomic():
+                enqueue(emails.lending_reminder(booking, days))
+        except IntegrityError:  # another run wrote this reminder meanwhile
+            continue
+        count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def send_key_reminders():
+    remind_keys()
+
+
+def remind_keys(now=None):
+    """Write one reminder per booking whose key or card is still out after the booking ended (or was called off)."""
+    now = now or timezone.now()
+    reminded = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.KEY_NOT_RETURNED, booking=OuterRef("pk"))
+    out = KeyHandover.objects.filter(booking=OuterRef("pk"), returned_on__isnull=True)
+    bookings = (Booking.objects.filter(Exists(out)).filter(Q(end__lte=now) | ~Q(status__in=ACTIVE_STATUSES))
+                .exclude(Exists(reminded)).select_related("resource__centre", "organisation", "created_by"))
+    count = 0
+    for booking in bookings:
+        try:
+            with transaction.atomic():
+                enqueue(emails.key_reminder(booking))
         except IntegrityError:  # another run wrote this reminder meanwhile
             continue
         count += 1

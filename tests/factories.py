@@ -1,5 +1,6 @@
 """Small builders for test data. Bookings are made through the services, as users make them."""
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -9,12 +10,15 @@ from booking.availability import public_holiday
 from booking.consultations import new_agenda
 from booking.models import (
     AccessibilityStatement,
+    AgreementTemplate,
     Centre,
     Consultant,
     ConsultationService,
+    DocumentDetails,
     DutyHours,
     OpeningHours,
     Resource,
+    ResourceRate,
 )
 from booking.series import Mode, Recurrence
 from booking.services import book
@@ -166,3 +170,34 @@ def make_consultant(centre, services, *, user=None, duty=((1, 9, 12),)):
             DutyHours.objects.create(consultant=consultant, service=service, weekday=weekday, starts=time(opens),
                                      ends=time(closes))
     return consultant
+
+
+def make_rate(resource, amount, valid_from):
+    """A notional rate of `resource` (PLN per hour, day or night) from `valid_from` on."""
+    return ResourceRate.objects.create(resource=resource, amount=Decimal(amount), valid_from=valid_from)
+
+
+def make_document_details(centre, **fields):
+    """The centre's details for documents: the unit, its address and who signs."""
+    defaults = {"unit_name": f"Miejski Ośrodek Pomocy Społecznej w Chorzowie – {centre.name}",
+                "address": "ul. Powstańców 70/3, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+                "signatory_role": "Kierowniczka Centrum"}
+    return DocumentDetails.objects.create(centre=centre, **{**defaults, **fields})
+
+
+AGREEMENT_TEXT = """Umowa użyczenia nr {{ number }} zawarta {{ date }} między {{ unit_name }}, {{ address }}, \
+a organizacją {{ organisation }}{% if krs %} (KRS {{ krs }}){% endif %}.
+
+Użyczający oddaje organizacji do bezpłatnego używania:
+{% for item in resources %}- {{ item.name }} ({{ item.kind }}), od {{ item.first_day }} do {{ item.last_day }}
+{% empty %}- nic poza salami rezerwowanymi na bieżąco
+{% endfor %}
+Zasady korzystania: {{ rules }}"""
+
+
+def make_agreement_template(centre, body=AGREEMENT_TEXT, language="pl", title="Umowa użyczenia"):
+    """The centre's lending agreement text (checked as the admin checks it)."""
+    template = AgreementTemplate(centre=centre, body=body, language=language, title=title)
+    template.full_clean()
+    template.save()
+    return template

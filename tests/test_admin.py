@@ -171,7 +171,9 @@ def resource_form(resource, **changes):
             "description": resource.description, "capacity": resource.capacity or "", "units": resource.units,
             "amenities": "[]", "booking_mode": resource.booking_mode, "requires_approval": "on",
             "min_duration": "", "max_duration": "", "slot_length": "00:30:00", "advance_window": "365 00:00:00",
-            "minimum_notice": "00:00:00", "buffer": "00:00:00", "is_active": "on", "occupancy_public": "on"}
+            "minimum_notice": "00:00:00", "buffer": "00:00:00", "is_active": "on", "occupancy_public": "on",
+            # the notional rates' inline, left empty
+            "rates-TOTAL_FORMS": "0", "rates-INITIAL_FORMS": "0"}
     data.update(changes)
     return data
 

@@ -7,6 +7,7 @@ schema, and input that breaks the schema must be refused. The fuzzing takes minu
 PostgreSQL pass only, where the database is strictest (NUL characters, integer ranges).
 """
 import os
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -18,6 +19,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from api.authentication import issue_token
+from booking.agreements import issue_agreement
+from booking.certificates import issue_certificate
 from booking.feeds import create_feed_token
 from booking.models import FeedToken, Resource
 from config.wsgi import application
@@ -50,6 +53,11 @@ def fuzz_world(db, settings):
         factories.make_booking(actor=member, resource=room, organisation=organisation, day=day, hour=hour,
                                title=f"Spotkanie {hour}")
     create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=organisation)
+    # Documents to list and download (PDFs): an in-kind certificate and a lending agreement.
+    issue_certificate(actor=staff, centre=centre, organisation=organisation, first_day=day - timedelta(days=60),
+                      last_day=day - timedelta(days=30))
+    factories.make_agreement_template(centre)
+    issue_agreement(actor=staff, centre=centre, organisation=organisation)
     create_feed_token(owner=staff, scope=FeedToken.Scope.CENTRE, centre=centre)
     # As Django's test client does: the in-process requests must not close the test's connection.
     request_started.disconnect(close_old_connections)

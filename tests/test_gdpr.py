@@ -15,9 +15,11 @@ from django.utils import timezone, translation
 
 from api.authentication import hash_key
 from booking import services
+from booking.agreements import issue_agreement
+from booking.certificates import issue_certificate
 from booking.consultations import book_appointment
 from booking.feeds import create_feed_token
-from booking.models import Booking, BookingSeries, BookingStatus, DateOff, FeedToken
+from booking.models import Booking, BookingSeries, BookingStatus, DateOff, FeedToken, KeyHandover
 from booking.series import Mode
 from ngo import services as ngo_services
 from ngo.gdpr import NO_PERSONAL_DATA, NOT_PERSONAL_FIELDS, PERSONAL_DATA, purge_personal_data, registered_models
@@ -151,6 +153,12 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
+    issue_certificate(actor=staff_user, centre=room.centre, organisation=club, project=f"Urodziny {ZOFIA}",
+                      first_day=timezone.localdate() - timedelta(days=30), last_day=timezone.localdate())
+    factories.make_agreement_template(room.centre)
+    issue_agreement(actor=staff_user, centre=room.centre, organisation=club)
+    KeyHandover.objects.create(booking=birthday, key="Klucz-4711", taken_by=f"Pani {ZOFIA}",
+                               handed_over_on=timezone.localdate())
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")
     club_feed, _raw = create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=club,
                                         name="Klub-4711")

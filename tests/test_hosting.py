@@ -144,7 +144,8 @@ def centre_form(centre, **fields):
             "check_in_time": "15:00", "check_out_time": "10:00", "closed_on_public_holidays": "on",
             "weekly_hours_per_organisation": "",
             "opening_hours-TOTAL_FORMS": 0, "opening_hours-INITIAL_FORMS": 0,
-            "hostings-TOTAL_FORMS": 0, "hostings-INITIAL_FORMS": 0, **fields}
+            "hostings-TOTAL_FORMS": 0, "hostings-INITIAL_FORMS": 0,
+            "document_details-TOTAL_FORMS": 0, "document_details-INITIAL_FORMS": 0, **fields}
 
 
 def test_staff_cannot_change_who_is_staff_in_the_admin(town, client):

@@ -9,7 +9,18 @@ from django.test import override_settings
 from django.utils import timezone
 
 from booking import services
-from booking.models import Booking, Centre, Hosting, OpeningHours, Resource
+from booking.models import (
+    Booking,
+    Centre,
+    DocumentDetails,
+    Hosting,
+    InKindCertificate,
+    KeyHandover,
+    LendingAgreement,
+    OpeningHours,
+    Resource,
+    ResourceRate,
+)
 from ngo.models import Invitation, Membership, Organisation
 from tests.factories import at, next_open_weekday
 
@@ -119,7 +130,7 @@ def test_the_member_can_book_a_room_right_away():
     assert booking.status == "pending"
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
-    assert Booking.objects.filter(resource=room).count() == 1
+    assert Booking.objects.filter(resource=room, start__gt=timezone.now()).count() == 1  # the demo's are past
 
 
 def test_an_open_event_is_on_the_public_agenda_once(client):
@@ -158,3 +169,20 @@ def test_consultations_with_two_consultants_on_duty_and_an_appointment(client):
     assert free_times(appointment.service)
     assert client.login(username="konsultant", password="konsultant")
     assert client.get("/en/consultations/day/").status_code == 200
+
+
+def test_a_certificate_is_issued_for_last_month_and_the_member_downloads_it(client):
+    load_demo()
+    load_demo()
+    assert DocumentDetails.objects.count() == 2 and ResourceRate.objects.count() == 5
+    [certificate] = InKindCertificate.objects.all()
+    assert [line["resource"] for line in certificate.content["lines"]] == ["Sala spotkań", "Szafki (rząd A)"]
+    assert certificate.total == 2 * 2 * 40 + 10 * 3
+    client.login(username="member", password="member")
+    assert client.get(f"/en/certificates/{certificate.pk}/pdf/").content.startswith(b"%PDF-")
+    [agreement] = LendingAgreement.objects.all()
+    assert "Stowarzyszenie Aktywni Seniorzy" in agreement.text
+    assert client.get(f"/en/agreements/{agreement.pk}/pdf/").content.startswith(b"%PDF-")
+    [key] = KeyHandover.objects.all()
+    client.login(username="staff", password="staff")
+    assert key.key in client.get("/en/staff/keys/").content.decode()

@@ -641,3 +641,75 @@ class OutcomeForm(forms.Form):
 class AppointmentCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CertificateForm(forms.Form):
+    """What an in-kind certificate covers: whose use, where, which days (both included), which project."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    first_day = forms.DateField(label=_("From"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    last_day = forms.DateField(label=_("Until"), widget=DateInput(), validators=DAYS_IN_RANGE,
+                               help_text=_("This day is included. Only what has already taken place counts."))
+    project = forms.CharField(label=_("Project or purpose (optional)"), max_length=200, required=False,
+                              help_text=_("Only bookings whose title or purpose mentions it."))
+    language = forms.ChoiceField(label=_("Language of the certificate"),
+                                 choices=[("pl", _("Polish")), ("en", _("English"))], initial="pl")
+
+    def __init__(self, *args, centres, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["organisation"].queryset = organisations.order_by("name")
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class RenewForm(forms.Form):
+    """Until which day (included) a lending is renewed."""
+
+    last_day = forms.DateField(label=_("Renew until"), widget=DateInput(), validators=DAYS_IN_RANGE,
+                               help_text=_("This day is included. The renewal starts when the current booking ends."))
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class KeyHandoverForm(forms.Form):
+    """A key or card handed over for a booking."""
+
+    booking = forms.ModelChoiceField(queryset=None, label=_("Booking"))
+    key = forms.CharField(label=_("Key or card number"), max_length=50)
+    taken_by = forms.CharField(label=_("Taken by"), max_length=200, help_text=_("The person who took it."))
+    deposit = forms.DecimalField(label=_("Deposit (PLN, optional)"), required=False, min_value=0, max_digits=8,
+                                 decimal_places=2)
+
+    def __init__(self, *args, bookings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["booking"].queryset = bookings
+        self.fields["booking"].label_from_instance = self.booking_label
+
+    @staticmethod
+    def booking_label(booking):
+        when = span_label(booking.start, booking.end, booking.resource.centre.tz)
+        return f"{booking.resource.name}: {booking.organisation.name}, {when}"
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+class AgreementForm(forms.Form):
+    """Which organisation's lending agreement, at which centre, in which language."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    language = forms.ChoiceField(label=_("Language of the agreement"),
+                                 choices=[("pl", _("Polish")), ("en", _("English"))], initial="pl")
+
+    def __init__(self, *args, centres, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.fields["organisation"].queryset = organisations.order_by("name")
+
+    def add_violation(self, violation):
+        self.add_error(violation.field if violation.field in self.fields else None, violation.message)

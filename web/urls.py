@@ -1,7 +1,19 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, consultations, members, public, screen, staff, waitlist
+from .views import (
+    accessibility,
+    accounts,
+    bookings,
+    consultations,
+    documents,
+    lending,
+    members,
+    public,
+    screen,
+    staff,
+    waitlist,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -18,6 +30,7 @@ urlpatterns = [
     path("resources/<id:pk>/book/", bookings.booking_create, name="booking_create"),
     path("bookings/", bookings.my_bookings, name="my_bookings"),
     path("bookings/print/", bookings.my_bookings_print, name="my_bookings_print"),
+    path("bookings/<id:pk>/renew/", lending.booking_renew, name="booking_renew"),
     path("bookings/<id:pk>/cancel/", bookings.booking_cancel, name="booking_cancel"),
     path("bookings/<id:pk>/cancel-following/", bookings.booking_cancel_following, name="booking_cancel_following"),
     path("waitlist/<id:pk>/", waitlist.waitlist_entry, name="waitlist_entry"),
@@ -48,6 +61,14 @@ urlpatterns = [
     path("consultations/day/", consultations.consultant_day, name="consultant_day"),
     path("consultations/appointments/<id:pk>/mark/", consultations.appointment_mark, name="appointment_mark"),
     path("consultations/appointments/<id:pk>/cancel/", consultations.appointment_cancel, name="appointment_cancel"),
+    path("staff/keys/", lending.keys, name="keys"),
+    path("staff/keys/<id:pk>/return/", lending.key_return, name="key_return"),
+    path("staff/certificates/", documents.staff_certificates, name="staff_certificates"),
+    path("staff/certificates/<id:pk>/reissue/", documents.certificate_reissue, name="certificate_reissue"),
+    path("staff/agreements/", documents.staff_agreements, name="staff_agreements"),
+    path("agreements/<id:pk>/pdf/", documents.agreement_download, name="agreement_download"),
+    path("certificates/", documents.certificates, name="certificates"),
+    path("certificates/<id:pk>/pdf/", documents.certificate_download, name="certificate_download"),
     path("accessibility/", accessibility.statements, name="accessibility_statements"),
     path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),
     path("language/", accounts.switch_language, name="set_language"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from booking.availability import nearest_free_slots, resource_availability
 from booking.exceptions import BookingConflict, RuleViolation
 from booking.feeds import create_feed_token, revoke_feed_token, token_feed_url, webcal_url
+from booking.lending import renewable_lendings
 from booking.localtime import booking_dates, check_in_range, day_bounds, local_day
 from booking.models import ACTIVE_STATUSES, FeedToken, Resource
 from booking.rules import CancellationCheck, can_cancel, cancellation_needs_reason, slot_refusal
@@ -185,8 +186,10 @@ def my_bookings(request):
     past = page("past", ["-start", "-pk"], "past_page")
     called_off = page("called_off", ["-start", "-pk"], "called_off_page")
     cancellation = CancellationCheck(request.user, now=now)
+    renewable = renewable_lendings(request.user, now=now)
     for booking in [*upcoming, *past]:
         booking.can_cancel = cancellation.allows(booking)
+        booking.can_renew = booking.pk in renewable
     waiting = list(organisation_waitlist(request.user).filter(end__gt=now))
     for entry in waiting:
         entry.offered = entry.offer_id is not None and entry.offer_expires_at > now

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from booking.exceptions import ClosureHitsBookings, RuleViolation
+from booking.lending import ending_lendings
 from booking.models import Booking, BookingSeries, Closure, Resource
 from booking.reports import centre_usage, default_period, usage_file_name, write_usage_csv, write_usage_xlsx
 from booking.selectors import (
@@ -56,7 +57,8 @@ def _render_queue(request, reject_errors=None, status=200):
     for item in page.object_list:
         item.is_series = isinstance(item, BookingSeries)
         item.reject_error = reject_errors.get((type(item), item.pk), "")
-    return render(request, "web/approval_queue.html", {"page": page}, status=status)
+    return render(request, "web/approval_queue.html", {"page": page, "ending": ending_lendings(centres)},
+                  status=status)
 
 
 @login_required

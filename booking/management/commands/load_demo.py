@@ -3,6 +3,7 @@ with an invitation waiting for an answer), consultations (IT help, legal advice,
 on duty and one appointment booked, and the logins."""
 import secrets
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,7 +13,9 @@ from django.utils import timezone
 
 from booking import services
 from booking.accounts import centre_staff_group
+from booking.agreements import issue_agreement
 from booking.availability import public_holiday
+from booking.certificates import issue_certificate
 from booking.consultations import book_appointment, new_agenda
 from booking.duty import free_times
 from booking.exceptions import BookingConflict, RuleViolation
@@ -20,18 +23,24 @@ from booking.localtime import local_midnight
 from booking.models import (
     ACTIVE_STATUSES,
     AccessibilityStatement,
+    AgreementTemplate,
     Appointment,
     Booking,
     BookingStatus,
     Centre,
     Consultant,
     ConsultationService,
+    DocumentDetails,
     DutyHours,
     Hosting,
+    InKindCertificate,
+    KeyHandover,
     OpeningHours,
     Resource,
+    ResourceRate,
     WaitlistEntry,
 )
+from booking.services import approve_booking, book
 from ngo.models import Invitation, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
@@ -111,6 +120,36 @@ STATEMENT = {
                         "3 working days ahead, and online at any time.",
 }
 
+# What documents say about each centre, and the notional rates (PLN per hour, day or night) of some resources.
+DOCUMENT_DETAILS = {
+    "CAS": {"unit_name": "Miejski Ośrodek Pomocy Społecznej w Chorzowie – Centrum Aktywizacji Społecznej",
+            "address": "ul. Powstańców 70/3, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+            "signatory_role": "Kierowniczka Centrum Aktywizacji Społecznej"},
+    "CPS": {"unit_name": "Miejski Ośrodek Pomocy Społecznej w Chorzowie – Centrum Pracy Socjalnej",
+            "address": "ul. Kasprowicza 2, 41-500 Chorzów", "signatory_name": "Anna Nowak",
+            "signatory_role": "Kierowniczka Centrum Pracy Socjalnej"},
+}
+RATES = {
+    ("CAS", "Sala szkoleniowa"): "60.00", ("CAS", "Sala spotkań"): "40.00", ("CAS", "Szafki (rząd A)"): "3.00",
+    ("CAS", "Baza noclegowa – pokój 4-osobowy"): "50.00", ("CPS", "Sala warsztatowa"): "45.00",
+}
+RATES_FROM = date(2025, 1, 1)
+
+# The lending agreement's text (admin: Lending agreement templates), for both centres.
+AGREEMENT_TEXT = """Umowa użyczenia nr {{ number }} zawarta w dniu {{ date }} pomiędzy {{ unit_name }}, {{ address }}, \
+reprezentowanym przez {{ signatory_name }}{% if signatory_role %} ({{ signatory_role }}){% endif %}, zwanym dalej \
+Użyczającym, a organizacją {{ organisation }}{% if krs %} (KRS {{ krs }}){% endif %}, zwaną dalej Biorącym.
+
+§ 1. Użyczający oddaje Biorącemu do bezpłatnego używania:
+{% for item in resources %}– {{ item.name }} ({{ item.kind }}), od {{ item.first_day }} do {{ item.last_day }};
+{% empty %}– sale i biurka rezerwowane na bieżąco w systemie rezerwacji centrum;
+{% endfor %}
+§ 2. Biorący korzysta z użyczonych zasobów zgodnie z regulaminem centrum: {{ rules }}
+
+§ 3. Umowa wygasa z końcem ostatniego z wymienionych okresów."""
+GENERAL_RULES = ("Zasoby służą działalności statutowej organizacji; klucze i karty zwraca się w dniu zakończenia "
+                 "użyczenia; w centrum obowiązuje zakaz palenia.")
+
 # Name, kind, KRS, status, and the short names of the centres hosting it, its home first.
 # The demo's open event (public agenda, its feeds, the reception screen on its day).
 PUBLIC_EVENT = "Kulturalnik: pokaz filmu „Rejs” i rozmowa"
@@ -174,6 +213,7 @@ class Command(BaseCommand):
         )
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
+        self._documents(staff, member, organisations["Stowarzyszenie Aktywni Seniorzy"])
         self._public_event(organisations["Stowarzyszenie Aktywni Seniorzy"], member, staff)
         self._waitlist(organisations["Fundacja Pomocna Dłoń"], organisations["Klub Rodziców Chorzów"], member)
         self._consultations(Centre.objects.get(short_name=CENTRES[0]["short_name"]), member,
@@ -218,6 +258,43 @@ class Command(BaseCommand):
             Invitation.objects.create(organisation=organisation, email="nowa.osoba@example.org", invited_by=coordinator,
                                       token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
                                       expires_at=now + Invitation.LIFETIME)
+
+    def _documents(self, staff, member, organisation):
+        """Details for documents, rates, and one certificate issued for last month's meetings and locker of the
+        Aktywni Seniorzy at CAS (booked then, as if a month earlier, and approved)."""
+        for short_name, details in DOCUMENT_DETAILS.items():
+            centre = Centre.objects.get(short_name=short_name)
+            DocumentDetails.objects.update_or_create(centre=centre,
+                                                     defaults={**details, "general_rules": GENERAL_RULES})
+            AgreementTemplate.objects.update_or_create(centre=centre, language="pl", defaults={
+                "title": "Umowa użyczenia", "body": AGREEMENT_TEXT})
+        for (short_name, name), amount in RATES.items():
+            resource = Resource.objects.get(centre__short_name=short_name, name=name)
+            ResourceRate.objects.update_or_create(resource=resource, valid_from=RATES_FROM, defaults={"amount": amount})
+        centre = Centre.objects.get(short_name="CAS")
+        if InKindCertificate.objects.filter(centre=centre, organisation=organisation).exists():
+            return
+        first = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+        last = timezone.localdate().replace(day=1) - timedelta(days=1)
+        booked_on = local_midnight(first - timedelta(days=14), centre.tz)
+        room = Resource.objects.get(centre=centre, name="Sala spotkań")
+        tuesdays = [first + timedelta(days=offset) for offset in range((last - first).days + 1)
+                    if (first + timedelta(days=offset)).weekday() == 1
+                    and not public_holiday(centre, first + timedelta(days=offset))][:2]
+        for day in tuesdays:
+            result = book(actor=member, resource=room, organisation=organisation, title="Spotkanie klubu seniora",
+                          start=local_midnight(day, centre.tz) + timedelta(hours=10),
+                          end=local_midnight(day, centre.tz) + timedelta(hours=12), attendees=10, now=booked_on)
+            approve_booking(booking=result.booking, actor=staff)
+        lockers = Resource.objects.get(centre=centre, name="Szafki (rząd A)")
+        locker = book(actor=member, resource=lockers, organisation=organisation, title="Szafka na materiały",
+                      start=local_midnight(first, centre.tz), end=local_midnight(first + timedelta(days=10), centre.tz),
+                      now=booked_on).booking
+        # Its key is still out: the staff's "keys not returned" shows it.
+        KeyHandover.objects.create(booking=locker, key="A-3", taken_by="Jan Kowalski", deposit=Decimal("20.00"),
+                                   handed_over_on=first, handed_over_by=staff)
+        issue_certificate(actor=staff, centre=centre, organisation=organisation, first_day=first, last_day=last)
+        issue_agreement(actor=staff, centre=centre, organisation=organisation)
 
     def _public_event(self, organisation, member, staff):
         """An open event for the public agenda, its feeds and the reception screen: a film screening on the next
@@ -281,4 +358,5 @@ class Command(BaseCommand):
                 defaults["max_duration"] = timedelta(hours=8)
             if kind == "locker":
                 defaults["max_duration"] = timedelta(days=180)
+                defaults["needs_key"] = True
             Resource.objects.update_or_create(centre=centre, name=name, defaults=defaults)
