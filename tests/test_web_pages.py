@@ -173,7 +173,8 @@ def test_week_pages_cost_the_same_queries_however_full_the_week(client, django_a
     # two more per resource (its bookings and closures), whatever they hold
     with django_assert_max_num_queries(13):
         assert client.get(en("web:centre_week", centre.pk), {"date": monday.isoformat()}).status_code == 200
-    with django_assert_max_num_queries(10):  # two of them: who may cancel what (rules.CancellationCheck)
+    # two of them: who may cancel what (rules.CancellationCheck); the waitlist; which lendings may be renewed
+    with django_assert_max_num_queries(11):
         assert client.get(en("web:my_bookings")).status_code == 200
 
 
