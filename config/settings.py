@@ -152,6 +152,12 @@ LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
 PASSWORD_RESET_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT", default=10)
 
+# --- Correspondence register ----------------------------------------------------------------
+# A letter waiting this many days is reminded to its organisation (once); after the second limit it goes on
+# the staff's "to return" list.
+LETTER_REMINDER_DAYS = env.int("LETTER_REMINDER_DAYS", default=14)
+LETTER_RETURN_DAYS = env.int("LETTER_RETURN_DAYS", default=30)
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
 vars().update(environ.Env.email_url_config(EMAIL_URL))

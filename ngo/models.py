@@ -159,21 +159,45 @@ class Invitation(models.Model):
 
 
 class Letter(models.Model):
-    """The correspondence register: a letter that arrived at the centre's address for an organisation."""
+    """The correspondence register: a letter that arrived at a centre's address for an organisation, kept there
+    until a named person collects it or it goes back to its sender."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", _("ordinary")
+        REGISTERED = "registered", _("registered")
+        OFFICIAL = "official", _("from a court or office")
+        PARCEL = "parcel", _("parcel")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        COLLECTED = "collected", _("collected")
+        RETURNED = "returned", _("returned to sender")
 
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
                                      related_name="letters")
+    # A string reference: ngo does not import booking. Empty only on letters logged before centres were recorded.
+    centre = models.ForeignKey("booking.Centre", verbose_name=_("centre"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="letters")
     received_at = models.DateTimeField(_("received at"))
     sender = models.CharField(_("sender"), max_length=200)
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    description = models.CharField(_("note"), max_length=300, blank=True)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.WAITING)
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("collected by (member)"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
-        ordering = ["-received_at"]
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["centre", "status", "received_at"], name="letter_register")]
 
     def __str__(self):
         return f"{self.sender} → {self.organisation}"

@@ -28,6 +28,7 @@ from booking.formatting import clock, long_date, moment_label, opening_hours_tex
 from booking.ical import booking_link, invitation, invitations, renderable
 from booking.models import Booking, BookingStatus, Centre
 from booking.signals import SeriesAction
+from ngo.letters import return_days
 from ngo.models import Invitation, Letter, Membership
 
 from .models import OutboxMessage
@@ -405,24 +406,65 @@ def letter_received(letter):
                  organisation=letter.organisation)
 
 
+def _letter_details(letter, centre):
+    received = timezone.localtime(letter.received_at, centre.tz if centre else None)
+    details = [(_("Sender"), letter.sender), (_("Kind"), letter.get_kind_display()),
+               (_("Received on"), f"{long_date(received)}, {clock(received)}")]
+    if letter.tracking_number:
+        details.append((_("Tracking number"), letter.tracking_number))
+    if letter.description:
+        details.append((_("Note"), letter.description))
+    return details
+
+
+def _letter_centre(letter):
+    if letter.centre_id is None:
+        return _hosting_centre(letter.organisation, letter.logged_by_id)
+    return letter.centre, list(letter.centre.opening_hours.all())
+
+
 def _letter_received_message(message):
-    letter = Letter.objects.select_related("organisation").filter(pk=message.payload["letter"]).first()
+    letter = Letter.objects.select_related("organisation", "centre").filter(pk=message.payload["letter"]).first()
     if letter is None:
         return None
     organisation = letter.organisation
-    centre, hours = _hosting_centre(organisation, letter.logged_by_id)
+    centre, hours = _letter_centre(letter)
     message.reply_to = centre.email if centre else ""
 
     def build():
-        received = timezone.localtime(letter.received_at, centre.tz if centre else None)
-        details = [(_("Sender"), letter.sender), (_("Received on"), f"{long_date(received)}, {clock(received)}")]
-        if letter.description:
-            details.append((_("Description"), letter.description))
         params = {"organisation": organisation.name}
         return {"subject": _("A letter for %(organisation)s has arrived") % params,
-                "paragraphs": [_("A letter for %(organisation)s has arrived at the centre. You can collect it "
-                                 "during the opening hours.") % params],
-                "details": details, "action": None, "centre": _centre_context(centre, hours)}
+                "paragraphs": [_("A letter for %(organisation)s has arrived at the centre. Any member can collect "
+                                 "it during the opening hours below; it is kept for %(days)d days.")
+                               % {**params, "days": return_days()}],
+                "details": _letter_details(letter, centre), "action": None, "centre": _centre_context(centre, hours)}
+
+    return build
+
+
+def letter_reminder(letter):
+    return _plan(Kind.LETTER_REMINDER, coordinators(letter.organisation), {"letter": letter.pk},
+                 organisation=letter.organisation)
+
+
+def _letter_reminder_message(message):
+    letter = Letter.objects.select_related("organisation", "centre").filter(pk=message.payload["letter"]).first()
+    if letter is None or letter.status != Letter.Status.WAITING:
+        return None
+    organisation = letter.organisation
+    centre, hours = _letter_centre(letter)
+    message.reply_to = centre.email if centre else ""
+
+    def build():
+        params = {"organisation": organisation.name}
+        return {"subject": _("A letter for %(organisation)s is still waiting") % params,
+                "paragraphs": [_("A letter for %(organisation)s has been waiting at the centre since %(date)s. "
+                                 "Please collect it during the opening hours below: after %(days)d days it goes "
+                                 "back to its sender.")
+                               % {**params, "days": return_days(),
+                                  "date": long_date(timezone.localtime(letter.received_at,
+                                                                       centre.tz if centre else None))}],
+                "details": _letter_details(letter, centre), "action": None, "centre": _centre_context(centre, hours)}
 
     return build
 
@@ -514,6 +556,7 @@ RENDERERS = {
     **dict.fromkeys(SERIES_TEXTS, _series_message),
     Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
     Kind.LETTER_RECEIVED: _letter_received_message,
+    Kind.LETTER_REMINDER: _letter_reminder_message,
     Kind.PASSWORD_RESET: _password_reset_message,
     Kind.INVITATION: _invitation_message,
 }

@@ -25,6 +25,7 @@ class OutboxMessage(models.Model):
         BOOKING_REMINDER = "booking_reminder", _("Reminder the day before")
         ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
         LETTER_RECEIVED = "letter_received", _("Letter received")
+        LETTER_REMINDER = "letter_reminder", _("Letter still waiting")
         INVITATION = "invitation", _("Invitation to join an organisation")
         SERIES_REQUESTED = "series_requested", _("Series request received")
         SERIES_TO_APPROVE = "series_to_approve", _("Series request to approve (staff)")

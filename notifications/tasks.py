@@ -25,6 +25,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from ngo.letters import reminder_days
+from ngo.models import Letter
 
 from . import emails
 from .models import OutboxMessage
@@ -129,5 +131,30 @@ def remind(now=None):
                 enqueue(emails.reminder(booking))
         except IntegrityError:  # another run wrote this reminder meanwhile
             continue
+        count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
+def send_letter_reminders():
+    remind_letters()
+
+
+def remind_letters(now=None):
+    """Remind the organisation of every letter waiting `LETTER_REMINDER_DAYS` days, once each (the letter keeps
+    when it was reminded, set in the transaction that writes the e-mail)."""
+    now = now or timezone.now()
+    due = Letter.objects.filter(status=Letter.Status.WAITING, reminded_at__isnull=True,
+                                received_at__lte=now - timedelta(days=reminder_days()))
+    count = 0
+    for pk in due.order_by("received_at").values_list("pk", flat=True):
+        with transaction.atomic():
+            letter = (Letter.objects.select_for_update().select_related("organisation")
+                      .filter(pk=pk, status=Letter.Status.WAITING, reminded_at__isnull=True).first())
+            if letter is None:  # collected, returned or reminded meanwhile
+                continue
+            letter.reminded_at = now
+            letter.save(update_fields=["reminded_at"])
+            enqueue(emails.letter_reminder(letter))
         count += 1
     return count

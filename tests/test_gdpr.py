@@ -18,6 +18,7 @@ from booking import services
 from booking.feeds import create_feed_token
 from booking.models import Booking, BookingSeries, BookingStatus, FeedToken
 from booking.series import Mode
+from ngo import letters as ngo_letters
 from ngo import services as ngo_services
 from ngo.gdpr import NO_PERSONAL_DATA, NOT_PERSONAL_FIELDS, PERSONAL_DATA, purge_personal_data, registered_models
 from ngo.models import Organisation
@@ -139,7 +140,7 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     assert series.skipped  # the first Tuesday is Zofia's birthday party
     series.skipped[0]["detail"] = f"Klub {ZOFIA} ma juz rezerwacje."
     series.save(update_fields=["skipped"])
-    letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
+    letter = ngo_letters.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
                                      description=f"Pismo do {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")
