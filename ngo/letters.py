@@ -80,6 +80,55 @@ def letters_to_return(user, *, now=None):
             .select_related("organisation", "centre").order_by("received_at", "pk"))
 
 
+def filter_register(letters, *, centre=None, organisation=None, status="", received_from=None,
+                    received_until=None, now=None):
+    """The register's filters: `status` is a Letter.Status or "to_return" (waiting past the return limit); the
+    days are the centre's local days (the installation's time zone when no centre is chosen), both included."""
+    tz = centre.tz if centre is not None else timezone.get_default_timezone()
+    if centre is not None:
+        letters = letters.filter(centre=centre)
+    if organisation is not None:
+        letters = letters.filter(organisation=organisation)
+    if status == "to_return":
+        letters = letters.filter(status=Letter.Status.WAITING,
+                                 received_at__lt=(now or timezone.now()) - timedelta(days=return_days()))
+    elif status:
+        letters = letters.filter(status=status)
+    if received_from:
+        letters = letters.filter(received_at__gte=datetime.combine(received_from, time(0), tzinfo=tz))
+    if received_until:
+        letters = letters.filter(received_at__lt=datetime.combine(received_until + timedelta(days=1), time(0),
+                                                                  tzinfo=tz))
+    return letters
+
+
+def organisations_with_letters(user):
+    """The organisations in `user`'s registers, for the register's filter."""
+    return Organisation.objects.filter(pk__in=register_letters(user).values("organisation")).order_by("name")
+
+
+def collector_suggestions(letters):
+    """The names of the members of the letters' organisations, for the "collected by" box."""
+    members = Membership.objects.filter(organisation__in=letters.values("organisation")).select_related("user")
+    return sorted({membership.user.get_full_name() or membership.user.get_username() for membership in members})
+
+
+def find_collector(letters, typed):
+    """The member that `typed` names (full name or user name, any case) in every one of the letters'
+    organisations; None when it names nobody, or more than one person."""
+    typed = " ".join((typed or "").split()).casefold()
+    if not typed:
+        return None
+    organisations = {letter.organisation_id for letter in letters}
+    people = {}
+    for membership in Membership.objects.filter(organisation__in=organisations).select_related("user"):
+        user = membership.user
+        if typed in {(user.get_full_name() or "").casefold(), user.get_username().casefold()}:
+            people.setdefault(user.pk, [user, set()])[1].add(membership.organisation_id)
+    found = [user for user, theirs in people.values() if theirs == organisations]
+    return found[0] if len(found) == 1 else None
+
+
 def loggable_organisations(centre):
     """The organisations a letter at `centre` may be for: those it hosts and that have not left."""
     return Organisation.objects.filter(centres=centre, removed_at__isnull=True).order_by("name")

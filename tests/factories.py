@@ -126,3 +126,11 @@ def make_accessibility_statement(centre, **fields):
                 "updated_on": date(2026, 11, 2), "prepared_on": date(2026, 3, 20), "contact_name": "Anna Nowak",
                 "contact_email": "dostepnosc@example.org", "contact_phone": "+48 32 000 00 10"}
     return AccessibilityStatement.objects.create(centre=centre, **{**defaults, **fields})
+
+
+def make_letter(*, organisation, centre, actor=None, sender="Urząd Skarbowy w Chorzowie", **fields):
+    """A letter logged through the register's service, by `actor` (by default the centre's first staff member)."""
+    from ngo.letters import log_letter
+
+    actor = actor or centre.staff.first()
+    return log_letter(actor=actor, organisation=organisation, centre=centre, sender=sender, **fields)

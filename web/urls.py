@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, members, public, staff
+from .views import accessibility, accounts, bookings, letters, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -35,6 +35,10 @@ urlpatterns = [
     path("staff/organisations/<id:pk>/status/", staff.organisation_set_status, name="organisation_set_status"),
     path("staff/closures/", staff.closures, name="closures"),
     path("staff/closures/<id:pk>/delete/", staff.closure_delete, name="closure_delete"),
+    path("staff/letters/", letters.letter_register, name="letter_register"),
+    path("staff/letters/new/", letters.letter_log, name="letter_log"),
+    path("staff/letters/collect/", letters.letter_collect, name="letter_collect"),
+    path("staff/letters/<id:pk>/return/", letters.letter_return, name="letter_return"),
     path("staff/report/", staff.usage_report, name="usage_report"),
     path("accessibility/", accessibility.statements, name="accessibility_statements"),
     path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),

@@ -5,6 +5,7 @@ from django import template
 from booking.formatting import opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
 from booking.selectors import staffed_centres
+from ngo.letters import letters_to_collect
 
 register = template.Library()
 
@@ -43,6 +44,23 @@ def user_is_centre_staff(context):
     if not hasattr(request, "_is_centre_staff"):
         request._is_centre_staff = staffed_centres(request.user).exists()
     return request._is_centre_staff
+
+
+@register.simple_tag(takes_context=True)
+def letters_to_collect_count(context):
+    """How many letters wait for the person's organisations (the header's count), asked once per request."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    if not hasattr(request, "_letters_to_collect"):
+        request._letters_to_collect = letters_to_collect(request.user).count()
+    return request._letters_to_collect
+
+
+@register.filter
+def centre_hours(centre):
+    """`{{ centre|centre_hours }}`: its opening hours as lines (days, hours), from the prefetched rows."""
+    return opening_hours(centre.opening_hours.all()) if centre is not None else []
 
 
 @register.filter

@@ -33,6 +33,7 @@ from booking.selectors import (
 )
 from booking.series import SeriesConflict, SeriesRuleViolation, cancel_series, meetings_to_cancel
 from booking.services import book, cancel_booking
+from ngo.letters import letters_to_collect
 from ngo.models import Membership, Organisation
 from ngo.services import register_organisation
 
@@ -274,8 +275,13 @@ def feed_revoke(request, pk):
 
 @login_required
 def organisations(request):
-    memberships = Membership.objects.filter(user=request.user).select_related("organisation").order_by(
-        "organisation__name")
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organisation").order_by(
+        "organisation__name"))
+    letters = {}
+    for letter in letters_to_collect(request.user):
+        letters.setdefault(letter.organisation_id, []).append(letter)
+    for membership in memberships:
+        membership.letters = letters.get(membership.organisation_id, [])
     return render(request, "web/organisations.html", {"memberships": memberships})
 
 
