@@ -188,7 +188,8 @@ def require_waiting(letter):
 def require_plausible_time(when, after, field):
     if when > timezone.now() + timedelta(minutes=5):
         raise RuleViolation("in_future", _("The time cannot be in the future."), field)
-    if after is not None and when < after:
+    # Times are typed to the minute: a letter logged at 10:15:40 may be collected "at 10:15".
+    if after is not None and when < after.replace(second=0, microsecond=0):
         raise RuleViolation("before_arrival", _("The time cannot be before the letter arrived."), field)
 
 

@@ -590,8 +590,7 @@ class LetterForm(RefusalMixin, forms.Form):
     sender = forms.CharField(label=_("Sender"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Letter.Kind.choices, initial=Letter.Kind.ORDINARY)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=40, required=False,
-                                      help_text=_("For registered letters, parcels and letters from a court or "
-                                                  "office."))
+                                      help_text=_("Registered letters, parcels, court or office."))
     description = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
