@@ -21,7 +21,7 @@ from booking.models import (
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Invitation, Membership, Organisation, krs_validator
+from ngo.models import Invitation, Letter, Membership, Organisation, krs_validator
 
 from .fields import (
     DateOrDateTimeField,
@@ -290,6 +290,46 @@ class OrganisationStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Organisation.Status.choices, default=Organisation.Status.VERIFIED)
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
                                    help_text=_("Required to suspend."))
+
+
+# --- The correspondence register -----------------------------------------------------------
+
+class LetterSerializer(ApiModelSerializer):
+    note = StrictCharField(source="description", read_only=True)
+    collected_by = serializers.CharField(source="collected_by_name", read_only=True,
+                                         help_text=_("The name of whoever collected it."))
+    collected_by_member = serializers.PrimaryKeyRelatedField(
+        source="collected_by", read_only=True, help_text=_("The member who collected it, when one did."))
+
+    class Meta:
+        model = Letter
+        fields = ["id", "centre", "organisation", "received_at", "sender", "kind", "tracking_number", "note",
+                  "status", "collected_at", "collected_by", "collected_by_member", "returned_at"]
+        read_only_fields = fields
+
+
+class LetterCreateSerializer(serializers.Serializer):
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), required=False,
+        help_text=_("The centre whose register it goes in; by default the first of yours hosting the organisation."))
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    sender = StrictCharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Letter.Kind.choices, default=Letter.Kind.ORDINARY)
+    tracking_number = StrictCharField(max_length=40, required=False, allow_blank=True, default="",
+                                      help_text=_("Required for registered letters."))
+    note = StrictCharField(source="description", max_length=300, required=False, allow_blank=True, default="")
+    received_on = serializers.DateField(required=False, default=None,
+                                        help_text=_("The centre's local date; today by default."))
+
+
+class LetterCollectSerializer(serializers.Serializer):
+    letters = serializers.ListField(child=StrictIntegerField(min_value=1), min_length=1, max_length=100,
+                                    help_text=_("The ids of the waiting letters handed over."))
+    member = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                help_text=_("The id of the member of the letters' organisation who collected them."))
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="",
+                           help_text=_("Who collected them, when not a member (or to name the member otherwise)."))
+    collected_at = LocalDateTimeField(required=False, default=None, help_text=_("Now by default."))
 
 
 # --- Calendar feeds -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ router.register("bookings", views.BookingViewSet, basename="booking")
 router.register("series", views.SeriesViewSet, basename="series")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("feeds", views.FeedViewSet, basename="feed")
+router.register("letters", views.LetterViewSet, basename="letter")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

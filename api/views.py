@@ -3,7 +3,7 @@
 A caller who may not see an object gets 404: every detail route looks objects up in the caller's
 visible queryset (booking.selectors), so another organisation's booking does not even exist for them.
 """
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,6 +39,8 @@ from booking.selectors import (
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
 from ngo import services as ngo_services
+from ngo.letters import collect_letters, log_letter, register_letters, return_letter, visible_letters
+from ngo.models import Letter
 from ngo.selectors import pending_invitations
 
 from . import serializers as s
@@ -378,6 +380,69 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
 
     def perform_destroy(self, instance):
         revoke_feed_token(feed=instance, actor=self.request.user)
+
+
+# --- The correspondence register ------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Letters: staff see their centres' registers, members their organisations'"),
+                       parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=Letter.Status.values),
+                                   OpenApiParameter("organisation", OpenApiTypes.INT)]),
+    retrieve=extend_schema(summary=_("One letter")),
+)
+class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.LetterSerializer
+
+    def get_queryset(self):
+        return visible_letters(self.request.user).order_by("-received_at", "-pk")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        status_, organisation = self.request.query_params.get("status"), self.request.query_params.get("organisation")
+        if status_:
+            if status_ not in Letter.Status.values:
+                raise ValidationError({"status": [_("Choose one of: %(values)s.")
+                                                  % {"values": ", ".join(Letter.Status.values)}]})
+            queryset = queryset.filter(status=status_)
+        if organisation:
+            if not organisation.isdigit() or len(organisation) > 12:
+                raise ValidationError({"organisation": [_("An organisation's id is a number.")]})
+            queryset = queryset.filter(organisation=organisation)
+        return queryset
+
+    @extend_schema(summary=_("Log a letter (staff of a centre hosting the organisation)"),
+                   request=s.LetterCreateSerializer, responses={201: s.LetterSerializer})
+    def create(self, request):
+        data = self.input(s.LetterCreateSerializer)
+        if not visible_organisations(request.user).filter(pk=data["organisation"].pk).exists():
+            raise NotFound()
+        letter = log_letter(actor=request.user, **data)
+        return self.answer(s.LetterSerializer, letter, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Mark waiting letters collected (staff)"),
+                   description=_("All the letters or none; each must be in one of your centres' registers."),
+                   request=s.LetterCollectSerializer, responses=s.LetterSerializer(many=True))
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def collect(self, request):
+        data = self.input(s.LetterCollectSerializer)
+        letters = list(register_letters(request.user).select_related("organisation").filter(pk__in=data["letters"]))
+        if len(letters) != len(set(data["letters"])):
+            raise NotFound()
+        member = None
+        if data["member"] is not None:
+            member = get_object_or_404(get_user_model(), pk=data["member"],
+                                       memberships__organisation__in={letter.organisation_id for letter in letters})
+        letters = collect_letters(actor=request.user, letters=letters, member=member, name=data["name"],
+                                  when=data["collected_at"])
+        return Response(s.LetterSerializer(letters, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary=_("The letter went back to its sender (staff)"), request=None,
+                   responses=s.LetterSerializer)
+    @action(detail=True, methods=["post"], url_path="return", filter_backends=[])
+    def return_to_sender(self, request, pk=None):
+        letter = self.get_object()  # members see their letters, and are refused by the service
+        return self.answer(s.LetterSerializer, return_letter(actor=request.user, letter=letter))
 
 
 # --- Authentication --------------------------------------------------------------------------

@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "booking.models.BookingStatus",
         "OrganisationStatusEnum": "ngo.models.Organisation.Status",
+        "LetterKindEnum": "ngo.models.Letter.Kind",
+        "LetterStatusEnum": "ngo.models.Letter.Status",
     },
 }
 
