@@ -9,9 +9,13 @@ from rest_framework.test import APIClient
 from api.authentication import issue_token
 from ngo.models import Letter
 from tests import factories
-from tests.test_web_letters import town  # noqa: F401 (the fixture)
 
 API = "/api/v1"
+
+
+@pytest.fixture
+def town(letters_town):
+    return letters_town
 
 
 @pytest.fixture(autouse=True)

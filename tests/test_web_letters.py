@@ -14,6 +14,11 @@ from ngo.models import Letter
 from tests import factories
 
 
+@pytest.fixture
+def town(letters_town):
+    return letters_town
+
+
 def en(name, *args):
     with translation.override("en"):
         return reverse(name, args=args)
@@ -21,19 +26,6 @@ def en(name, *args):
 
 def text(response):
     return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def town(db, staff_user, member, centre, organisation):
-    """CAS (Anna's) hosts the seniors (Jan) and a cycling club (Ewa); CPS (Piotr's) hosts a choir (Ola)."""
-    ewa = factories.make_user("ewa", first_name="Ewa", last_name="Zielińska")
-    club = factories.make_organisation("Klub Rowerowy", members=[ewa], centres=[centre], krs="0000123456")
-    piotr = factories.make_user("piotr")
-    ola = factories.make_user("ola")
-    cps = factories.make_centre("Centrum Pracy Socjalnej", staff=[piotr])
-    choir = factories.make_organisation("Chór Harmonia", members=[ola], centres=[cps])
-    return type("Town", (), {"anna": staff_user, "jan": member, "seniors": organisation, "ewa": ewa, "club": club,
-                             "cas": centre, "piotr": piotr, "ola": ola, "cps": cps, "choir": choir})
 
 
 def stack(*rows, received_on=None, centre=None):
