@@ -95,6 +95,9 @@ PERSONAL_DATA = {
     "ngo.Letter": Personal(("sender", "description", "tracking_number", "collected_by_name"),
                           organisation="organisation", delete=True),
     "ngo.Invitation": Personal(("email",), organisation="organisation", delete=True),
+    # Deleted with the organisation, as its letters are: the purge comes years after it left the address.
+    "ngo.AddressAgreement": Personal(("number", "note", "refusal_reason"), organisation="organisation",
+                                     delete=True),
     "booking.Booking": Personal(("title", "purpose", "override_reason", "decision_reason", "cancellation_reason"),
                                 organisation="organisation"),
     "booking.BookingSeries": Personal(("title", "purpose", "skipped"), organisation="organisation"),

@@ -201,3 +201,56 @@ class Letter(models.Model):
 
     def __str__(self):
         return f"{self.sender} → {self.organisation}"
+
+
+class AddressAgreement(models.Model):
+    """An organisation may use a centre's address as its registered seat and/or for its correspondence, from a day
+    until a day (both included) or with no end. Organisations ask for one (`requested`); staff approve it, which
+    numbers it by the centre's pattern, or refuse it. Ending early or extending changes `ends_on`."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    centre = models.ForeignKey("booking.Centre", verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="address_agreements")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="address_agreements")
+    number = models.CharField(_("agreement number"), max_length=60, blank=True)
+    registered_seat = models.BooleanField(_("registered seat"), default=True,
+                                          help_text=_("The address is the organisation's seat in the register (KRS)."))
+    correspondence = models.BooleanField(_("correspondence"), default=True,
+                                         help_text=_("Letters for the organisation may come to the address."))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: with no end."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The reminders before the end, each sent once; changing the end date clears them.
+    reminded_30_at = models.DateTimeField(_("30-day reminder sent at"), null=True, blank=True)
+    reminded_7_at = models.DateTimeField(_("7-day reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address agreement")
+        verbose_name_plural = _("address agreements")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "number"], condition=~models.Q(number=""),
+                                    name="agreement_number_unique_per_centre"),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F(
+                "starts_on")), name="agreement_ends_after_it_starts"),
+        ]
+
+    def __str__(self):
+        return self.number or f"{self.organisation} ({self.get_status_display()})"
+
+    def in_force_on(self, day):
+        return (self.status == self.Status.APPROVED and self.starts_on <= day
+                and (self.ends_on is None or day <= self.ends_on))

@@ -8,7 +8,13 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from booking.signals import booking_changed, series_changed
-        from ngo.signals import invitation_sent, letter_received, organisation_status_changed, password_reset_requested
+        from ngo.signals import (
+            address_agreement_changed,
+            invitation_sent,
+            letter_received,
+            organisation_status_changed,
+            password_reset_requested,
+        )
 
         from . import receivers
 
@@ -20,3 +26,5 @@ class NotificationsConfig(AppConfig):
         password_reset_requested.connect(receivers.password_reset_requested,
                                          dispatch_uid="notifications.password_reset_requested")
         invitation_sent.connect(receivers.invitation_sent, dispatch_uid="notifications.invitation_sent")
+        address_agreement_changed.connect(receivers.address_agreement_changed,
+                                          dispatch_uid="notifications.address_agreement_changed")

@@ -26,6 +26,8 @@ class OutboxMessage(models.Model):
         ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
         LETTER_RECEIVED = "letter_received", _("Letter received")
         LETTER_REMINDER = "letter_reminder", _("Letter still waiting")
+        ADDRESS_AGREEMENT = "address_agreement", _("Address agreement")
+        AGREEMENT_ENDING = "agreement_ending", _("Address agreement ending")
         INVITATION = "invitation", _("Invitation to join an organisation")
         SERIES_REQUESTED = "series_requested", _("Series request received")
         SERIES_TO_APPROVE = "series_to_approve", _("Series request to approve (staff)")

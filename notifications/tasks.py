@@ -25,8 +25,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from ngo.agreements import due_reminders, mark_reminded
 from ngo.letters import reminder_days
-from ngo.models import Letter
+from ngo.models import AddressAgreement, Letter
 
 from . import emails
 from .models import OutboxMessage
@@ -138,6 +139,7 @@ def remind(now=None):
 @shared_task(ignore_result=True)
 def send_letter_reminders():
     remind_letters()
+    remind_agreements_ending()
 
 
 def remind_letters(now=None):
@@ -156,5 +158,20 @@ def remind_letters(now=None):
             letter.reminded_at = now
             letter.save(update_fields=["reminded_at"])
             enqueue(emails.letter_reminder(letter))
+        count += 1
+    return count
+
+
+def remind_agreements_ending(today=None):
+    """30 and 7 days before an agreement's last day, its organisation and the centre's staff are told, once each
+    (the agreement keeps a marker per reminder, set in the transaction that writes the e-mails)."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk, days in due_reminders(today):
+        with transaction.atomic():
+            if not mark_reminded(pk, days, timezone.now()):  # another run was first
+                continue
+            agreement = AddressAgreement.objects.select_related("organisation", "centre").get(pk=pk)
+            enqueue(emails.agreement_ending(agreement, (agreement.ends_on - today).days))
         count += 1
     return count

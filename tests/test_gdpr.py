@@ -18,6 +18,7 @@ from booking import services
 from booking.feeds import create_feed_token
 from booking.models import Booking, BookingSeries, BookingStatus, FeedToken
 from booking.series import Mode
+from ngo import agreements as ngo_agreements
 from ngo import letters as ngo_letters
 from ngo import services as ngo_services
 from ngo.gdpr import NO_PERSONAL_DATA, NOT_PERSONAL_FIELDS, PERSONAL_DATA, purge_personal_data, registered_models
@@ -141,7 +142,10 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     series.skipped[0]["detail"] = f"Klub {ZOFIA} ma juz rezerwacje."
     series.save(update_fields=["skipped"])
     letter = ngo_letters.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
-                                     description=f"Pismo do {ZOFIA}")
+                                    description=f"Pismo do {ZOFIA}")
+    ngo_letters.collect_letters(actor=staff_user, letters=[letter], name=f"{ZOFIA} Nazwisko-4711")
+    agreement = ngo_agreements.create_agreement(actor=staff_user, centre=room.centre, organisation=club,
+                                                starts_on=TUESDAY, note=f"Podpisała {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
     person_feed, _raw = create_feed_token(owner=zofia, scope=FeedToken.Scope.PERSON, name="Kalendarz-4711")
     club_feed, _raw = create_feed_token(owner=member, scope=FeedToken.Scope.ORGANISATION, organisation=club,
@@ -157,7 +161,7 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     admin = django_user_model.objects.create_superuser("admin", "admin@example.org", "admin")
     LogEntry.objects.log_actions(admin.pk, [club], CHANGE, [{"added": {
         "name": "membership", "object": f"zofia4711 @ Klub {ZOFIA} (Coordinator)"}}])
-    for obj in [zofia, birthday, series, letter, person_feed]:
+    for obj in [zofia, birthday, series, letter, agreement, person_feed]:
         LogEntry.objects.log_actions(admin.pk, [obj], ADDITION, [{"added": {}}])
     planted = [ZOFIA, "Nazwisko-4711", "zofia4711", "klub4711@example.org", "+48 600 471 101", "+48 600 471 102",
                "0000004711", "Nadawca-4711", "Kalendarz-4711", "Klub-4711", "siostra-zofii-4711",
@@ -209,7 +213,7 @@ def test_the_purge_leaves_no_planted_personal_data_anywhere(purged, client, memb
                                                     BookingStatus.PENDING, BookingStatus.PENDING]
     assert [(o["start"], o["code"]) for o in BookingSeries.objects.get(organisation=club).skipped] == skipped_dates
     # The admin's log still says who changed what and when.
-    assert LogEntry.objects.count() == 6 and set(LogEntry.objects.values_list("object_repr", flat=True)) == \
+    assert LogEntry.objects.count() == 7 and set(LogEntry.objects.values_list("object_repr", flat=True)) == \
         {"(removed)"}
     # Jan, still in another organisation, keeps his account, his login and his other organisation.
     member.refresh_from_db()
