@@ -21,7 +21,7 @@ from booking.models import (
 from booking.recurrence import parse_rrule
 from booking.selectors import visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Invitation, Letter, Membership, Organisation, krs_validator
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation, krs_validator
 
 from .fields import (
     DateOrDateTimeField,
@@ -330,6 +330,35 @@ class LetterCollectSerializer(serializers.Serializer):
     name = StrictCharField(max_length=200, required=False, allow_blank=True, default="",
                            help_text=_("Who collected them, when not a member (or to name the member otherwise)."))
     collected_at = LocalDateTimeField(required=False, default=None, help_text=_("Now by default."))
+
+
+# --- Address agreements --------------------------------------------------------------------
+
+class AddressAgreementSerializer(ApiModelSerializer):
+    class Meta:
+        model = AddressAgreement
+        fields = ["id", "number", "centre", "organisation", "registered_seat", "correspondence", "starts_on",
+                  "ends_on", "status", "note", "refusal_reason", "created_at", "decided_at"]
+        read_only_fields = fields
+
+
+class AddressAgreementCreateSerializer(serializers.Serializer):
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), required=False, default=None,
+        help_text=_("Signing: by default the first of your centres hosting the organisation; asking: its home "
+                    "centre."))
+    registered_seat = StrictBooleanField(default=True)
+    correspondence = StrictBooleanField(default=True)
+    starts_on = serializers.DateField(required=False, default=None, help_text=_("Today by default."))
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                    help_text=_("The last day; empty for no end date."))
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AgreementEndSerializer(serializers.Serializer):
+    ends_on = serializers.DateField(allow_null=True, help_text=_("The new last day (later extends, earlier ends); "
+                                                                 "null for no end date."))
 
 
 # --- Calendar feeds -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ router.register("series", views.SeriesViewSet, basename="series")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("feeds", views.FeedViewSet, basename="feed")
 router.register("letters", views.LetterViewSet, basename="letter")
+router.register("address-agreements", views.AddressAgreementViewSet, basename="address-agreement")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

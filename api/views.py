@@ -30,6 +30,7 @@ from booking.feeds import create_feed_token, revoke_feed_token
 from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess,
+    staffed_centres,
     title_visibility,
     visible_bookings,
     visible_organisations,
@@ -39,6 +40,15 @@ from booking.selectors import (
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
 from ngo import services as ngo_services
+from ngo.agreements import (
+    approve_agreement,
+    change_end,
+    create_agreement,
+    refuse_agreement,
+    request_agreement,
+    visible_agreements,
+)
+from ngo.exceptions import NotPermitted
 from ngo.letters import collect_letters, log_letter, register_letters, return_letter, visible_letters
 from ngo.models import Letter
 from ngo.selectors import pending_invitations
@@ -443,6 +453,71 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def return_to_sender(self, request, pk=None):
         letter = self.get_object()  # members see their letters, and are refused by the service
         return self.answer(s.LetterSerializer, return_letter(actor=request.user, letter=letter))
+
+
+# --- Address agreements ----------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Address agreements: staff see their centres', members their organisations'")),
+    retrieve=extend_schema(summary=_("One address agreement")),
+)
+class AddressAgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.AddressAgreementSerializer
+
+    def get_queryset(self):
+        return visible_agreements(self.request.user).order_by("-starts_on", "-pk")
+
+    def _visible_organisation(self, organisation):
+        if not visible_organisations(self.request.user).filter(pk=organisation.pk).exists():
+            raise NotFound()
+
+    @extend_schema(summary=_("Sign an agreement (staff of a centre hosting the organisation)"),
+                   request=s.AddressAgreementCreateSerializer, responses={201: s.AddressAgreementSerializer})
+    def create(self, request):
+        data = self.input(s.AddressAgreementCreateSerializer)
+        self._visible_organisation(data["organisation"])
+        if data["centre"] is None:
+            data["centre"] = staffed_centres(request.user).filter(
+                hosted_organisations=data["organisation"]).order_by("pk").first()
+            if data["centre"] is None:
+                raise NotPermitted("not_centre_staff", _("Only the centre's staff manage its address agreements."))
+        data["starts_on"] = data["starts_on"] or timezone.localdate()
+        agreement = create_agreement(actor=request.user, **data)
+        return self.answer(s.AddressAgreementSerializer, agreement, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Ask for the centre's address (the organisation's coordinators)"),
+                   request=s.AddressAgreementCreateSerializer, responses={201: s.AddressAgreementSerializer})
+    @action(detail=False, methods=["post"], url_path="request", filter_backends=[], pagination_class=None)
+    def ask(self, request):
+        data = self.input(s.AddressAgreementCreateSerializer)
+        self._visible_organisation(data["organisation"])
+        agreement = request_agreement(actor=request.user, **data)
+        return self.answer(s.AddressAgreementSerializer, agreement, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Approve a request (staff): it is numbered"), request=None,
+                   responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, pk=None):
+        return self.answer(s.AddressAgreementSerializer,
+                           approve_agreement(actor=request.user, agreement=self.get_object()))
+
+    @extend_schema(summary=_("Refuse a request (staff), with the reason"), request=s.ReasonSerializer,
+                   responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def refuse(self, request, pk=None):
+        agreement = self.get_object()
+        reason = self.input(s.ReasonSerializer).get("reason", "")
+        return self.answer(s.AddressAgreementSerializer,
+                           refuse_agreement(actor=request.user, agreement=agreement, reason=reason))
+
+    @extend_schema(summary=_("Extend or end an agreement (staff): its new last day"),
+                   request=s.AgreementEndSerializer, responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def end(self, request, pk=None):
+        agreement = self.get_object()
+        ends_on = self.input(s.AgreementEndSerializer)["ends_on"]
+        return self.answer(s.AddressAgreementSerializer,
+                           change_end(actor=request.user, agreement=agreement, ends_on=ends_on))
 
 
 # --- Authentication --------------------------------------------------------------------------

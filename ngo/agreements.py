@@ -56,6 +56,14 @@ def visible_agreements(user):
         | Q(organisation__in=Membership.objects.filter(user=user).values("organisation")))
 
 
+def members_agreements(user):
+    """The agreements and requests of the organisations `user` belongs to."""
+    if not user.is_authenticated:
+        return AddressAgreement.objects.none()
+    return AddressAgreement.objects.filter(
+        organisation__in=Membership.objects.filter(user=user).values("organisation"))
+
+
 def centre_agreements(user):
     """The agreements of the centres `user` is staff of (every one for a superuser)."""
     if not user.is_authenticated:

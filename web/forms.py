@@ -646,3 +646,41 @@ class CollectForm(RefusalMixin, forms.Form):
         super().__init__(*args, initial={"collected_on": now.date(), "collected_time": now.time().replace(
             second=0, microsecond=0)}, **kwargs)
         self.fields["letters"].queryset = letters
+
+
+# --- Address agreements ------------------------------------------------------------------------------
+
+class AgreementForm(RefusalMixin, forms.Form):
+    """A new agreement signed by staff, or an organisation's request (without the organisation: it is the page's)."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    registered_seat = forms.BooleanField(label=_("Registered seat (the address in KRS)"), required=False,
+                                         initial=True)
+    correspondence = forms.BooleanField(label=_("Correspondence (letters come to the centre)"), required=False,
+                                        initial=True)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    ends_on = forms.DateField(label=_("Until"), widget=DateInput(), validators=DAYS_IN_RANGE, required=False,
+                              help_text=_("This day is included. Leave empty for no end date."))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, centres, organisations=None, today, **kwargs):
+        super().__init__(*args, initial={"starts_on": today, "centre": centres.first()}, **kwargs)
+        self.fields["centre"].queryset = centres
+        if organisations is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("starts_on"), data.get("ends_on")
+        if first and last and first > last:
+            self.add_error("ends_on", _("The agreement ends before it starts."))
+        return data
+
+
+class AgreementEndForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput(), validators=DAYS_IN_RANGE, required=False,
+                              help_text=_("A later day extends the agreement, an earlier one ends it; empty: no "
+                                          "end date."))

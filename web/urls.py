@@ -1,7 +1,7 @@
 """Member and staff web pages, and the account pages (login, logout, password reset by e-mail)."""
 from django.urls import path
 
-from .views import accessibility, accounts, bookings, letters, members, public, staff
+from .views import accessibility, accounts, agreements, bookings, letters, members, public, staff
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("subscriptions/<id:pk>/revoke/", bookings.feed_revoke, name="feed_revoke"),
     path("organisations/", bookings.organisations, name="organisations"),
     path("organisations/register/", bookings.organisation_register, name="organisation_register"),
+    path("organisations/<id:pk>/address/", agreements.organisation_address, name="organisation_address"),
     path("organisations/<id:pk>/members/", members.organisation_members, name="organisation_members"),
     path("organisations/<id:pk>/members/<id:user_id>/role/", members.member_set_role, name="member_set_role"),
     path("organisations/<id:pk>/members/<id:user_id>/remove/", members.member_remove, name="member_remove"),
@@ -39,6 +40,10 @@ urlpatterns = [
     path("staff/letters/new/", letters.letter_log, name="letter_log"),
     path("staff/letters/collect/", letters.letter_collect, name="letter_collect"),
     path("staff/letters/<id:pk>/return/", letters.letter_return, name="letter_return"),
+    path("staff/agreements/", agreements.agreements, name="agreements"),
+    path("staff/agreements/<id:pk>/approve/", agreements.agreement_approve, name="agreement_approve"),
+    path("staff/agreements/<id:pk>/refuse/", agreements.agreement_refuse, name="agreement_refuse"),
+    path("staff/agreements/<id:pk>/end/", agreements.agreement_end, name="agreement_end"),
     path("staff/report/", staff.usage_report, name="usage_report"),
     path("accessibility/", accessibility.statements, name="accessibility_statements"),
     path("accessibility/<id:pk>/", accessibility.statement, name="accessibility_statement"),

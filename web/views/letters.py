@@ -12,6 +12,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from booking.csv_export import write_letters_csv
 from booking.exceptions import RuleViolation
 from booking.selectors import staffed_centres
+from ngo.agreements import ended_agreements
 from ngo.letters import (
     collect_letters,
     collector_suggestions,
@@ -62,12 +64,23 @@ def letter_log(request):
                                                "%(count)d letters logged: %(list)s.", len(logged))
                              % {"count": len(logged), "list": "; ".join(
                                  f"{letter.organisation.name} ({letter.sender})" for letter in logged)})
+            _warn_of_ended_agreements(request, stack.cleaned_data["centre"], logged)
             return redirect("web:letter_log")
     centre = stack.fields["centre"].queryset.filter(pk=stack["centre"].value()).first() or centres.first()
     organisations = list(loggable_organisations(centre)) if centre else []
     return render(request, "web/letter_log.html", {
         "stack": stack, "rows": rows, "organisations": [organisation_label(org) for org in organisations],
         "centre": centre}, status=400 if request.method == "POST" else 200)
+
+
+def _warn_of_ended_agreements(request, centre, logged):
+    """Staff see which of the organisations no longer have an agreement to use the centre's address."""
+    organisations = {letter.organisation_id: letter.organisation for letter in logged}
+    for organisation_id, ended_on in sorted(ended_agreements(centre, organisations).items()):
+        messages.warning(request, _("The address agreement of %(organisation)s ended on %(date)s: the centre no "
+                                    "longer takes its letters.")
+                         % {"organisation": organisations[organisation_id].name,
+                            "date": date_format(ended_on, "j E Y")})
 
 
 def _log_stack(request, shared, rows):
