@@ -13,7 +13,7 @@ STAFF_GROUP = "Centre staff"
 STAFF_PERMISSIONS = [
     ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent",
                  "accessibilitystatement"]),
-    ("ngo", ["organisation", "membership", "letter"]),
+    ("ngo", ["organisation", "membership", "letter", "addressagreement"]),
 ]
 # ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why).
 STAFF_VIEW_PERMISSIONS = [("notifications", "view_outboxmessage")]

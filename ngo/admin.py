@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Invitation, Letter, Membership, Organisation, User
+from .models import AddressAgreement, Invitation, Letter, Membership, Organisation, User
 from .selectors import hosted_organisations
 
 
@@ -106,6 +106,31 @@ class LetterAdmin(admin.ModelAdmin):
     fields = ["centre", "organisation", "received_at", "sender", "kind", "tracking_number", "description",
               "logged_by", "status", "collected_at", "collected_by", "collected_by_name", "returned_at",
               "reminded_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("organisation", "centre")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(centre__staff=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AddressAgreement)
+class AddressAgreementAdmin(admin.ModelAdmin):
+    """Read only, as letters: staff sign, decide, extend and end agreements on the web page ("Address agreements"
+    in the menu), where the numbering and the e-mails happen."""
+
+    list_display = ["number", "centre", "organisation", "status", "starts_on", "ends_on"]
+    list_filter = ["status", "centre"]
+    fields = ["number", "centre", "organisation", "registered_seat", "correspondence", "starts_on", "ends_on",
+              "status", "note", "refusal_reason", "requested_by", "signed_by", "created_at", "decided_at",
+              "reminded_30_at", "reminded_7_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -9,12 +9,13 @@ from django.test import override_settings
 
 from booking import services
 from booking.models import Booking, Centre, Hosting, OpeningHours, Resource
-from ngo.models import Invitation, Membership, Organisation
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation
 from tests.factories import at, next_open_weekday
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership, Hosting, Invitation]
+MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership, Hosting, Invitation, Letter,
+          AddressAgreement]
 
 
 def load_demo():
@@ -119,3 +120,15 @@ def test_the_member_can_book_a_room_right_away():
     staff = get_user_model().objects.get(username="staff")
     assert services.approve_booking(booking=booking, actor=staff).status == "confirmed"
     assert Booking.objects.count() == 1
+
+
+def test_the_seniors_have_an_address_agreement_and_letters(client):
+    load_demo()
+    [agreement] = AddressAgreement.objects.all()
+    assert agreement.organisation.name == "Stowarzyszenie Aktywni Seniorzy" and agreement.number.startswith("CAS/ADR/")
+    assert sorted(Letter.objects.values_list("status", flat=True)) == ["collected", "waiting", "waiting"]
+    client.login(username="member", password="member")
+    assert "RR123456789PL" in client.get("/en/organisations/").content.decode()
+    client.login(username="staff", password="staff")
+    assert client.get("/en/staff/letters/").status_code == 200
+    assert client.get("/en/staff/agreements/").status_code == 200

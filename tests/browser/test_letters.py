@@ -2,9 +2,11 @@
 member sees them and the count in the header, staff mark two collected by a named member, and the register shows
 the right states. On every screen of SCREENS; axe-core checks every page."""
 
+import re
+
 import pytest
 
-from ngo.models import Letter
+from ngo.models import AddressAgreement, Letter
 from tests import factories
 from tests.browser.conftest import SCREENS, check_page
 from tests.browser.test_booking_flow import WORDS, log_in, log_out
@@ -93,3 +95,39 @@ def test_staff_log_three_letters_the_member_sees_them_staff_hand_two_over(chromi
     expect(page.locator(".letter-choice")).to_have_count(1)
     fits("register-after")
     context.close()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_coordinator_asks_for_the_address_and_staff_approve(chromium_browser, live_server, scene, screen):
+    settings = SCREENS[screen]
+    words = WORDS["en" if settings["prefix"] else "pl"]
+    context = chromium_browser.new_context(**{key: value for key, value in settings.items() if key != "prefix"})
+    page = context.new_page()
+    base = live_server.url + settings["prefix"]
+
+    def fits(shot):
+        if settings.get("is_mobile"):
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{shot} scrolls sideways"
+        check_page(page, f"agreements-{screen}-{shot}")
+
+    club = scene["club"]
+    log_in(page, base, words, "ewa")
+    page.goto(f"{base}/organisations/{club.pk}/address/")
+    fits("request")
+    page.uncheck("#id_registered_seat")
+    page.fill("#id_note", "Prosimy o adres do korespondencji")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/organisations/$"))
+    fits("requested")
+    log_out(page, words)
+
+    log_in(page, base, words, "anna")
+    page.goto(f"{base}/staff/agreements/")
+    fits("staff")
+    request = AddressAgreement.objects.get()
+    page.locator(f"form[action$='/staff/agreements/{request.pk}/approve/'] button").click()
+    expect(page.locator(f"#agreement-{request.pk} h3")).to_contain_text("/ADR/")
+    fits("approved")
+    context.close()
+    request.refresh_from_db()
+    assert request.status == "approved" and not request.registered_seat and request.correspondence

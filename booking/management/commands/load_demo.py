@@ -1,5 +1,5 @@
 """Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both, one
-with an invitation waiting for an answer) and three logins."""
+with an invitation waiting for an answer, an address agreement and letters) and three logins."""
 import secrets
 from datetime import date, time, timedelta
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from booking.accounts import centre_staff_group
 from booking.models import AccessibilityStatement, Centre, Hosting, OpeningHours, Resource
-from ngo.models import Invitation, Membership, Organisation
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
                   (4, "07:00", "14:00")]
@@ -129,6 +129,8 @@ class Command(BaseCommand):
         )
         Membership.objects.get_or_create(user=member, organisation=organisations["Klub Rodziców Chorzów"])
         self._invitation(organisations["Stowarzyszenie Aktywni Seniorzy"], member)
+        self._address(Centre.objects.get(short_name="CAS"), organisations["Stowarzyszenie Aktywni Seniorzy"], staff,
+                      member)
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin."))
 
     def _invitation(self, organisation, coordinator):
@@ -140,6 +142,29 @@ class Command(BaseCommand):
             Invitation.objects.create(organisation=organisation, email="nowa.osoba@example.org", invited_by=coordinator,
                                       token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
                                       expires_at=now + Invitation.LIFETIME)
+
+    def _address(self, centre, organisation, staff, member):
+        """The seniors use the CAS address under an agreement; three letters came for them: two wait (one
+        registered), one was collected by Jan. Written directly: no e-mail goes out."""
+        today = timezone.localdate()
+        AddressAgreement.objects.update_or_create(
+            centre=centre, number=f"CAS/ADR/{today.year}/001",
+            defaults={"organisation": organisation, "starts_on": date(today.year, 1, 1), "ends_on": None,
+                      "status": AddressAgreement.Status.APPROVED, "signed_by": staff,
+                      "registered_seat": True, "correspondence": True})
+        now = timezone.now()
+        for sender, kind, tracking, days, collected in [
+                ("Urząd Skarbowy w Chorzowie", Letter.Kind.REGISTERED, "RR123456789PL", 2, False),
+                ("Urząd Miasta Chorzów", Letter.Kind.ORDINARY, "", 5, False),
+                ("Zakład Ubezpieczeń Społecznych", Letter.Kind.OFFICIAL, "", 9, True)]:
+            received = (now - timedelta(days=days)).replace(hour=9, minute=30, second=0, microsecond=0)
+            Letter.objects.update_or_create(
+                centre=centre, organisation=organisation, sender=sender,
+                defaults={"kind": kind, "tracking_number": tracking, "received_at": received, "logged_by": staff,
+                          "status": Letter.Status.COLLECTED if collected else Letter.Status.WAITING,
+                          "collected_at": received + timedelta(days=1) if collected else None,
+                          "collected_by": member if collected else None,
+                          "collected_by_name": member.get_full_name() if collected else ""})
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
