@@ -1,4 +1,5 @@
-"""The usage report staff send the city each year: how much each resource was used, and by whom.
+"""The usage report staff send the city each year: how much each resource was used, and by whom; and how many
+letters came to the centre's address for each organisation, month by month.
 
 A booking belongs to the period in which it starts (centre's local time), so consecutive reports never
 count it twice. Only confirmed bookings are counted; cancelled and rejected ones only as numbers.
@@ -14,14 +15,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from ngo.models import Organisation
+from ngo.models import Letter, Organisation
 
 from . import csvsafe, xlsxsafe
 from .localtime import local_midnight
@@ -55,6 +56,13 @@ class OrganisationUsage:
 
 
 @dataclass(frozen=True)
+class LetterUsage:
+    organisation: str
+    month: date  # its first day
+    letters: int
+
+
+@dataclass(frozen=True)
 class UsageReport:
     centre_name: str
     first_day: date
@@ -63,6 +71,7 @@ class UsageReport:
     organisations: list[OrganisationUsage]
     cancelled: int
     rejected: int
+    letters: list[LetterUsage] = ()
 
     @property
     def bookings(self):
@@ -139,7 +148,23 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     ]
     not_held = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
                                    rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
-    return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held)
+    return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held,
+                       letters=_letters(centre, first_day, last_day))
+
+
+def _letters(centre, first_day, last_day):
+    """Letters that came to the centre's address, per organisation and month (centre's local time)."""
+    tz = centre.tz
+    rows = (Letter.objects.filter(centre=centre, received_at__gte=local_midnight(first_day, tz),
+                                  received_at__lt=local_midnight(last_day + timedelta(days=1), tz))
+            .annotate(month=TruncMonth("received_at", tzinfo=tz)).order_by()
+            .values("organisation_id", "organisation__name", "month").annotate(letters=Count("pk"))
+            .order_by("organisation__name", "organisation_id", "month"))
+    return [LetterUsage(row["organisation__name"], _as_date(row["month"]), row["letters"]) for row in rows]
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, "date") else value
 
 
 def usage_file_name(report, extension):
@@ -168,13 +193,20 @@ def _organisation_table(report):
     return header, rows
 
 
+def _letter_table(report):
+    header = [_("Organisation"), _("Month"), _("Letters")]
+    rows = [[usage.organisation, usage.month.strftime("%Y-%m"), usage.letters] for usage in report.letters]
+    return header, rows
+
+
 def write_usage_csv(report, out):
-    """The two tables of the report, one after the other, each with its header row, in the active language's
+    """The three tables of the report, one after the other, each with its header row, in the active language's
     conventions (see the module's docstring)."""
     decimal_separator = get_format("DECIMAL_SEPARATOR")
     writer = csvsafe.writer(out, decimal_separator=decimal_separator,
                             delimiter=";" if decimal_separator == "," else ",")
-    for number, (header, rows) in enumerate([_resource_table(report), _organisation_table(report)]):
+    for number, (header, rows) in enumerate([_resource_table(report), _organisation_table(report),
+                                             _letter_table(report)]):
         if number:
             writer.writerow([])
         writer.writerow(header)
@@ -195,7 +227,8 @@ def write_usage_xlsx(report, out):
     summary.column_dimensions["A"].width = 30
     summary.column_dimensions["B"].width = 40
     for title, (header, rows) in [(_("By resource"), _resource_table(report)),
-                                  (_("By organisation"), _organisation_table(report))]:
+                                  (_("By organisation"), _organisation_table(report)),
+                                  (_("Letters"), _letter_table(report))]:
         sheet = workbook.create_sheet(title)
         for row in [header, *rows]:
             xlsxsafe.append(sheet, row)
