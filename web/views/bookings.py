@@ -290,6 +290,8 @@ def organisations(request):
         agreements.setdefault(agreement.organisation_id, []).append(agreement)
     for membership in memberships:
         membership.letters = letters.get(membership.organisation_id, [])
+        membership.letter_centres = list({letter.centre_id: letter.centre for letter in membership.letters
+                                          if letter.centre is not None}.values())
         membership.agreements = agreements.get(membership.organisation_id, [])
     return render(request, "web/organisations.html", {"memberships": memberships})
 
