@@ -143,7 +143,7 @@ def centre_form(centre, **fields):
     return {"name": centre.name, "short_name": "", "street": centre.street, "postal_code": centre.postal_code,
             "city": centre.city, "email": centre.email, "phone": "", "time_zone": centre.time_zone,
             "check_in_time": "15:00", "check_out_time": "10:00", "closed_on_public_holidays": "on",
-            "weekly_hours_per_organisation": "",
+            "weekly_hours_per_organisation": "", "agreement_number_pattern": centre.agreement_number_pattern,
             "opening_hours-TOTAL_FORMS": 0, "opening_hours-INITIAL_FORMS": 0,
             "hostings-TOTAL_FORMS": 0, "hostings-INITIAL_FORMS": 0, **fields}
 

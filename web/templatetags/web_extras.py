@@ -1,6 +1,8 @@
 """Template helpers of the web pages: accessible form widgets, the centre's details, the staff menu, and
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, IntegerField, Subquery, Value
 
 from booking.formatting import opening_hours, series_pattern, series_summary, span_label
 from booking.models import Centre
@@ -36,25 +38,35 @@ def centre_info(context):
     return {"centres": [(c, opening_hours(c.opening_hours.all())) for c in centres]}
 
 
+def _header_facts(request):
+    """What the header shows of the person, asked once per request and in one query: whether they are staff of a
+    centre (the staff menu) and how many letters wait for their organisations (the count)."""
+    if not hasattr(request, "_header_facts"):
+        user = request.user
+        waiting = (letters_to_collect(user).order_by().annotate(one=Value(1)).values("one")
+                   .annotate(count=Count("pk")).values("count"))
+        facts = get_user_model().objects.filter(pk=user.pk).annotate(
+            staff=Exists(staffed_centres(user)), letters=Subquery(waiting, output_field=IntegerField()),
+        ).values("staff", "letters").first() or {}
+        request._header_facts = {"staff": bool(facts.get("staff")), "letters": facts.get("letters") or 0}
+    return request._header_facts
+
+
 @register.simple_tag(takes_context=True)
 def user_is_centre_staff(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    if not hasattr(request, "_is_centre_staff"):
-        request._is_centre_staff = staffed_centres(request.user).exists()
-    return request._is_centre_staff
+    return _header_facts(request)["staff"]
 
 
 @register.simple_tag(takes_context=True)
 def letters_to_collect_count(context):
-    """How many letters wait for the person's organisations (the header's count), asked once per request."""
+    """How many letters wait for the person's organisations (the header's count)."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return 0
-    if not hasattr(request, "_letters_to_collect"):
-        request._letters_to_collect = letters_to_collect(request.user).count()
-    return request._letters_to_collect
+    return _header_facts(request)["letters"]
 
 
 @register.filter
