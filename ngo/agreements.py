@@ -197,7 +197,8 @@ def request_agreement(*, actor, organisation, centre=None, starts_on=None, ends_
 @transaction.atomic
 def approve_agreement(*, actor, agreement, starts_on=None, ends_on=None):
     """Staff approve a request (the days as asked unless given): it is numbered, and the coordinators told."""
-    agreement = AddressAgreement.objects.select_for_update().select_related("centre").get(pk=agreement.pk)
+    agreement = (AddressAgreement.objects.select_for_update(of=("self",)).select_related("centre")
+                 .get(pk=agreement.pk))
     require_centre_staff(actor, agreement.centre)
     require_status(agreement, Status.REQUESTED, _("Only a request waiting for an answer can be approved."))
     agreement.starts_on = starts_on or agreement.starts_on
@@ -211,7 +212,8 @@ def approve_agreement(*, actor, agreement, starts_on=None, ends_on=None):
 
 @transaction.atomic
 def refuse_agreement(*, actor, agreement, reason):
-    agreement = AddressAgreement.objects.select_for_update().select_related("centre").get(pk=agreement.pk)
+    agreement = (AddressAgreement.objects.select_for_update(of=("self",)).select_related("centre")
+                 .get(pk=agreement.pk))
     require_centre_staff(actor, agreement.centre)
     require_status(agreement, Status.REQUESTED, _("Only a request waiting for an answer can be refused."))
     reason = " ".join((reason or "").split())
@@ -228,7 +230,8 @@ def refuse_agreement(*, actor, agreement, reason):
 def change_end(*, actor, agreement, ends_on):
     """Extend an approved agreement (a later last day, or None: no end) or end it (an earlier last day; today
     ends it today). The reminders before the end are sent again for a new end."""
-    agreement = AddressAgreement.objects.select_for_update().select_related("centre").get(pk=agreement.pk)
+    agreement = (AddressAgreement.objects.select_for_update(of=("self",)).select_related("centre")
+                 .get(pk=agreement.pk))
     require_centre_staff(actor, agreement.centre)
     require_status(agreement, Status.APPROVED, _("Only an approved agreement can be extended or ended."))
     require_period(agreement.starts_on, ends_on)

@@ -252,8 +252,9 @@ def collect_letters(*, actor, letters, member=None, name="", when=None):
     name = " ".join((name or "").split())
     if member is None and not name:
         raise RuleViolation("collector_required", _("Say who collected the letters."), "collected_by")
-    letters = list(Letter.objects.select_for_update().select_related("organisation", "centre").filter(
-        pk__in=[letter.pk for letter in letters]).order_by("received_at", "pk"))
+    # Only the letters' rows are locked: the centre is a nullable (outer) join, which PostgreSQL cannot lock.
+    letters = list(Letter.objects.select_for_update(of=("self",)).select_related("organisation", "centre")
+                   .filter(pk__in=[letter.pk for letter in letters]).order_by("received_at", "pk"))
     if not letters:
         raise RuleViolation("no_letters", _("Choose the letters that were collected."), "letters")
     for letter in letters:
@@ -279,7 +280,8 @@ def collect_letters(*, actor, letters, member=None, name="", when=None):
 def return_letter(*, actor, letter, when=None):
     """The letter goes back to its sender (nobody collected it in time)."""
     when = when or timezone.now()
-    letter = Letter.objects.select_for_update().select_related("organisation", "centre").get(pk=letter.pk)
+    letter = (Letter.objects.select_for_update(of=("self",)).select_related("organisation", "centre")
+              .get(pk=letter.pk))
     require_letter_keeper(actor, letter)
     require_waiting(letter)
     require_plausible_time(when, letter.received_at, "returned_at")

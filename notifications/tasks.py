@@ -151,7 +151,7 @@ def remind_letters(now=None):
     count = 0
     for pk in due.order_by("received_at").values_list("pk", flat=True):
         with transaction.atomic():
-            letter = (Letter.objects.select_for_update().select_related("organisation")
+            letter = (Letter.objects.select_for_update(of=("self",)).select_related("organisation")
                       .filter(pk=pk, status=Letter.Status.WAITING, reminded_at__isnull=True).first())
             if letter is None:  # collected, returned or reminded meanwhile
                 continue
