@@ -3,6 +3,8 @@
 A caller who may not see an object gets 404: every detail route looks objects up in the caller's
 visible queryset (booking.selectors), so another organisation's booking does not even exist for them.
 """
+import re
+
 from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -410,13 +412,14 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         if self.action != "list":
             return queryset
         status_, organisation = self.request.query_params.get("status"), self.request.query_params.get("organisation")
-        if status_:
+        # Given means given: an empty value is refused as the schema says, not read as "any".
+        if status_ is not None:
             if status_ not in Letter.Status.values:
                 raise ValidationError({"status": [_("Choose one of: %(values)s.")
                                                   % {"values": ", ".join(Letter.Status.values)}]})
             queryset = queryset.filter(status=status_)
-        if organisation:
-            if not organisation.isdigit() or len(organisation) > 12:
+        if organisation is not None:
+            if not re.fullmatch(r"[0-9]{1,12}", organisation):
                 raise ValidationError({"organisation": [_("An organisation's id is a number.")]})
             queryset = queryset.filter(organisation=organisation)
         return queryset
