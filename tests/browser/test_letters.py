@@ -131,3 +131,25 @@ def test_a_coordinator_asks_for_the_address_and_staff_approve(chromium_browser, 
     context.close()
     request.refresh_from_db()
     assert request.status == "approved" and not request.registered_seat and request.correspondence
+
+
+def test_the_admins_letter_pages_pass_axe(chromium_browser, live_server, scene):
+    """Issue 16: the admin's letter form had unlabelled date and time fields and an unnamed search box. Letters are
+    read only there now (the register is on our pages); the list and a letter pass axe."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.org", "root")
+    letter = factories.make_letter(organisation=scene["club"], centre=Letter._meta.get_field("centre").related_model
+                                   .objects.get(), sender="ZUS")
+    context = chromium_browser.new_context(**{key: value for key, value in SCREENS["en-desktop"].items()
+                                              if key != "prefix"})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "root")
+    page.locator("input[type=submit]").click()
+    page.goto(f"{live_server.url}/admin/ngo/letter/")
+    check_page(page, "admin-letters")
+    page.goto(f"{live_server.url}/admin/ngo/letter/{letter.pk}/change/")
+    check_page(page, "admin-letter")
+    context.close()
