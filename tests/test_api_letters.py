@@ -62,6 +62,8 @@ def test_refusals_are_4xx(town):
                       format="json").status_code == 400
     assert staff.post(f"{API}/letters/", {"organisation": "x", "sender": "X"}, format="json").status_code == 400
     assert staff.get(f"{API}/letters/?status=lost").status_code == 400
+    assert staff.get(f"{API}/letters/?status=&organisation=").status_code == 400
+    assert staff.get(f"{API}/letters/?organisation=%C2%B2").status_code == 400  # a superscript two is no id
     assert staff.get(f"{API}/letters/?organisation=abc").status_code == 400
     # A member is not staff: refused.
     assert client_for(town.ewa).post(f"{API}/letters/", {"organisation": town.club.pk, "sender": "X"},
