@@ -27,7 +27,7 @@ from booking.models import (
 from booking.recurrence import parse_rrule
 from booking.selectors import offered_consultations, visible_conflicts, visible_organisations, visible_resources
 from booking.series import Recurrence, dates_in_order
-from ngo.models import Invitation, Membership, Organisation, krs_validator
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation, krs_validator
 
 from .fields import (
     DateOrDateTimeField,
@@ -337,6 +337,75 @@ class OrganisationStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Organisation.Status.choices, default=Organisation.Status.VERIFIED)
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000,
                                    help_text=_("Required to suspend."))
+
+
+# --- The correspondence register -----------------------------------------------------------
+
+class LetterSerializer(ApiModelSerializer):
+    note = StrictCharField(source="description", read_only=True)
+    collected_by = serializers.CharField(source="collected_by_name", read_only=True,
+                                         help_text=_("The name of whoever collected it."))
+    collected_by_member = serializers.PrimaryKeyRelatedField(
+        source="collected_by", read_only=True, help_text=_("The member who collected it, when one did."))
+
+    class Meta:
+        model = Letter
+        fields = ["id", "centre", "organisation", "received_at", "sender", "kind", "tracking_number", "note",
+                  "status", "collected_at", "collected_by", "collected_by_member", "returned_at"]
+        read_only_fields = fields
+
+
+class LetterCreateSerializer(serializers.Serializer):
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), required=False,
+        help_text=_("The centre whose register it goes in; by default the first of yours hosting the organisation."))
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    sender = StrictCharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Letter.Kind.choices, default=Letter.Kind.ORDINARY)
+    tracking_number = StrictCharField(max_length=40, required=False, allow_blank=True, default="",
+                                      help_text=_("Required for registered letters."))
+    note = StrictCharField(source="description", max_length=300, required=False, allow_blank=True, default="")
+    received_on = serializers.DateField(required=False, default=None,
+                                        help_text=_("The centre's local date; today by default."))
+
+
+class LetterCollectSerializer(serializers.Serializer):
+    letters = serializers.ListField(child=StrictIntegerField(min_value=1), min_length=1, max_length=100,
+                                    help_text=_("The ids of the waiting letters handed over."))
+    member = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                help_text=_("The id of the member of the letters' organisation who collected them."))
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="",
+                           help_text=_("Who collected them, when not a member (or to name the member otherwise)."))
+    collected_at = LocalDateTimeField(required=False, default=None, help_text=_("Now by default."))
+
+
+# --- Address agreements --------------------------------------------------------------------
+
+class AddressAgreementSerializer(ApiModelSerializer):
+    class Meta:
+        model = AddressAgreement
+        fields = ["id", "number", "centre", "organisation", "registered_seat", "correspondence", "starts_on",
+                  "ends_on", "status", "note", "refusal_reason", "created_at", "decided_at"]
+        read_only_fields = fields
+
+
+class AddressAgreementCreateSerializer(serializers.Serializer):
+    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    centre = StrictPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(), required=False, default=None,
+        help_text=_("Signing: by default the first of your centres hosting the organisation; asking: its home "
+                    "centre."))
+    registered_seat = StrictBooleanField(default=True)
+    correspondence = StrictBooleanField(default=True)
+    starts_on = serializers.DateField(required=False, default=None, help_text=_("Today by default."))
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                    help_text=_("The last day; empty for no end date."))
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AgreementEndSerializer(serializers.Serializer):
+    ends_on = serializers.DateField(allow_null=True, help_text=_("The new last day (later extends, earlier ends); "
+                                                                 "null for no end date."))
 
 
 # --- Calendar feeds -------------------------------------------------------------------------

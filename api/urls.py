@@ -19,6 +19,8 @@ router.register("consultations", views.ConsultationServiceViewSet, basename="con
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("letters", views.LetterViewSet, basename="letter")
+router.register("address-agreements", views.AddressAgreementViewSet, basename="address-agreement")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

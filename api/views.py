@@ -3,7 +3,9 @@
 A caller who may not see an object gets 404: every detail route looks objects up in the caller's
 visible queryset (booking.selectors), so another organisation's booking does not even exist for them.
 """
-from django.contrib.auth import authenticate
+import re
+
+from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -37,12 +39,13 @@ from booking.models import Centre, Closure, FeedToken
 from booking.selectors import (
     OccupancyAccess,
     offered_consultations,
+    staffed_centres,
     title_visibility,
     topic_visibility,
-    visible_agreements,
     visible_appointments,
     visible_bookings,
     visible_certificates,
+    visible_lending_agreements,
     visible_organisations,
     visible_resources,
     visible_series,
@@ -51,6 +54,17 @@ from booking.selectors import (
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
 from ngo import services as ngo_services
+from ngo.agreements import (
+    approve_agreement,
+    change_end,
+    create_agreement,
+    refuse_agreement,
+    request_agreement,
+    visible_agreements,
+)
+from ngo.exceptions import NotPermitted
+from ngo.letters import collect_letters, log_letter, register_letters, return_letter, visible_letters
+from ngo.models import Letter
 from ngo.selectors import pending_invitations
 
 from . import serializers as s
@@ -434,6 +448,135 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         revoke_feed_token(feed=instance, actor=self.request.user)
 
 
+# --- The correspondence register ------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Letters: staff see their centres' registers, members their organisations'"),
+                       parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=Letter.Status.values),
+                                   OpenApiParameter("organisation", OpenApiTypes.INT)]),
+    retrieve=extend_schema(summary=_("One letter")),
+)
+class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.LetterSerializer
+
+    def get_queryset(self):
+        return visible_letters(self.request.user).order_by("-received_at", "-pk")
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        status_, organisation = self.request.query_params.get("status"), self.request.query_params.get("organisation")
+        # Given means given: an empty value is refused as the schema says, not read as "any".
+        if status_ is not None:
+            if status_ not in Letter.Status.values:
+                raise ValidationError({"status": [_("Choose one of: %(values)s.")
+                                                  % {"values": ", ".join(Letter.Status.values)}]})
+            queryset = queryset.filter(status=status_)
+        if organisation is not None:
+            if not re.fullmatch(r"[0-9]{1,12}", organisation):
+                raise ValidationError({"organisation": [_("An organisation's id is a number.")]})
+            queryset = queryset.filter(organisation=organisation)
+        return queryset
+
+    @extend_schema(summary=_("Log a letter (staff of a centre hosting the organisation)"),
+                   request=s.LetterCreateSerializer, responses={201: s.LetterSerializer})
+    def create(self, request):
+        data = self.input(s.LetterCreateSerializer)
+        if not visible_organisations(request.user).filter(pk=data["organisation"].pk).exists():
+            raise NotFound()
+        letter = log_letter(actor=request.user, **data)
+        return self.answer(s.LetterSerializer, letter, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Mark waiting letters collected (staff)"),
+                   description=_("All the letters or none; each must be in one of your centres' registers."),
+                   request=s.LetterCollectSerializer, responses=s.LetterSerializer(many=True))
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def collect(self, request):
+        data = self.input(s.LetterCollectSerializer)
+        letters = list(register_letters(request.user).select_related("organisation").filter(pk__in=data["letters"]))
+        if len(letters) != len(set(data["letters"])):
+            raise NotFound()
+        member = None
+        if data["member"] is not None:
+            member = get_object_or_404(get_user_model(), pk=data["member"],
+                                       memberships__organisation__in={letter.organisation_id for letter in letters})
+        letters = collect_letters(actor=request.user, letters=letters, member=member, name=data["name"],
+                                  when=data["collected_at"])
+        return Response(s.LetterSerializer(letters, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary=_("The letter went back to its sender (staff)"), request=None,
+                   responses=s.LetterSerializer)
+    @action(detail=True, methods=["post"], url_path="return", filter_backends=[])
+    def return_to_sender(self, request, pk=None):
+        letter = self.get_object()  # members see their letters, and are refused by the service
+        return self.answer(s.LetterSerializer, return_letter(actor=request.user, letter=letter))
+
+
+# --- Address agreements ----------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Address agreements: staff see their centres', members their organisations'")),
+    retrieve=extend_schema(summary=_("One address agreement")),
+)
+class AddressAgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.AddressAgreementSerializer
+
+    def get_queryset(self):
+        return visible_agreements(self.request.user).order_by("-starts_on", "-pk")
+
+    def _visible_organisation(self, organisation):
+        if not visible_organisations(self.request.user).filter(pk=organisation.pk).exists():
+            raise NotFound()
+
+    @extend_schema(summary=_("Sign an agreement (staff of a centre hosting the organisation)"),
+                   request=s.AddressAgreementCreateSerializer, responses={201: s.AddressAgreementSerializer})
+    def create(self, request):
+        data = self.input(s.AddressAgreementCreateSerializer)
+        self._visible_organisation(data["organisation"])
+        if data["centre"] is None:
+            data["centre"] = staffed_centres(request.user).filter(
+                hosted_organisations=data["organisation"]).order_by("pk").first()
+            if data["centre"] is None:
+                raise NotPermitted("not_centre_staff", _("Only the centre's staff manage its address agreements."))
+        data["starts_on"] = data["starts_on"] or timezone.localdate()
+        agreement = create_agreement(actor=request.user, **data)
+        return self.answer(s.AddressAgreementSerializer, agreement, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Ask for the centre's address (the organisation's coordinators)"),
+                   request=s.AddressAgreementCreateSerializer, responses={201: s.AddressAgreementSerializer})
+    @action(detail=False, methods=["post"], url_path="request", filter_backends=[], pagination_class=None)
+    def ask(self, request):
+        data = self.input(s.AddressAgreementCreateSerializer)
+        self._visible_organisation(data["organisation"])
+        agreement = request_agreement(actor=request.user, **data)
+        return self.answer(s.AddressAgreementSerializer, agreement, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Approve a request (staff): it is numbered"), request=None,
+                   responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, pk=None):
+        return self.answer(s.AddressAgreementSerializer,
+                           approve_agreement(actor=request.user, agreement=self.get_object()))
+
+    @extend_schema(summary=_("Refuse a request (staff), with the reason"), request=s.ReasonSerializer,
+                   responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def refuse(self, request, pk=None):
+        agreement = self.get_object()
+        reason = self.input(s.ReasonSerializer).get("reason", "")
+        return self.answer(s.AddressAgreementSerializer,
+                           refuse_agreement(actor=request.user, agreement=agreement, reason=reason))
+
+    @extend_schema(summary=_("Extend or end an agreement (staff): its new last day"),
+                   request=s.AgreementEndSerializer, responses=s.AddressAgreementSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def end(self, request, pk=None):
+        agreement = self.get_object()
+        ends_on = self.input(s.AgreementEndSerializer)["ends_on"]
+        return self.answer(s.AddressAgreementSerializer,
+                           change_end(actor=request.user, agreement=agreement, ends_on=ends_on))
+
+
 # --- Authentication --------------------------------------------------------------------------
 
 class TokenView(APIView):
@@ -598,7 +741,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     serializer_class = s.AgreementSerializer
 
     def get_queryset(self):
-        return visible_agreements(self.request.user).order_by("-issued_at", "-pk")
+        return visible_lending_agreements(self.request.user).order_by("-issued_at", "-pk")
 
     @extend_schema(summary=_("The agreement as a PDF (A4)"), responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, content_negotiation_class=JsonErrorsNegotiation)

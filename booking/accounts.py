@@ -13,7 +13,7 @@ STAFF_GROUP = "Centre staff"
 STAFF_PERMISSIONS = [
     ("booking", ["centre", "openinghours", "resource", "closure", "booking", "bookingseries", "bookingevent",
                  "accessibilitystatement", "consultationservice", "consultant", "dutyhours", "dateoff"]),
-    ("ngo", ["organisation", "membership", "letter"]),
+    ("ngo", ["organisation", "membership", "letter", "addressagreement"]),
 ]
 # ... and what they may only look at: the outgoing e-mails (what was sent, what failed and why), and who waits for
 # which time (members leave the waitlist themselves).

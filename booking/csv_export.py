@@ -1,4 +1,5 @@
-"""Bookings as CSV for reports and spreadsheets (the `export_bookings` command)."""
+"""Bookings as CSV for reports and spreadsheets (the `export_bookings` command), and the correspondence
+register (the register page's download)."""
 from . import csvsafe
 from .models import Booking, BookingStatus
 
@@ -35,5 +36,29 @@ def write_bookings_csv(bookings, out):
             booking.status, booking.title, booking.attendees, booking.quantity,
             booking.created_at.astimezone(tz).isoformat(timespec="seconds"),
         ])
+        count += 1
+    return count
+
+
+LETTER_COLUMNS = ["id", "centre", "organisation", "krs", "received_at", "sender", "kind", "tracking_number", "note",
+                  "status", "collected_at", "collected_by", "returned_at"]
+
+
+def write_letters_csv(letters, out):
+    """One row per letter; times in the centre's local time with offset. Senders and notes are typed by people:
+    csvsafe keeps a spreadsheet from reading them as formulas."""
+    writer = csvsafe.writer(out)
+    writer.writerow(LETTER_COLUMNS)
+    count = 0
+    for letter in letters.select_related("centre", "organisation").iterator(chunk_size=500):
+        tz = letter.centre.tz if letter.centre else None
+
+        def local(moment, tz=tz):
+            return moment.astimezone(tz).isoformat(timespec="seconds") if moment else ""
+
+        writer.writerow([letter.pk, letter.centre.name if letter.centre else "", letter.organisation.name,
+                         letter.organisation.krs, local(letter.received_at), letter.sender, letter.kind,
+                         letter.tracking_number, letter.description, letter.status, local(letter.collected_at),
+                         letter.collected_by_name, local(letter.returned_at)])
         count += 1
     return count

@@ -2,15 +2,24 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ngo.agreements import format_number
 from ngo.models import Organisation
 
 TIME_ZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
+
+
+def agreement_pattern_validator(pattern):
+    try:
+        format_number(pattern, centre="CAS", year=2026, seq=14)
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid_pattern") from error
 
 
 class Centre(models.Model):
@@ -33,6 +42,11 @@ class Centre(models.Model):
     )
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True,
                                    related_name="staffed_centres")
+    agreement_number_pattern = models.CharField(
+        _("address agreement numbers"), max_length=60, default="{centre}/ADR/{year}/{seq:03d}",
+        validators=[agreement_pattern_validator],
+        help_text=_("{centre} is the short name, {year} the year, {seq} the agreement's number in that year "
+                    "({seq:03d}: three digits, 014)."))
     # Declared here, not on Organisation, because ngo does not know booking; ngo reaches it as
     # `organisation.centres` and `Organisation.centres.through`.
     hosted_organisations = models.ManyToManyField(Organisation, verbose_name=_("hosted organisations"),

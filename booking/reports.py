@@ -1,4 +1,5 @@
-"""The usage report staff send the city each year: how much each resource was used, and by whom.
+"""The usage report staff send the city each year: how much each resource was used, and by whom; and how many
+letters came to the centre's address for each organisation, month by month.
 
 A booking belongs to the period in which it starts (centre's local time), so consecutive reports never
 count it twice. Only confirmed bookings are counted; cancelled and rejected ones only as numbers.
@@ -14,14 +15,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from ngo.models import Organisation
+from ngo.models import Letter, Organisation
 
 from . import csvsafe, xlsxsafe
 from .localtime import local_midnight
@@ -62,6 +63,13 @@ class ConsultationUsage:
 
 
 @dataclass(frozen=True)
+class LetterUsage:
+    organisation: str
+    month: date  # its first day
+    letters: int
+
+
+@dataclass(frozen=True)
 class UsageReport:
     centre_name: str
     first_day: date
@@ -71,6 +79,7 @@ class UsageReport:
     cancelled: int
     rejected: int
     consultations: list[ConsultationUsage] = field(default_factory=list)
+    letters: list[LetterUsage] = field(default_factory=list)
 
     @property
     def bookings(self):
@@ -150,6 +159,7 @@ def centre_usage(centre, first_day, last_day) -> UsageReport:
     not_held = in_period.aggregate(cancelled=Count("pk", filter=Q(status=BookingStatus.CANCELLED)),
                                    rejected=Count("pk", filter=Q(status=BookingStatus.REJECTED)))
     return UsageReport(centre.name, first_day, last_day, resources, organisations, **not_held,
+                       letters=_letters(centre, first_day, last_day),
                        consultations=consultation_usage(centre, confirmed) if has_consultants else [])
 
 
@@ -164,6 +174,21 @@ def consultation_usage(centre, confirmed):
     ).order_by("name", "pk")
     return [ConsultationUsage(service.name, service.booked, service.no_shows) for service in services
             if service.is_active or service.booked]
+
+
+def _letters(centre, first_day, last_day):
+    """Letters that came to the centre's address, per organisation and month (centre's local time)."""
+    tz = centre.tz
+    rows = (Letter.objects.filter(centre=centre, received_at__gte=local_midnight(first_day, tz),
+                                  received_at__lt=local_midnight(last_day + timedelta(days=1), tz))
+            .annotate(month=TruncMonth("received_at", tzinfo=tz)).order_by()
+            .values("organisation_id", "organisation__name", "month").annotate(letters=Count("pk"))
+            .order_by("organisation__name", "organisation_id", "month"))
+    return [LetterUsage(row["organisation__name"], _as_date(row["month"]), row["letters"]) for row in rows]
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, "date") else value
 
 
 def usage_file_name(report, extension):
@@ -192,26 +217,33 @@ def _organisation_table(report):
     return header, rows
 
 
+def _letter_table(report):
+    header = [_("Organisation"), _("Month"), _("Letters")]
+    rows = [[usage.organisation, usage.month.strftime("%Y-%m"), usage.letters] for usage in report.letters]
+    return header, rows
+
+
 def _consultation_table(report):
     header = [_("Consultation"), _("Appointments"), _("Did not come")]
     return header, [[usage.name, usage.appointments, usage.no_shows] for usage in report.consultations]
 
 
 def _tables(report):
-    """The report's tables; the consultations' only where the centre offers any."""
-    tables = [_resource_table(report), _organisation_table(report)]
+    """The report's tables with their titles; the consultations' only where the centre offers any."""
+    tables = [(_("By resource"), _resource_table(report)), (_("By organisation"), _organisation_table(report)),
+              (_("Letters"), _letter_table(report))]
     if report.consultations:
-        tables.append(_consultation_table(report))
+        tables.append((_("Consultations"), _consultation_table(report)))
     return tables
 
 
 def write_usage_csv(report, out):
-    """The two tables of the report, one after the other, each with its header row, in the active language's
+    """The tables of the report, one after the other, each with its header row, in the active language's
     conventions (see the module's docstring)."""
     decimal_separator = get_format("DECIMAL_SEPARATOR")
     writer = csvsafe.writer(out, decimal_separator=decimal_separator,
                             delimiter=";" if decimal_separator == "," else ",")
-    for number, (header, rows) in enumerate(_tables(report)):
+    for number, (_title, (header, rows)) in enumerate(_tables(report)):
         if number:
             writer.writerow([])
         writer.writerow(header)
@@ -231,8 +263,7 @@ def write_usage_xlsx(report, out):
         xlsxsafe.append(summary, row)
     summary.column_dimensions["A"].width = 30
     summary.column_dimensions["B"].width = 40
-    titles = [_("By resource"), _("By organisation"), _("Consultations")]
-    for title, (header, rows) in zip(titles, _tables(report), strict=False):
+    for title, (header, rows) in _tables(report):
         sheet = workbook.create_sheet(title)
         for row in [header, *rows]:
             xlsxsafe.append(sheet, row)

@@ -387,7 +387,7 @@ def organisation_certificates(user):
         "centre", "organisation")
 
 
-def visible_agreements(user):
+def visible_lending_agreements(user):
     """Lending agreements: members see their organisations', staff their centres', a superuser all."""
     if not user.is_authenticated:
         return LendingAgreement.objects.none()

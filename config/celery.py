@@ -50,4 +50,10 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_key_reminders", "schedule": crontab(minute=45, hour="8-20"),
         "options": {"expires": 3600},
     },
+    # Letters waiting LETTER_REMINDER_DAYS: their organisation is reminded once; address agreements ending in 30
+    # and in 7 days: the organisation and the centre's staff are told, once each.
+    "send-letter-reminders": {
+        "task": "notifications.tasks.send_letter_reminders", "schedule": crontab(minute=30, hour=8),
+        "options": {"expires": 3600},
+    },
 }

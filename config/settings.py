@@ -162,6 +162,12 @@ SIGNUP_PER_CLIENT = env.int("SIGNUP_PER_CLIENT", default=10)
 SIGNUP_LINK_DAYS = env.int("SIGNUP_LINK_DAYS", default=3)
 SIGNUP_UNCONFIRMED_DAYS = env.int("SIGNUP_UNCONFIRMED_DAYS", default=7)
 
+# --- Correspondence register ----------------------------------------------------------------
+# A letter waiting this many days is reminded to its organisation (once); after the second limit it goes on
+# the staff's "to return" list.
+LETTER_REMINDER_DAYS = env.int("LETTER_REMINDER_DAYS", default=14)
+LETTER_RETURN_DAYS = env.int("LETTER_RETURN_DAYS", default=30)
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="consolemail://")
 vars().update(environ.Env.email_url_config(EMAIL_URL))
@@ -249,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "booking.models.BookingStatus",
         "OrganisationStatusEnum": "ngo.models.Organisation.Status",
+        "LetterKindEnum": "ngo.models.Letter.Kind",
+        "LetterStatusEnum": "ngo.models.Letter.Status",
     },
 }
 

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Invitation, Letter, Membership, Organisation, User
+from .models import AddressAgreement, Invitation, Letter, Membership, Organisation, User
 from .selectors import hosted_organisations
 
 
@@ -100,25 +100,49 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "organisation", "sender", "collected_at"]
-    list_filter = ["organisation"]
-    autocomplete_fields = ["organisation"]
-    readonly_fields = ["logged_by"]
+    """Read only: staff log, hand over and return letters on the register's web page ("Letters" in the menu),
+    where the rules apply; superusers may still delete a letter logged by mistake."""
+
+    list_display = ["received_at", "centre", "organisation", "sender", "kind", "status", "collected_by_name"]
+    list_filter = ["status", "kind", "centre"]
+    fields = ["centre", "organisation", "received_at", "sender", "kind", "tracking_number", "description",
+              "logged_by", "status", "collected_at", "collected_by", "collected_by_name", "returned_at",
+              "reminded_at"]
+    readonly_fields = fields
 
     def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("organisation", "centre")
         if request.user.is_superuser:
-            return super().get_queryset(request)
-        return super().get_queryset(request).filter(organisation__in=hosted_organisations(request.user))
+            return queryset
+        return queryset.filter(centre__staff=request.user)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "organisation" and not request.user.is_superuser:
-            kwargs["queryset"] = hosted_organisations(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_add_permission(self, request):
+        return False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            letter = services.log_letter(organisation=obj.organisation, actor=request.user, sender=obj.sender,
-                                         description=obj.description, received_at=obj.received_at)
-            obj.pk, obj.logged_by = letter.pk, letter.logged_by
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AddressAgreement)
+class AddressAgreementAdmin(admin.ModelAdmin):
+    """Read only, as letters: staff sign, decide, extend and end agreements on the web page ("Address agreements"
+    in the menu), where the numbering and the e-mails happen."""
+
+    list_display = ["number", "centre", "organisation", "status", "starts_on", "ends_on"]
+    list_filter = ["status", "centre"]
+    fields = ["number", "centre", "organisation", "registered_seat", "correspondence", "starts_on", "ends_on",
+              "status", "note", "refusal_reason", "requested_by", "signed_by", "created_at", "decided_at",
+              "reminded_30_at", "reminded_7_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("organisation", "centre")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(centre__staff=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -93,8 +93,12 @@ PERSONAL_DATA = {
     "ngo.Organisation": Personal(("name", "krs", "contact_person", "email", "phone", "description",
                                   "status_reason"), organisation="pk"),
     "ngo.User": Personal(("username", "first_name", "last_name", "email", "phone"), person="pk"),
-    "ngo.Letter": Personal(("sender", "description"), organisation="organisation", delete=True),
+    "ngo.Letter": Personal(("sender", "description", "tracking_number", "collected_by_name"),
+                          organisation="organisation", delete=True),
     "ngo.Invitation": Personal(("email",), organisation="organisation", delete=True),
+    # Deleted with the organisation, as its letters are: the purge comes years after it left the address.
+    "ngo.AddressAgreement": Personal(("number", "note", "refusal_reason"), organisation="organisation",
+                                     delete=True),
     "booking.Booking": Personal(("title", "purpose", "override_reason", "decision_reason", "cancellation_reason"),
                                 organisation="organisation"),
     "booking.BookingSeries": Personal(("title", "purpose", "skipped"), organisation="organisation"),

@@ -164,21 +164,98 @@ class Invitation(models.Model):
 
 
 class Letter(models.Model):
-    """The correspondence register: a letter that arrived at the centre's address for an organisation."""
+    """The correspondence register: a letter that arrived at a centre's address for an organisation, kept there
+    until a named person collects it or it goes back to its sender."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", _("ordinary")
+        REGISTERED = "registered", _("registered")
+        OFFICIAL = "official", _("from a court or office")
+        PARCEL = "parcel", _("parcel")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        COLLECTED = "collected", _("collected")
+        RETURNED = "returned", _("returned to sender")
 
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
                                      related_name="letters")
+    # A string reference: ngo does not import booking. Empty only on letters logged before centres were recorded.
+    centre = models.ForeignKey("booking.Centre", verbose_name=_("centre"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="letters")
     received_at = models.DateTimeField(_("received at"))
     sender = models.CharField(_("sender"), max_length=200)
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    description = models.CharField(_("note"), max_length=300, blank=True)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.WAITING)
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("collected by (member)"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    collected_by_name = models.CharField(_("collected by"), max_length=200, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
-        ordering = ["-received_at"]
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["centre", "status", "received_at"], name="letter_register")]
 
     def __str__(self):
         return f"{self.sender} → {self.organisation}"
+
+
+class AddressAgreement(models.Model):
+    """An organisation may use a centre's address as its registered seat and/or for its correspondence, from a day
+    until a day (both included) or with no end. Organisations ask for one (`requested`); staff approve it, which
+    numbers it by the centre's pattern, or refuse it. Ending early or extending changes `ends_on`."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    centre = models.ForeignKey("booking.Centre", verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="address_agreements")
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+                                     related_name="address_agreements")
+    number = models.CharField(_("agreement number"), max_length=60, blank=True)
+    registered_seat = models.BooleanField(_("registered seat"), default=True,
+                                          help_text=_("The address is the organisation's seat in the register (KRS)."))
+    correspondence = models.BooleanField(_("correspondence"), default=True,
+                                         help_text=_("Letters for the organisation may come to the address."))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: with no end."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The reminders before the end, each sent once; changing the end date clears them.
+    reminded_30_at = models.DateTimeField(_("30-day reminder sent at"), null=True, blank=True)
+    reminded_7_at = models.DateTimeField(_("7-day reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address agreement")
+        verbose_name_plural = _("address agreements")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "number"], condition=~models.Q(number=""),
+                                    name="agreement_number_unique_per_centre"),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F(
+                "starts_on")), name="agreement_ends_after_it_starts"),
+        ]
+
+    def __str__(self):
+        return self.number or f"{self.organisation} ({self.get_status_display()})"
+
+    def in_force_on(self, day):
+        return (self.status == self.Status.APPROVED and self.starts_on <= day
+                and (self.ends_on is None or day <= self.ends_on))

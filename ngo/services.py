@@ -1,4 +1,5 @@
-"""Organisations, their members, invitations and letters. Callers pass who acts; permission checks live here."""
+"""Organisations, their members and invitations (letters: `letters.py`). Callers pass who acts; permission checks
+live here."""
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -10,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import RuleViolation
-from .models import Invitation, Letter, Membership, Organisation, User
+from .models import Invitation, Membership, Organisation, User
 from .selectors import can_manage_members, can_remove_member, hosts, sole_centre
-from .signals import invitation_sent, letter_received, organisation_status_changed
+from .signals import invitation_sent, organisation_status_changed
 
 MAX_PENDING_INVITATIONS = 50
 
@@ -206,16 +207,6 @@ def remove_member(*, membership, actor):
     membership = Membership.objects.get(pk=membership.pk)
     _keep_a_coordinator(membership)
     membership.delete()
-
-
-@transaction.atomic
-def log_letter(*, organisation, actor, sender, description="", received_at=None):
-    if not hosts(actor, organisation):
-        raise PermissionDenied(_("Only the staff of a centre hosting the organisation log its correspondence."))
-    letter = Letter.objects.create(organisation=organisation, logged_by=actor, sender=sender,
-                                   description=description, received_at=received_at or timezone.now())
-    letter_received.send(sender=Letter, letter=letter)
-    return letter
 
 
 def set_language(*, actor, language):

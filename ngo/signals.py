@@ -7,6 +7,9 @@ organisation_status_changed = Signal()
 invitation_sent = Signal()
 # Sent inside the transaction that logs a letter: letter.
 letter_received = Signal()
+# Sent inside the transaction that changes an address agreement: agreement, event ("requested", "approved",
+# "refused", "extended", "ended"), actor.
+address_agreement_changed = Signal()
 # Sent inside the transaction that purges personal data (ngo.gdpr): organisation_ids, user_ids. Apps that
 # keep personal data about those organisations or people scrub it in their receivers.
 organisations_purged = Signal()

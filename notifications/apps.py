@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from booking.signals import booking_changed, series_changed, waitlist_offered
         from ngo.signals import (
+            address_agreement_changed,
             confirmation_requested,
             invitation_sent,
             letter_received,
@@ -31,3 +32,5 @@ class NotificationsConfig(AppConfig):
                                        dispatch_uid="notifications.confirmation_requested")
         signup_address_taken.connect(receivers.signup_address_taken, dispatch_uid="notifications.signup_address_taken")
         waitlist_offered.connect(receivers.waitlist_offered, dispatch_uid="notifications.waitlist_offered")
+        address_agreement_changed.connect(receivers.address_agreement_changed,
+                                          dispatch_uid="notifications.address_agreement_changed")

@@ -30,7 +30,8 @@ from booking.ical import booking_link, invitation, invitations, renderable
 from booking.models import Booking, BookingStatus, Centre, Resource, WaitlistEntry
 from booking.signals import SeriesAction
 from booking.wording import asks_attendees, booked_quantity
-from ngo.models import Invitation, Letter, Membership
+from ngo.letters import return_days
+from ngo.models import AddressAgreement, Invitation, Letter, Membership
 from ngo.signup import confirmation_token
 
 from .models import OutboxMessage
@@ -454,24 +455,162 @@ def letter_received(letter):
                  organisation=letter.organisation)
 
 
+def _letter_details(letter, centre):
+    received = timezone.localtime(letter.received_at, centre.tz if centre else None)
+    details = [(_("Sender"), letter.sender), (_("Kind"), letter.get_kind_display()),
+               (_("Received on"), f"{long_date(received)}, {clock(received)}")]
+    if letter.tracking_number:
+        details.append((_("Tracking number"), letter.tracking_number))
+    if letter.description:
+        details.append((_("Note"), letter.description))
+    return details
+
+
+def _letter_centre(letter):
+    if letter.centre_id is None:
+        return _hosting_centre(letter.organisation, letter.logged_by_id)
+    return letter.centre, list(letter.centre.opening_hours.all())
+
+
 def _letter_received_message(message):
-    letter = Letter.objects.select_related("organisation").filter(pk=message.payload["letter"]).first()
+    letter = Letter.objects.select_related("organisation", "centre").filter(pk=message.payload["letter"]).first()
     if letter is None:
         return None
     organisation = letter.organisation
-    centre, hours = _hosting_centre(organisation, letter.logged_by_id)
+    centre, hours = _letter_centre(letter)
     message.reply_to = centre.email if centre else ""
 
     def build():
-        received = timezone.localtime(letter.received_at, centre.tz if centre else None)
-        details = [(_("Sender"), letter.sender), (_("Received on"), f"{long_date(received)}, {clock(received)}")]
-        if letter.description:
-            details.append((_("Description"), letter.description))
         params = {"organisation": organisation.name}
         return {"subject": _("A letter for %(organisation)s has arrived") % params,
-                "paragraphs": [_("A letter for %(organisation)s has arrived at the centre. You can collect it "
-                                 "during the opening hours.") % params],
-                "details": details, "action": None, "centre": _centre_context(centre, hours)}
+                "paragraphs": [_("A letter for %(organisation)s has arrived at the centre. Any member can collect "
+                                 "it during the opening hours below; it is kept for %(days)d days.")
+                               % {**params, "days": return_days()}],
+                "details": _letter_details(letter, centre), "action": None, "centre": _centre_context(centre, hours)}
+
+    return build
+
+
+def letter_reminder(letter):
+    return _plan(Kind.LETTER_REMINDER, coordinators(letter.organisation), {"letter": letter.pk},
+                 organisation=letter.organisation)
+
+
+def _letter_reminder_message(message):
+    letter = Letter.objects.select_related("organisation", "centre").filter(pk=message.payload["letter"]).first()
+    if letter is None or letter.status != Letter.Status.WAITING:
+        return None
+    organisation = letter.organisation
+    centre, hours = _letter_centre(letter)
+    message.reply_to = centre.email if centre else ""
+
+    def build():
+        params = {"organisation": organisation.name}
+        return {"subject": _("A letter for %(organisation)s is still waiting") % params,
+                "paragraphs": [_("A letter for %(organisation)s has been waiting at the centre since %(date)s. "
+                                 "Please collect it during the opening hours below: after %(days)d days it goes "
+                                 "back to its sender.")
+                               % {**params, "days": return_days(),
+                                  "date": long_date(timezone.localtime(letter.received_at,
+                                                                       centre.tz if centre else None))}],
+                "details": _letter_details(letter, centre), "action": None, "centre": _centre_context(centre, hours)}
+
+    return build
+
+
+# --- Address agreements ------------------------------------------------------------------------------
+
+AGREEMENT_SUBJECTS = {
+    "requested": _("%(organisation)s asks to use the centre's address"),
+    "approved": _("Address agreement %(number)s for %(organisation)s"),
+    "refused": _("The request of %(organisation)s for the centre's address is refused"),
+    "extended": _("Address agreement %(number)s is extended"),
+    "ended": _("Address agreement %(number)s ends on %(ends_on)s"),
+}
+AGREEMENT_TEXTS = {
+    "requested": _("%(organisation)s asks to use the centre's address. Please approve or refuse the request."),
+    "approved": _("The centre's staff have signed the address agreement %(number)s: %(organisation)s may use the "
+                  "centre's address as below."),
+    "refused": _("We are sorry: the centre's staff could not accept the request of %(organisation)s to use the "
+                 "centre's address."),
+    "extended": _("The address agreement %(number)s of %(organisation)s is extended."),
+    "ended": _("The address agreement %(number)s of %(organisation)s ends on %(ends_on)s. After that day, please "
+               "do not give the centre's address as the organisation's."),
+}
+
+
+def address_agreement(agreement, event):
+    """The organisation's coordinators hear of every decision; the centre's staff of a request."""
+    if event == "requested":
+        recipients = centre_staff(agreement.centre, besides=None)
+    else:
+        recipients = coordinators(agreement.organisation)
+    return _plan(Kind.ADDRESS_AGREEMENT, recipients, {"agreement": agreement.pk, "event": event},
+                 organisation=agreement.organisation)
+
+
+def agreement_ending(agreement, days):
+    """30 and 7 days before an agreement's end: its organisation's coordinators and the centre's staff."""
+    recipients = coordinators(agreement.organisation) + centre_staff(agreement.centre)
+    return _plan(Kind.AGREEMENT_ENDING, recipients, {"agreement": agreement.pk, "days": days},
+                 organisation=agreement.organisation)
+
+
+def _agreement_details(agreement):
+    uses = [str(label) for used, label in [(agreement.registered_seat, _("registered seat")),
+                                           (agreement.correspondence, _("correspondence"))] if used]
+    details = [(_("Organisation"), agreement.organisation.name)]
+    if agreement.number:
+        details.append((_("Agreement number"), agreement.number))
+    details += [(_("Use of the address"), ", ".join(uses)), (_("From"), long_date(agreement.starts_on)),
+                (_("Until"), long_date(agreement.ends_on) if agreement.ends_on else _("no end date"))]
+    if agreement.refusal_reason and agreement.status == "refused":
+        details.append((_("Reason"), agreement.refusal_reason))
+    return details
+
+
+def _agreement(message):
+    return (AddressAgreement.objects.select_related("organisation", "centre")
+            .filter(pk=message.payload["agreement"]).first())
+
+
+def _address_agreement_message(message):
+    agreement = _agreement(message)
+    if agreement is None:
+        return None
+    centre, event = agreement.centre, message.payload["event"]
+    hours = list(centre.opening_hours.all())
+    message.reply_to = centre.email
+
+    def build():
+        params = {"organisation": agreement.organisation.name, "number": agreement.number,
+                  "ends_on": long_date(agreement.ends_on) if agreement.ends_on else ""}
+        action = None
+        if event == "requested":
+            action = {"label": _("Approve or refuse the request"),
+                      "url": settings.SITE_URL.rstrip("/") + reverse("web:agreements")}
+        return {"subject": AGREEMENT_SUBJECTS[event] % params, "paragraphs": [AGREEMENT_TEXTS[event] % params],
+                "details": _agreement_details(agreement), "action": action, "centre": _centre_context(centre, hours)}
+
+    return build
+
+
+def _agreement_ending_message(message):
+    agreement = _agreement(message)
+    if agreement is None or agreement.ends_on is None:
+        return None
+    centre, days = agreement.centre, message.payload["days"]
+    hours = list(centre.opening_hours.all())
+    message.reply_to = centre.email
+
+    def build():
+        params = {"organisation": agreement.organisation.name, "number": agreement.number,
+                  "ends_on": long_date(agreement.ends_on), "days": days}
+        return {"subject": ngettext("Address agreement %(number)s ends in %(days)d day",
+                                    "Address agreement %(number)s ends in %(days)d days", days) % params,
+                "paragraphs": [_("The address agreement %(number)s of %(organisation)s ends on %(ends_on)s. To go "
+                                 "on using the centre's address, ask the centre's staff to extend it.") % params],
+                "details": _agreement_details(agreement), "action": None, "centre": _centre_context(centre, hours)}
 
     return build
 
@@ -660,6 +799,9 @@ RENDERERS = {
     **dict.fromkeys(SERIES_TEXTS, _series_message),
     Kind.ORGANISATION_VERIFIED: _organisation_verified_message,
     Kind.LETTER_RECEIVED: _letter_received_message,
+    Kind.LETTER_REMINDER: _letter_reminder_message,
+    Kind.ADDRESS_AGREEMENT: _address_agreement_message,
+    Kind.AGREEMENT_ENDING: _agreement_ending_message,
     Kind.PASSWORD_RESET: _password_reset_message,
     Kind.INVITATION: _invitation_message,
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation_message,

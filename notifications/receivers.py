@@ -23,6 +23,10 @@ def letter_received(sender, letter, **kwargs):
     enqueue(emails.letter_received(letter))
 
 
+def address_agreement_changed(sender, agreement, event, actor, **kwargs):
+    enqueue(emails.address_agreement(agreement, event))
+
+
 def password_reset_requested(sender, email, language, **kwargs):
     enqueue(emails.password_reset(email=email, language=language))
 

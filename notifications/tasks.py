@@ -28,6 +28,9 @@ from django.utils import timezone
 
 from booking.lending import lendings as booking_lendings
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, KeyHandover
+from ngo.agreements import due_reminders, mark_reminded
+from ngo.letters import reminder_days
+from ngo.models import AddressAgreement, Letter
 
 from . import emails
 from .models import OutboxMessage
@@ -171,6 +174,32 @@ def remind_lending_end(now=None):
 
 
 @shared_task(ignore_result=True)
+def send_letter_reminders():
+    remind_letters()
+    remind_agreements_ending()
+
+
+def remind_letters(now=None):
+    """Remind the organisation of every letter waiting `LETTER_REMINDER_DAYS` days, once each (the letter keeps
+    when it was reminded, set in the transaction that writes the e-mail)."""
+    now = now or timezone.now()
+    due = Letter.objects.filter(status=Letter.Status.WAITING, reminded_at__isnull=True,
+                                received_at__lte=now - timedelta(days=reminder_days()))
+    count = 0
+    for pk in due.order_by("received_at").values_list("pk", flat=True):
+        with transaction.atomic():
+            letter = (Letter.objects.select_for_update(of=("self",)).select_related("organisation")
+                      .filter(pk=pk, status=Letter.Status.WAITING, reminded_at__isnull=True).first())
+            if letter is None:  # collected, returned or reminded meanwhile
+                continue
+            letter.reminded_at = now
+            letter.save(update_fields=["reminded_at"])
+            enqueue(emails.letter_reminder(letter))
+        count += 1
+    return count
+
+
+@shared_task(ignore_result=True)
 def send_key_reminders():
     remind_keys()
 
@@ -189,5 +218,20 @@ def remind_keys(now=None):
                 enqueue(emails.key_reminder(booking))
         except IntegrityError:  # another run wrote this reminder meanwhile
             continue
+        count += 1
+    return count
+
+
+def remind_agreements_ending(today=None):
+    """30 and 7 days before an agreement's last day, its organisation and the centre's staff are told, once each
+    (the agreement keeps a marker per reminder, set in the transaction that writes the e-mails)."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk, days in due_reminders(today):
+        with transaction.atomic():
+            if not mark_reminded(pk, days, timezone.now()):  # another run was first
+                continue
+            agreement = AddressAgreement.objects.select_related("organisation", "centre").get(pk=pk)
+            enqueue(emails.agreement_ending(agreement, (agreement.ends_on - today).days))
         count += 1
     return count

@@ -130,3 +130,16 @@ def organisation(member, centre):
 def open_day(centre):
     """A Tuesday a week or more ahead that is not a public holiday."""
     return factories.next_open_weekday(1, centre=centre)
+
+
+@pytest.fixture
+def letters_town(db, staff_user, member, centre, organisation):
+    """CAS (Anna's) hosts the seniors (Jan) and a cycling club (Ewa); CPS (Piotr's) hosts a choir (Ola)."""
+    ewa = factories.make_user("ewa", first_name="Ewa", last_name="Zielińska")
+    club = factories.make_organisation("Klub Rowerowy", members=[ewa], centres=[centre], krs="0000123456")
+    piotr = factories.make_user("piotr")
+    ola = factories.make_user("ola")
+    cps = factories.make_centre("Centrum Pracy Socjalnej", staff=[piotr])
+    choir = factories.make_organisation("Chór Harmonia", members=[ola], centres=[cps])
+    return type("Town", (), {"anna": staff_user, "jan": member, "seniors": organisation, "ewa": ewa, "club": club,
+                             "cas": centre, "piotr": piotr, "ola": ola, "cps": cps, "choir": choir})

@@ -201,3 +201,11 @@ def make_agreement_template(centre, body=AGREEMENT_TEXT, language="pl", title="U
     template.full_clean()
     template.save()
     return template
+
+
+def make_letter(*, organisation, centre, actor=None, sender="Urząd Skarbowy w Chorzowie", **fields):
+    """A letter logged through the register's service, by `actor` (by default the centre's first staff member)."""
+    from ngo.letters import log_letter
+
+    actor = actor or centre.staff.first()
+    return log_letter(actor=actor, organisation=organisation, centre=centre, sender=sender, **fields)

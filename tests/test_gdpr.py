@@ -21,6 +21,8 @@ from booking.consultations import book_appointment
 from booking.feeds import create_feed_token
 from booking.models import Booking, BookingSeries, BookingStatus, DateOff, FeedToken, KeyHandover
 from booking.series import Mode
+from ngo import agreements as ngo_agreements
+from ngo import letters as ngo_letters
 from ngo import services as ngo_services
 from ngo.gdpr import NO_PERSONAL_DATA, NOT_PERSONAL_FIELDS, PERSONAL_DATA, purge_personal_data, registered_models
 from ngo.models import Organisation
@@ -150,8 +152,11 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
                      topic=f"Porada dla {ZOFIA}", device="Laptop Nazwisko-4711")
     zofia_consults = factories.make_consultant(room.centre, [it_help], user=zofia)
     DateOff.objects.create(consultant=zofia_consults, first_day=TUESDAY, last_day=TUESDAY, reason=f"Urlop {ZOFIA}")
-    letter = ngo_services.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
-                                     description=f"Pismo do {ZOFIA}")
+    letter = ngo_letters.log_letter(organisation=club, actor=staff_user, sender="Nadawca-4711",
+                                    description=f"Pismo do {ZOFIA}")
+    ngo_letters.collect_letters(actor=staff_user, letters=[letter], name=f"{ZOFIA} Nazwisko-4711")
+    agreement = ngo_agreements.create_agreement(actor=staff_user, centre=room.centre, organisation=club,
+                                                starts_on=TUESDAY, note=f"Podpisała {ZOFIA}")
     ngo_services.invite_member(organisation=club, actor=zofia, email="siostra-zofii-4711@example.org")
     issue_certificate(actor=staff_user, centre=room.centre, organisation=club, project=f"Urodziny {ZOFIA}",
                       first_day=timezone.localdate() - timedelta(days=30), last_day=timezone.localdate())
@@ -173,7 +178,7 @@ def purged(client, member, organisation, staff_user, room, django_user_model):
     admin = django_user_model.objects.create_superuser("admin", "admin@example.org", "admin")
     LogEntry.objects.log_actions(admin.pk, [club], CHANGE, [{"added": {
         "name": "membership", "object": f"zofia4711 @ Klub {ZOFIA} (Coordinator)"}}])
-    for obj in [zofia, birthday, series, letter, person_feed]:
+    for obj in [zofia, birthday, series, letter, agreement, person_feed]:
         LogEntry.objects.log_actions(admin.pk, [obj], ADDITION, [{"added": {}}])
     planted = [ZOFIA, "Nazwisko-4711", "zofia4711", "klub4711@example.org", "+48 600 471 101", "+48 600 471 102",
                "0000004711", "Nadawca-4711", "Kalendarz-4711", "Klub-4711", "siostra-zofii-4711",
@@ -226,7 +231,7 @@ def test_the_purge_leaves_no_planted_personal_data_anywhere(purged, client, memb
                                                     BookingStatus.PENDING, BookingStatus.PENDING]
     assert [(o["start"], o["code"]) for o in BookingSeries.objects.get(organisation=club).skipped] == skipped_dates
     # The admin's log still says who changed what and when.
-    assert LogEntry.objects.count() == 6 and set(LogEntry.objects.values_list("object_repr", flat=True)) == \
+    assert LogEntry.objects.count() == 7 and set(LogEntry.objects.values_list("object_repr", flat=True)) == \
         {"(removed)"}
     # Jan, still in another organisation, keeps his account, his login and his other organisation.
     member.refresh_from_db()

@@ -8,6 +8,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from booking.models import BookingStatus, Hosting
+from ngo import letters as ngo_letters
 from ngo import services
 from ngo.models import Letter, Membership, Organisation
 from tests import factories
@@ -120,8 +121,8 @@ def test_staff_see_only_the_organisations_their_centres_host(town, client):
 
 def test_staff_of_another_centre_log_no_letters_for_the_organisation(town):
     with pytest.raises(PermissionDenied):
-        services.log_letter(organisation=town.seniors, actor=town.cps_staff, sender="ZUS")
-    services.log_letter(organisation=town.seniors, actor=town.cas_staff, sender="ZUS")
+        ngo_letters.log_letter(organisation=town.seniors, actor=town.cps_staff, sender="ZUS")
+    ngo_letters.log_letter(organisation=town.seniors, actor=town.cas_staff, sender="ZUS")
     assert list(Letter.objects.values_list("organisation__name", flat=True)) == ["Aktywni Seniorzy"]
 
 
@@ -142,7 +143,7 @@ def centre_form(centre, **fields):
     return {"name": centre.name, "short_name": "", "street": centre.street, "postal_code": centre.postal_code,
             "city": centre.city, "email": centre.email, "phone": "", "time_zone": centre.time_zone,
             "check_in_time": "15:00", "check_out_time": "10:00", "closed_on_public_holidays": "on",
-            "weekly_hours_per_organisation": "",
+            "weekly_hours_per_organisation": "", "agreement_number_pattern": centre.agreement_number_pattern,
             "opening_hours-TOTAL_FORMS": 0, "opening_hours-INITIAL_FORMS": 0,
             "hostings-TOTAL_FORMS": 0, "hostings-INITIAL_FORMS": 0,
             "document_details-TOTAL_FORMS": 0, "document_details-INITIAL_FORMS": 0, **fields}

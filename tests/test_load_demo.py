@@ -21,12 +21,13 @@ from booking.models import (
     Resource,
     ResourceRate,
 )
-from ngo.models import Invitation, Membership, Organisation
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation
 from tests.factories import at, next_open_weekday
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership, Hosting, Invitation]
+MODELS = [get_user_model(), Centre, OpeningHours, Resource, Organisation, Membership, Hosting, Invitation, Letter,
+          AddressAgreement]
 
 
 def load_demo():
@@ -186,3 +187,15 @@ def test_a_certificate_is_issued_for_last_month_and_the_member_downloads_it(clie
     [key] = KeyHandover.objects.all()
     client.login(username="staff", password="staff")
     assert key.key in client.get("/en/staff/keys/").content.decode()
+
+
+def test_the_seniors_have_an_address_agreement_and_letters(client):
+    load_demo()
+    [agreement] = AddressAgreement.objects.all()
+    assert agreement.organisation.name == "Stowarzyszenie Aktywni Seniorzy" and agreement.number.startswith("CAS/ADR/")
+    assert sorted(Letter.objects.values_list("status", flat=True)) == ["collected", "waiting", "waiting"]
+    client.login(username="member", password="member")
+    assert "RR123456789PL" in client.get("/en/organisations/").content.decode()
+    client.login(username="staff", password="staff")
+    assert client.get("/en/staff/letters/").status_code == 200
+    assert client.get("/en/staff/address-agreements/").status_code == 200

@@ -25,6 +25,7 @@ from booking.exceptions import RuleViolation
 from booking.ical import booking_uid
 from booking.models import Booking
 from config.celery import app as celery_app
+from ngo import letters as ngo_letters
 from ngo import services as ngo_services
 from ngo.models import Organisation
 from notifications.models import OutboxMessage
@@ -281,7 +282,7 @@ def test_a_letter_is_announced_to_the_coordinators(staff_user, centre, member, o
     received = timezone.now().replace(hour=9, minute=30, second=0, microsecond=0)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ngo_services.log_letter(organisation=organisation, actor=staff_user, sender="Urząd Skarbowy w Chorzowie",
+        ngo_letters.log_letter(organisation=organisation, actor=staff_user, sender="Urząd Skarbowy w Chorzowie",
                                 description="List polecony", received_at=received)
 
     [mail] = mailoutbox

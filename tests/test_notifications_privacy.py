@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from booking.accounts import centre_staff_group
-from ngo import services as ngo_services
+from ngo import letters as ngo_letters
 from ngo.gdpr import purge_personal_data
 from ngo.models import Organisation
 from notifications.models import OutboxMessage
@@ -31,7 +31,7 @@ def left_long_ago(member, staff_user, room, centre):
                                                coordinators=[zofia], phone="600100200", centres=[centre])
     factories.make_series(actor=zofia, resource=room, organisation=organisation, day=TUESDAY, hour=17,
                           rrule="FREQ=WEEKLY;COUNT=4", title="Urodziny Pani Zofii", now=NOW)
-    ngo_services.log_letter(organisation=organisation, actor=staff_user, sender="ZUS, Zofia Wiśniewska")
+    ngo_letters.log_letter(organisation=organisation, actor=staff_user, sender="ZUS, Zofia Wiśniewska")
     # Zofia also had a booking with a group she left before; its e-mail was addressed to her.
     earlier = factories.make_organisation("Dawny Chór", members=[zofia])
     factories.make_booking(actor=zofia, resource=room, organisation=earlier, day=TUESDAY, hour=10, hours=2,

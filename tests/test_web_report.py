@@ -12,7 +12,7 @@ from django.utils import translation
 
 from booking.models import Booking, Resource
 from booking.reports import default_period
-from ngo.models import Organisation
+from ngo.models import Letter, Organisation
 from tests import factories
 from tests.factories import WARSAW
 
@@ -73,6 +73,14 @@ def year_of_use(centre, room, organisation):
     elsewhere = factories.make_centre("Centrum Pracy Socjalnej")
     booked(factories.make_resource(elsewhere, name="Sala warsztatowa"), seniors, local(2025, 3, 5, 10),
            local(2025, 3, 5, 12), attendees=99, title="Gdzie indziej")
+    # Letters: two for the seniors in March (one at 00:30 local on 1 March, still February in UTC), one in June for
+    # the neighbours; one on New Year's Eve 2024 and one at the other centre do not count.
+    for organisation, moment, where in [(seniors, local(2025, 3, 1, 0, 30), centre),
+                                        (seniors, local(2025, 3, 20, 10), centre),
+                                        (neighbours, local(2025, 6, 2, 9), centre),
+                                        (seniors, local(2024, 12, 31, 23, 30), centre),
+                                        (seniors, local(2025, 3, 3, 9), elsewhere)]:
+        Letter.objects.create(organisation=organisation, centre=where, received_at=moment, sender="Poczta")
 
 
 def test_figures_for_a_year(staff_client, centre, year_of_use):
@@ -192,6 +200,10 @@ def test_csv_in_english_has_both_tables(staff_client, centre, year_of_use):
         ["Klub Sąsiedzki", "Association without KRS yet", "1", "1.50", "0", "0"],
         ["Rowerowy Chorzów", "Informal group", "1", "0.00", "7", "0"],
         ["Stowarzyszenie Aktywni Seniorzy", "Registered NGO (KRS)", "3", "3.00", "0", "6"],
+        [],
+        ["Organisation", "Month", "Letters"],
+        ["Klub Sąsiedzki", "2025-06", "1"],
+        ["Stowarzyszenie Aktywni Seniorzy", "2025-03", "2"],
     ]
     page = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
     assert f'href="?centre={centre.pk}&amp;first_day=2025-01-01&amp;last_day=2025-12-31&amp;format=csv"' in page
@@ -211,7 +223,8 @@ def test_csv_in_polish_opens_in_polish_excel(staff_client, centre, year_of_use):
     assert lines[8] == "Stowarzyszenie Aktywni Seniorzy;Organizacja wpisana do KRS;3;3,00;0;6"
     table = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert [row[3] for row in table[1:4]] == ["", "4,50", ""]
-    assert [row[3] for row in table[6:]] == ["1,50", "0,00", "3,00"]
+    assert [row[3] for row in table[6:9]] == ["1,50", "0,00", "3,00"]
+    assert table[11:] == [["Klub Sąsiedzki", "2025-06", "1"], ["Stowarzyszenie Aktywni Seniorzy", "2025-03", "2"]]
 
 
 def test_xlsx_holds_numbers_as_numbers(staff_client, centre, year_of_use):
@@ -221,7 +234,9 @@ def test_xlsx_holds_numbers_as_numbers(staff_client, centre, year_of_use):
     assert response["Content-Disposition"] == (
         "attachment; filename*=utf-8''centrum-aktywizacji-spo%C5%82ecznej-2025-01-01-2025-12-31.xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Podsumowanie", "Według zasobów", "Według organizacji"]
+    assert workbook.sheetnames[:3] == ["Podsumowanie", "Według zasobów", "Według organizacji"]
+    assert list(workbook.worksheets[3].iter_rows(min_row=2, values_only=True)) == [
+        ("Klub Sąsiedzki", "2025-06", 1), ("Stowarzyszenie Aktywni Seniorzy", "2025-03", 2)]
     summary = {label: value for label, value in workbook["Podsumowanie"].iter_rows(values_only=True)}
     assert summary == {"Centrum": "Centrum Aktywizacji Społecznej", "Od": datetime(2025, 1, 1),
                        "Do": datetime(2025, 12, 31), "Potwierdzone rezerwacje": 5, "Organizacje": 3,
@@ -285,8 +300,9 @@ def test_queries_do_not_grow_with_bookings(staff_client, django_assert_max_num_q
         Booking(resource=room, organisation=organisations[number % 5], title="Spotkanie", status="confirmed",
                 start=start + timedelta(days=number), end=start + timedelta(days=number, hours=2))
         for number in range(bookings))
-    # session, user, staffed centres (check, default, form, choices, menu), 4 for the report, footer (2)
-    with django_assert_max_num_queries(14):
+    # session, user, staffed centres (check, default, form, choices), the menu's staff check and letters to collect
+    # (one query), 4 for the report, letters by month, footer (2)
+    with django_assert_max_num_queries(15):
         page = staff_client.get(en("web:usage_report"), {"centre": centre.pk, **YEAR}).content.decode()
     assert rows(page, "By resource")[1] == ["Sala spotkań", "Room", str(bookings), f"{2 * bookings} h",
                                             str(min(bookings, 5)), str(bookings)]

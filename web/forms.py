@@ -16,7 +16,7 @@ from booking.recurrence import Repeat, describe, rrule_for
 from booking.rules import MAX_ATTENDEES, TITLE_MAX_LENGTH
 from booking.series import Recurrence, dates_in_order
 from booking.wording import attendees_unasked, quantity_text, words
-from ngo.models import Membership, Organisation, User
+from ngo.models import Letter, Membership, Organisation, User
 from ngo.signup import stored_login
 
 from .templatetags.web_extras import span_label
@@ -713,3 +713,135 @@ class AgreementForm(forms.Form):
 
     def add_violation(self, violation):
         self.add_error(violation.field if violation.field in self.fields else None, violation.message)
+
+
+# --- The correspondence register ---------------------------------------------------------------------
+
+class OrganisationInput(forms.TextInput):
+    """A text box that suggests the organisations from a `<datalist>` (typed by name or KRS number)."""
+
+    def __init__(self, datalist_id):
+        super().__init__(attrs={"list": datalist_id, "autocomplete": "off"})
+
+
+class LetterStackForm(forms.Form):
+    """What a stack of letters shares: the centre (when the staff member has several) and the day it came."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput(), validators=DAYS_IN_RANGE)
+
+    def __init__(self, *args, centres, today, **kwargs):
+        super().__init__(*args, initial={"centre": centres.first(), "received_on": today}, **kwargs)
+        self.fields["centre"].queryset = centres
+        self.only_centre = centres.first() if centres.count() == 1 else None
+        self.several_centres = self.only_centre is None
+        if not self.several_centres:
+            self.fields["centre"].widget = forms.HiddenInput()
+            self.fields["centre"].required = False
+
+    def clean_centre(self):
+        return self.cleaned_data["centre"] or self.only_centre
+
+
+class LetterForm(RefusalMixin, forms.Form):
+    """One letter of the stack. A row left empty is skipped."""
+
+    organisation = forms.CharField(label=_("Organisation (name or KRS)"), max_length=300,
+                                   widget=OrganisationInput("letter-organisations"))
+    sender = forms.CharField(label=_("Sender"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Letter.Kind.choices, initial=Letter.Kind.ORDINARY)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40, required=False,
+                                      help_text=_("Registered letters, parcels, court or office."))
+    description = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+LetterFormSet = forms.formset_factory(LetterForm, extra=5, max_num=50, absolute_max=50)
+
+
+class LetterFilterForm(forms.Form):
+    """Which letters the register shows (all fields optional)."""
+
+    STATUS_CHOICES = [("", _("Any")), *Letter.Status.choices, ("to_return", _("to return (waiting too long)"))]
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), required=False, empty_label=_("Any"))
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"), required=False,
+                                          empty_label=_("Any"))
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    received_from = forms.DateField(label=_("Received from"), widget=DateInput(), required=False,
+                                    validators=DAYS_IN_RANGE)
+    received_until = forms.DateField(label=_("Received until"), widget=DateInput(), required=False,
+                                     validators=DAYS_IN_RANGE, help_text=_("This day is included."))
+
+    def __init__(self, query, *, centres, organisations):
+        super().__init__(query)
+        self.fields["centre"].queryset = centres
+        self.fields["organisation"].queryset = organisations
+        self.several_centres = centres.count() > 1
+        if not self.several_centres:
+            del self.fields["centre"]
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("received_from"), data.get("received_until")
+        if first and last and first > last:
+            self.add_error("received_until", _("The period ends before it starts."))
+        return data
+
+
+class CollectForm(RefusalMixin, forms.Form):
+    """Who collected the chosen letters, and when (the centre's local time)."""
+
+    field_map = {"collected_at": "collected_on"}
+
+    letters = forms.ModelMultipleChoiceField(queryset=None, label=_("Letters"),
+                                             error_messages={"required": _("Choose the letters that were "
+                                                                           "collected.")})
+    collected_by = forms.CharField(label=_("Collected by"), max_length=200,
+                                   widget=forms.TextInput(attrs={"list": "letter-collectors", "autocomplete": "off"}),
+                                   help_text=_("A member of the organisation (suggested as you type), or any "
+                                               "name."))
+    collected_on = forms.DateField(label=_("Date collected"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    collected_time = forms.TimeField(label=_("Time collected"), widget=TimeInput())
+
+    def __init__(self, *args, letters, now, **kwargs):
+        super().__init__(*args, initial={"collected_on": now.date(), "collected_time": now.time().replace(
+            second=0, microsecond=0)}, **kwargs)
+        self.fields["letters"].queryset = letters
+
+
+# --- Address agreements ------------------------------------------------------------------------------
+
+class AddressAgreementForm(RefusalMixin, forms.Form):
+    """A new agreement signed by staff, or an organisation's request (without the organisation: it is the page's)."""
+
+    centre = forms.ModelChoiceField(queryset=None, label=_("Centre"), empty_label=None)
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    registered_seat = forms.BooleanField(label=_("Registered seat (the address in KRS)"), required=False,
+                                         initial=True)
+    correspondence = forms.BooleanField(label=_("Correspondence (letters come to the centre)"), required=False,
+                                        initial=True)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput(), validators=DAYS_IN_RANGE)
+    ends_on = forms.DateField(label=_("Until"), widget=DateInput(), validators=DAYS_IN_RANGE, required=False,
+                              help_text=_("This day is included. Leave empty for no end date."))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, centres, organisations=None, today, **kwargs):
+        super().__init__(*args, initial={"starts_on": today, "centre": centres.first()}, **kwargs)
+        self.fields["centre"].queryset = centres
+        if organisations is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("starts_on"), data.get("ends_on")
+        if first and last and first > last:
+            self.add_error("ends_on", _("The agreement ends before it starts."))
+        return data
+
+
+class AddressAgreementEndForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput(), validators=DAYS_IN_RANGE, required=False,
+                              help_text=_("A later day extends the agreement, an earlier one ends it; empty: no "
+                                          "end date."))

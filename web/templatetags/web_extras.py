@@ -2,12 +2,13 @@
 filters that show bookings and series in the words of `booking.formatting` (which the e-mails use too)."""
 from django import template
 from django.contrib.auth import get_user_model
-from django.db.models import Exists
+from django.db.models import Count, Exists, IntegerField, Subquery, Value
 
 from booking.formatting import clock, opening_hours, series_pattern, series_summary, short_date, span_label
 from booking.models import Centre
 from booking.selectors import own_consultant_roles, staffed_centres
 from booking.wording import asks_attendees, booked_quantity, free_text
+from ngo.letters import letters_to_collect
 
 register = template.Library()
 
@@ -38,15 +39,21 @@ def centre_info(context):
     return {"centres": [(c, opening_hours(c.opening_hours.all())) for c in centres]}
 
 
-def _menu_roles(request):
-    """(staff somewhere, gives consultations) for the menu, in one query per request."""
-    if not hasattr(request, "_menu_roles"):
+def _header_facts(request):
+    """What the header shows of the person, asked once per request and in one query: whether they are staff of a
+    centre (the staff menu), whether they give consultations (their day) and how many letters wait for their
+    organisations (the count)."""
+    if not hasattr(request, "_header_facts"):
         user = request.user
-        request._menu_roles = get_user_model().objects.filter(pk=user.pk).annotate(
-            staff_somewhere=Exists(staffed_centres(user)),
-            consultant=Exists(own_consultant_roles(user)),
-        ).values_list("staff_somewhere", "consultant").first() or (False, False)
-    return request._menu_roles
+        waiting = (letters_to_collect(user).order_by().annotate(one=Value(1)).values("one")
+                   .annotate(count=Count("pk")).values("count"))
+        facts = get_user_model().objects.filter(pk=user.pk).annotate(
+            staff=Exists(staffed_centres(user)), consultant=Exists(own_consultant_roles(user)),
+            letters=Subquery(waiting, output_field=IntegerField()),
+        ).values("staff", "consultant", "letters").first() or {}
+        request._header_facts = {"staff": bool(facts.get("staff")), "consultant": bool(facts.get("consultant")),
+                                 "letters": facts.get("letters") or 0}
+    return request._header_facts
 
 
 @register.simple_tag(takes_context=True)
@@ -54,7 +61,7 @@ def user_is_centre_staff(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    return _menu_roles(request)[0]
+    return _header_facts(request)["staff"]
 
 
 @register.simple_tag(takes_context=True)
@@ -63,7 +70,7 @@ def user_is_consultant(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    return _menu_roles(request)[1]
+    return _header_facts(request)["consultant"]
 
 
 @register.filter
@@ -76,6 +83,21 @@ def local_clock(moment, tz):
 def minutes(duration):
     """`{{ duration|minutes }}`: a timedelta in whole minutes."""
     return int(duration.total_seconds() // 60)
+
+
+@register.simple_tag(takes_context=True)
+def letters_to_collect_count(context):
+    """How many letters wait for the person's organisations (the header's count)."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    return _header_facts(request)["letters"]
+
+
+@register.filter
+def centre_hours(centre):
+    """`{{ centre|centre_hours }}`: its opening hours as lines (days, hours), from the prefetched rows."""
+    return opening_hours(centre.opening_hours.all()) if centre is not None else []
 
 
 @register.filter

@@ -36,7 +36,9 @@ from booking.selectors import (
 )
 from booking.series import SeriesConflict, SeriesRuleViolation, cancel_series, meetings_to_cancel
 from booking.services import book, cancel_booking
-from ngo.models import Membership, Organisation
+from ngo.agreements import members_agreements
+from ngo.letters import letters_to_collect
+from ngo.models import AddressAgreement, Membership, Organisation
 from ngo.services import register_organisation
 
 from ..forms import BookingForm, CancelForm, FeedForm, OrganisationForm
@@ -291,8 +293,23 @@ def feed_revoke(request, pk):
 
 @login_required
 def organisations(request):
-    memberships = Membership.objects.filter(user=request.user).select_related("organisation").order_by(
-        "organisation__name")
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organisation").order_by(
+        "organisation__name"))
+    letters = {}
+    for letter in letters_to_collect(request.user):
+        letters.setdefault(letter.organisation_id, []).append(letter)
+    agreements = {}
+    today = timezone.localdate()
+    for agreement in members_agreements(request.user).exclude(status=AddressAgreement.Status.REFUSED).select_related(
+            "centre").order_by("-starts_on", "-pk"):
+        agreement.in_force = agreement.in_force_on(today)
+        agreement.ended = agreement.ends_on is not None and agreement.ends_on < today
+        agreements.setdefault(agreement.organisation_id, []).append(agreement)
+    for membership in memberships:
+        membership.letters = letters.get(membership.organisation_id, [])
+        membership.letter_centres = list({letter.centre_id: letter.centre for letter in membership.letters
+                                          if letter.centre is not None}.values())
+        membership.agreements = agreements.get(membership.organisation_id, [])
     return render(request, "web/organisations.html", {"memberships": memberships})
 
 

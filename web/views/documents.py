@@ -18,8 +18,8 @@ from booking.selectors import (
     certificate_organisations,
     organisation_agreements,
     organisation_certificates,
-    visible_agreements,
     visible_certificates,
+    visible_lending_agreements,
 )
 
 from ..forms import AgreementForm, CertificateForm
@@ -89,7 +89,7 @@ def certificate_reissue(request, pk):
 @login_required
 def agreement_download(request, pk):
     """The agreement's PDF, for the organisation's members and the centre's staff (404 for anyone else)."""
-    agreement = get_object_or_404(visible_agreements(request.user), pk=pk)
+    agreement = get_object_or_404(visible_lending_agreements(request.user), pk=pk)
     return HttpResponse(agreement_pdf(agreement), content_type="application/pdf", headers={
         "Content-Disposition": content_disposition_header(True, agreement_file_name(agreement))})
 
@@ -111,6 +111,6 @@ def staff_agreements(request):
                     "number": agreement.reference, "organisation": agreement.organisation.name})
                 return redirect("web:staff_agreements")
         status = 400
-    page = Paginator(visible_agreements(request.user).filter(centre__in=centres), PAGE_SIZE).get_page(
+    page = Paginator(visible_lending_agreements(request.user).filter(centre__in=centres), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "web/staff_agreements.html", {"form": form, "page": page}, status=status)

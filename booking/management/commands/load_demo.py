@@ -1,6 +1,6 @@
 """Demo data: the two Chorzów centres, their resources, a few organisations (hosted by one centre or both, one
 with an invitation waiting for an answer), consultations (IT help, legal advice, NGO counselling) with two consultants
-on duty and one appointment booked, and the logins."""
+on duty and one appointment booked, an address agreement and letters, and the logins."""
 import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -41,7 +41,7 @@ from booking.models import (
     WaitlistEntry,
 )
 from booking.services import approve_booking, book
-from ngo.models import Invitation, Membership, Organisation
+from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organisation
 
 WEEKDAYS_HOURS = [(0, "07:00", "18:00"), (1, "07:00", "18:00"), (2, "07:00", "18:00"), (3, "07:00", "18:00"),
                   (4, "07:00", "14:00")]
@@ -216,6 +216,8 @@ class Command(BaseCommand):
         self._documents(staff, member, organisations["Stowarzyszenie Aktywni Seniorzy"])
         self._public_event(organisations["Stowarzyszenie Aktywni Seniorzy"], member, staff)
         self._waitlist(organisations["Fundacja Pomocna Dłoń"], organisations["Klub Rodziców Chorzów"], member)
+        self._address(Centre.objects.get(short_name="CAS"), organisations["Stowarzyszenie Aktywni Seniorzy"], staff,
+                      member)
         self._consultations(Centre.objects.get(short_name=CENTRES[0]["short_name"]), member,
                             organisations["Stowarzyszenie Aktywni Seniorzy"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded: log in as staff/staff, member/member or admin/admin; "
@@ -331,6 +333,29 @@ class Command(BaseCommand):
                                start=start, end=end, status=BookingStatus.CONFIRMED, exclusive=room.is_single_unit)
         WaitlistEntry.objects.create(resource=room, organisation=waiting, created_by=member, start=start, end=end,
                                      title="Spotkanie rodziców", attendees=10)
+
+    def _address(self, centre, organisation, staff, member):
+        """The seniors use the CAS address under an agreement; three letters came for them: two wait (one
+        registered), one was collected by Jan. Written directly: no e-mail goes out."""
+        today = timezone.localdate()
+        AddressAgreement.objects.update_or_create(
+            centre=centre, number=f"CAS/ADR/{today.year}/001",
+            defaults={"organisation": organisation, "starts_on": date(today.year, 1, 1), "ends_on": None,
+                      "status": AddressAgreement.Status.APPROVED, "signed_by": staff,
+                      "registered_seat": True, "correspondence": True})
+        now = timezone.now()
+        for sender, kind, tracking, days, collected in [
+                ("Urząd Skarbowy w Chorzowie", Letter.Kind.REGISTERED, "RR123456789PL", 2, False),
+                ("Urząd Miasta Chorzów", Letter.Kind.ORDINARY, "", 5, False),
+                ("Zakład Ubezpieczeń Społecznych", Letter.Kind.OFFICIAL, "", 9, True)]:
+            received = (now - timedelta(days=days)).replace(hour=9, minute=30, second=0, microsecond=0)
+            Letter.objects.update_or_create(
+                centre=centre, organisation=organisation, sender=sender,
+                defaults={"kind": kind, "tracking_number": tracking, "received_at": received, "logged_by": staff,
+                          "status": Letter.Status.COLLECTED if collected else Letter.Status.WAITING,
+                          "collected_at": received + timedelta(days=1) if collected else None,
+                          "collected_by": member if collected else None,
+                          "collected_by_name": member.get_full_name() if collected else ""})
 
     def _user(self, username, first_name, last_name, **flags):
         user, _ = get_user_model().objects.update_or_create(
