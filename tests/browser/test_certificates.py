@@ -11,6 +11,7 @@ from booking.models import InKindCertificate, Resource
 from booking.services import approve_booking
 from tests import factories
 from tests.browser.conftest import SCREENS, check_page
+from tests.browser.test_booking_flow import open_menu
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
 
@@ -78,6 +79,7 @@ def test_staff_issue_a_certificate_and_the_member_downloads_it(chromium_browser,
     expect(page.locator("main")).to_contain_text(certificate.reference)
     expect(page.locator("main")).to_contain_text("110")
     fits("certificates-staff-issued")
+    open_menu(page)
     page.locator("form[action$='/accounts/logout/'] button").click()
 
     log_in(page, base, "jan")

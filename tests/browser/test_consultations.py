@@ -10,6 +10,7 @@ from django.utils import timezone
 from booking.models import Appointment, Booking, ConsultationService
 from tests import factories
 from tests.browser.conftest import SCREENS, check_page
+from tests.browser.test_booking_flow import open_menu
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
 
@@ -81,6 +82,7 @@ def test_a_member_books_it_help_and_the_consultant_marks_it_done(chromium_browse
     consultant_context = chromium_browser.new_context(**options)
     page = consultant_context.new_page()
     log_in(page, base, "piotr")
+    open_menu(page)
     page.locator("a[href$='/consultations/day/']").first.click()
     page.wait_for_url(re.compile(r"/consultations/day/$"))
     expect(page.locator("main")).to_contain_text("Nie działa wysyłanie poczty")

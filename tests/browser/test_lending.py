@@ -10,6 +10,7 @@ from booking.localtime import local_midnight
 from booking.models import Booking, KeyHandover, Resource
 from tests import factories
 from tests.browser.conftest import SCREENS, check_page
+from tests.browser.test_booking_flow import open_menu
 from tests.browser.test_certificates import log_in
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
@@ -57,6 +58,7 @@ def test_renew_a_locker_and_record_its_key(chromium_browser, live_server, locker
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/bookings/$"))
     assert Booking.objects.filter(start=booking.end).exists()
+    open_menu(page)
     page.locator("form[action$='/accounts/logout/'] button").click()
 
     log_in(page, base, "anna")
