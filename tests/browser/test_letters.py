@@ -5,11 +5,12 @@ the right states. On every screen of SCREENS; axe-core checks every page."""
 import re
 
 import pytest
+from django.utils import translation
 
 from ngo.models import AddressAgreement, Letter
 from tests import factories
 from tests.browser.conftest import SCREENS, check_page
-from tests.browser.test_booking_flow import WORDS, log_in, log_out
+from tests.browser.test_booking_flow import WORDS, log_in, log_out, open_menu
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')").expect
 
@@ -63,6 +64,7 @@ def test_staff_log_three_letters_the_member_sees_them_staff_hand_two_over(chromi
 
     # The club's coordinator sees its two letters and the count in the header, with the centre's hours.
     log_in(page, base, words, "ewa")
+    open_menu(page)
     expect(page.locator(".letter-count")).to_contain_text("2")
     page.locator(".letter-count").click()
     letters = page.locator("#letters")
@@ -89,7 +91,8 @@ def test_staff_log_three_letters_the_member_sees_them_staff_hand_two_over(chromi
     assert set(Letter.objects.filter(status="collected").values_list("collected_by__username", flat=True)) == {"ewa"}
     for letter in Letter.objects.all():
         status = page.locator(f"#letter-{letter.pk} .letter-status")
-        expect(status).to_contain_text(letter.get_status_display())
+        with translation.override("en" if settings["prefix"] else "pl"):
+            expect(status).to_contain_text(str(letter.get_status_display()))
         if letter.status == "collected":
             expect(status).to_contain_text("Ewa Zielińska")
     expect(page.locator(".letter-choice")).to_have_count(1)
