@@ -97,7 +97,7 @@ def test_a_coordinator_asks_staff_approve_by_email(client, town, mailoutbox, dja
     assert (request.status, request.number, request.requested_by) == ("requested", "", town.ewa)
     assert (request.registered_seat, request.correspondence) == (True, False)
     assert [mail.to for mail in mailoutbox] == [["anna@example.org"]]
-    assert "Klub Rowerowy asks to use the centre's address" in mailoutbox[0].subject
+    assert "Klub Rowerowy prosi o udostępnienie adresu centrum" in mailoutbox[0].subject
     # Asking twice is refused while the first waits.
     response = client.post(en("web:organisation_address", town.club.pk), {
         "centre": town.cas.pk, "correspondence": "on", "starts_on": timezone.localdate().isoformat()})
@@ -111,7 +111,7 @@ def test_a_coordinator_asks_staff_approve_by_email(client, town, mailoutbox, dja
     request.refresh_from_db()
     assert request.status == "approved" and request.number == f"CAS/ADR/{request.starts_on.year}/001"
     mail = mailoutbox[-1]
-    assert mail.to == ["ewa@example.org"] and request.number in mail.subject and "registered seat" in mail.body
+    assert mail.to == ["ewa@example.org"] and request.number in mail.subject and "siedziba rejestrowa" in mail.body
     client.force_login(town.ewa)
     page = text(client.get(en("web:organisations")))
     assert f"Agreement {request.number}" in page and "in force" in page

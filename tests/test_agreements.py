@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from booking.agreements import issue_agreement
 from booking.documents import agreement_pdf
@@ -47,7 +47,7 @@ def lender():
 ])
 def test_a_template_with_a_wrong_tag_or_placeholder_is_refused_when_saved(lender, body, complaint):
     template = AgreementTemplate(centre=lender["centre"], language="en", title="Lending agreement", body=body)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         template.full_clean()
     assert complaint in " ".join(refused.value.message_dict["body"])
 

@@ -70,7 +70,8 @@ def test_an_agreement_is_reminded_30_and_7_days_before_its_end_once_each(
     sent = OutboxMessage.objects.filter(kind=Kind.AGREEMENT_ENDING)
     assert sorted(sent.values_list("recipient", "payload__days")) == [("anna@example.org", 30),
                                                                        ("ewa@example.org", 30)]
-    assert any(agreement.number in mail.subject and "30 days" in mail.subject for mail in mailoutbox)
+    assert any(agreement.number in mail.subject and "kończy się za 30 dni" in mail.subject
+               for mail in mailoutbox)
     for offset in range(29, 7, -1):
         run_on(ends - timedelta(days=offset), django_capture_on_commit_callbacks)
     assert sent.count() == 2
