@@ -364,7 +364,8 @@ def test_compose_processes_serve_the_app_against_postgresql_and_redis(transactio
                                              for r in json_records(processes.log("worker"))), processes, "worker")
         assert subprocess.run(health_command("worker"), cwd=BASE_DIR, env=env, capture_output=True,
                               timeout=30).returncode == 0
-        task_id = Celery(broker=redis_url).send_task("celery.accumulate", args=[7, 8]).id
+        # Not set as current: the shared tasks of this process must stay on its own (eager) app.
+        task_id = Celery(broker=redis_url, set_as_current=False).send_task("celery.accumulate", args=[7, 8]).id
         succeeded = wait_for("task run by the worker", lambda: [
             r for r in json_records(processes.log("worker"))
             if task_id in r["message"] and "succeeded" in r["message"]], processes, "worker")
