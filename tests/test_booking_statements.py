@@ -1,0 +1,84 @@
+"""Booking creation issues a fixed, small number of SQL statements (issue 21: at most 8 in the service).
+
+The rules' reference data comes with the resource's lock (opening hours, the booker's membership) and in one
+statement after it (closures, the bookings in the way): `booking.conflicts`. The counts below are of a request
+that needs approval, the longest path (the centre's staff are read for their e-mail); they include the
+transaction's BEGIN and COMMIT (SAVEPOINT and RELEASE inside a test's transaction).
+"""
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from api.authentication import issue_token
+from booking.models import Booking, BookingStatus, Closure
+from booking.services import book
+from tests import factories
+from tests.factories import at
+
+# The service: transaction (2), lock with the reference data, closures and bookings in the way, the booking, its
+# audit event, its e-mails (the staff to tell, the outbox rows).
+SERVICE_STATEMENTS = 8
+# The API adds the token (with its user), the resource and the organisation named in the request.
+API_STATEMENTS = SERVICE_STATEMENTS + 3
+
+
+@pytest.fixture
+def booker(centre, room, member):
+    organisation = factories.make_organisation(members=[member], centres=[centre])
+    return organisation, factories.next_open_weekday(centre=centre)
+
+
+def test_the_service_books_in_at_most_8_statements(room, member, booker, django_assert_max_num_queries):
+    organisation, day = booker
+    factories.make_booking(resource=room, organisation=organisation, day=day, hour=8)  # something in the way list
+    Closure.objects.create(centre=room.centre, start=at(day, 16), end=at(day, 17), reason="Sprzątanie")
+
+    with django_assert_max_num_queries(SERVICE_STATEMENTS):
+        booking = book(actor=member, resource=room, organisation=organisation, start=at(day, 10), end=at(day, 11),
+                       title="Zebranie").booking
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.PENDING
+
+
+def test_the_api_books_in_at_most_11_statements(room, member, booker, django_assert_max_num_queries):
+    organisation, day = booker
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(member)}")
+    payload = {"resource": room.pk, "organisation": organisation.pk, "start": at(day, 10).isoformat(),
+               "end": at(day, 11).isoformat(), "title": "Zebranie"}
+    assert api.post("/api/v1/bookings/", payload, format="json").status_code == 201  # loads the code paths
+
+    payload.update(start=at(day, 12).isoformat(), end=at(day, 13).isoformat())
+    with django_assert_max_num_queries(API_STATEMENTS):
+        response = api.post("/api/v1/bookings/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["title"] == "Zebranie"
+
+
+def test_the_rules_read_with_the_lock_still_refuse(room, member, staff_user, centre, booker):
+    """Opening hours, closures (with their reason), membership and the bookings in the way, read the new way,
+    refuse as before."""
+    from booking.exceptions import BookingConflict, RuleViolation
+
+    organisation, day = booker
+    stranger = factories.make_user()
+    cases = [
+        (dict(actor=member, start=at(day, 19), end=at(day, 20)), "outside_opening_hours"),
+        (dict(actor=stranger, start=at(day, 10), end=at(day, 11)), "not_a_member"),
+    ]
+    Closure.objects.create(centre=centre, resource=room, start=at(day, 14), end=at(day, 15), reason="Malowanie")
+    cases.append((dict(actor=member, start=at(day, 14), end=at(day, 15)), "closed"))
+    for fields, code in cases:
+        with pytest.raises(RuleViolation) as refused:
+            book(resource=room, organisation=organisation, title="Zebranie", **fields)
+        assert refused.value.code == code
+    with pytest.raises(RuleViolation, match="Malowanie"):
+        book(actor=member, resource=room, organisation=organisation, title="Z", start=at(day, 14), end=at(day, 15))
+
+    taken = factories.make_booking(resource=room, organisation=organisation, day=day, hour=10, title="Pierwsze")
+    room.buffer = timedelta(minutes=30)
+    room.save()
+    with pytest.raises(BookingConflict) as conflict:  # the buffer counts; the refusal names the booking in full
+        book(actor=member, resource=room, organisation=organisation, title="Z", start=at(day, 11), end=at(day, 12))
+    assert [(b.pk, b.title, b.organisation_id) for b in conflict.value.conflicts] == [
+        (taken.pk, "Pierwsze", organisation.pk)]
