@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.db.models import Aggregate, Exists, JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import JSONArray
@@ -44,9 +45,14 @@ class LockedForBooking(NamedTuple):
     actor_is_member: bool  # whether the actor belongs to the organisation booked for
 
 
+STAFF_FIELDS = {"id", "email", "language", "is_active"}  # what the request notice to the staff reads
+
+
 def lock_for_booking(resource_id, *, actor, organisation):
     """`lock_resource`, reading in the same statement the booking rules' reference data that no writer changes
-    under this lock: the centre's opening hours and the actor's membership of `organisation`.
+    under this lock: the centre's opening hours and the actor's membership of `organisation`. The centre's staff
+    come with it too (`centre.staff.all()` then asks nothing; their other fields load when read), for the notice
+    of a request to approve.
 
     What a writer changes under the resource's lock (its bookings, closures: `services.create_closure`) is read
     after this statement, never in it: a statement that waited for the lock sees the rows of its start.
@@ -55,8 +61,17 @@ def lock_for_booking(resource_id, *, actor, organisation):
              .annotate(rows=_JSONGroupArray(JSONArray("weekday", "opens", "closes"))).values("rows"))
     member = Exists(Membership.objects.filter(user_id=actor.pk, organisation_id=organisation.pk)) \
         if actor.is_authenticated else Value(False)
+    user_model = get_user_model()
+    # In the model's order of fields, as Model.from_db reads them.
+    staff_fields = [field.attname for field in user_model._meta.concrete_fields if field.attname in STAFF_FIELDS]
+    staff = _json_rows(user_model.objects.filter(staffed_centres=OuterRef("centre_id")), *staff_fields)
     resource = (Resource.objects.select_for_update(of=("self",)).select_related("centre")
-                .annotate(hours_rows=Subquery(hours), actor_is_member=member).get(pk=resource_id))
+                .annotate(hours_rows=Subquery(hours), actor_is_member=member, staff_rows=staff).get(pk=resource_id))
+    people = resource.centre.staff.all()
+    people._result_cache = sorted((user_model.from_db(Resource.objects.db, staff_fields, row)
+                                   for row in resource.staff_rows or []), key=lambda user: user.pk)
+    people._prefetch_done = True
+    resource.centre._prefetched_objects_cache = {"staff": people}
     rows = resource.hours_rows or []
     hours = sorted((OpeningHours(centre_id=resource.centre_id, weekday=weekday, opens=time.fromisoformat(opens),
                                  closes=time.fromisoformat(closes)) for weekday, opens, closes in rows),
