@@ -48,6 +48,7 @@ from booking.feeds import (
 from booking.ical import feed_calendar
 from booking.models import Centre, FeedToken
 from config.clients import client_address
+from config.replicas import replica_reads
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ def _feed_response(request, *, key, name, time_zone, bookings, render, now, priv
     return response
 
 
+@replica_reads
 @require_safe
 @throttled
 def resource_feed(request, pk):
@@ -160,6 +162,7 @@ def resource_feed(request, pk):
     )
 
 
+@replica_reads
 @require_safe
 @throttled
 def centre_public_feed(request, pk):
@@ -188,6 +191,7 @@ def _feed_name(feed):
     return _("My bookings")
 
 
+@replica_reads
 @require_safe
 @throttled
 def token_feed(request, token):

@@ -53,6 +53,7 @@ from booking.selectors import (
 )
 from booking.series import approve_series, cancel_series, reject_series, update_series_details
 from config.converters import ID_PATTERN
+from config.replicas import replica_for
 from ngo import services as ngo_services
 from ngo.agreements import (
     approve_agreement,
@@ -137,13 +138,16 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     )
     @action(detail=True, filter_backends=[], pagination_class=None)
     def availability(self, request, pk=None):
-        resource = self.get_object()
-        OccupancyAccess(request.user).require(resource)
-        query = s.AvailabilityQuerySerializer(data=request.query_params, context={"time_zone": resource.centre.tz})
-        query.is_valid(raise_exception=True)
-        availability = resource_availability(resource, query.validated_data["start"], query.validated_data["end"],
-                                             title_visible=title_visibility(request.user))
-        return self.answer(s.AvailabilitySerializer, availability)
+        with replica_for(request):  # config/replicas.py
+            resource = self.get_object()
+            OccupancyAccess(request.user).require(resource)
+            query = s.AvailabilityQuerySerializer(data=request.query_params,
+                                                  context={"time_zone": resource.centre.tz})
+            query.is_valid(raise_exception=True)
+            when = query.validated_data
+            availability = resource_availability(resource, when["start"], when["end"],
+                                                 title_visible=title_visibility(request.user))
+            return self.answer(s.AvailabilitySerializer, availability)
 
 
 # --- Bookings (members, staff) ---------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 
 from bench.common import database_url, run_module, sizes
 
-MODULES = ["bench.data", "bench.availability", "bench.booking", "bench.feed"]
+MODULES = ["bench.data", "bench.availability", "bench.booking", "bench.framework_floor", "bench.feed"]
 
 
 def main():

@@ -85,7 +85,7 @@ def check_organisation_exists(organisation):
                             _("%(name)s no longer uses the centre.") % {"name": organisation.name}, "organisation")
 
 
-def check_organisation(organisation, actor, centre):
+def check_organisation(organisation, actor, centre, actor_is_member=None):
     check_organisation_exists(organisation)
     if organisation.status == Organisation.Status.SUSPENDED:
         raise RuleViolation(
@@ -99,7 +99,7 @@ def check_organisation(organisation, actor, centre):
             _("%(name)s has not been verified by the centre yet.") % {"name": organisation.name},
             "organisation",
         )
-    if not can_book_for(actor, organisation, centre):
+    if not can_book_for(actor, organisation, centre, actor_is_member=actor_is_member):
         raise RuleViolation("not_a_member", _("You can book only for an organisation you belong to."), "organisation")
 
 
@@ -366,8 +366,10 @@ def check_booked_as_appointment(resource, appointment):
 
 
 def check_request_rules(*, resource, organisation, actor, title, quantity, attendees, override=False,
-                        appointment=False):
+                        appointment=False, actor_is_member=None):
     """The rules about what is booked and by whom, the same for every occurrence of a series.
+
+    `actor_is_member` may carry whether the actor belongs to the organisation, read already (with the lock).
 
     With `override` (staff setting the rules aside) the resource may be inactive and the organisation unverified or
     not the actor's, but the title, the numbers and an organisation that has left the centre still count.
@@ -379,7 +381,7 @@ def check_request_rules(*, resource, organisation, actor, title, quantity, atten
         check_organisation_exists(organisation)
         return
     check_resource_active(resource)
-    check_organisation(organisation, actor, resource.centre)
+    check_organisation(organisation, actor, resource.centre, actor_is_member)
 
 
 def check_time_rules(*, resource, organisation, start, end, now, hours, closures=None, booked=None, override=False):

@@ -179,9 +179,10 @@ def visible_organisations(user):
     return Organisation.objects.filter(Q(pk__in=member_organisation_ids(user)) | Q(pk__in=hosted))
 
 
-def can_book_for(actor, organisation, centre) -> bool:
-    """Members book for their organisation; a centre's staff also for the organisations the centre hosts."""
-    if is_member(actor, organisation):
+def can_book_for(actor, organisation, centre, *, actor_is_member=None) -> bool:
+    """Members book for their organisation; a centre's staff also for the organisations the centre hosts.
+    `actor_is_member`, when the caller has read it already, saves asking `is_member` again."""
+    if is_member(actor, organisation) if actor_is_member is None else actor_is_member:
         return True
     return is_centre_staff(actor, centre) and (
         actor.is_superuser or Hosting.objects.filter(centre=centre, organisation=organisation).exists())

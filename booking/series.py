@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .availability import overlapping_bookings, overlapping_closures
-from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_resource
+from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_for_booking
 from .exceptions import BookingConflict, RuleViolation
 from .localtime import local_instant
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, BookingStatus
@@ -156,16 +156,16 @@ def create_series(*, actor, resource, organisation, start, end, rrule, mode=Mode
         raise RuleViolation("invalid_mode", _("Choose how to treat dates that cannot be booked."), "recurrence")
     rule = parse_rrule(rrule)
     with transaction.atomic():
-        resource = lock_resource(resource.pk)
+        resource, hours, actor_is_member = lock_for_booking(resource.pk, actor=actor, organisation=organisation)
         centre = resource.centre
         occurrences = expand(rule, start, end, centre.tz)
         override = bool(override_reason)
         check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
-                            quantity=quantity, attendees=attendees, override=override)
+                            quantity=quantity, attendees=attendees, override=override,
+                            actor_is_member=actor_is_member)
         title = title.strip()
 
         span_start, span_end = occurrences[0][0], occurrences[-1][1]
-        hours = list(centre.opening_hours.all())
         closures = list(overlapping_closures(resource, span_start, span_end))
         taken = list(overlapping_bookings(resource, span_start - resource.buffer, span_end + resource.buffer))
         quota_booked = None

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .conflicts import exclusion_violation_as_conflict, find_conflicts, lock_resource
+from .conflicts import exclusion_violation_as_conflict, find_conflicts, in_the_way, lock_for_booking, lock_resource
 from .exceptions import BookingConflict, ClosureHitsBookings, RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
 from .rules import (
@@ -70,15 +70,18 @@ def create_booking(*, actor, resource, organisation, start, end, title, purpose=
     # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
-        resource = lock_resource(resource.pk)
+        # The lock's statement also reads the opening hours and the actor's membership (conflicts.lock_for_booking).
+        resource, hours, actor_is_member = lock_for_booking(resource.pk, actor=actor, organisation=organisation)
         override = bool(override_reason)
         check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
-                            quantity=quantity, attendees=attendees, override=override, appointment=appointment)
+                            quantity=quantity, attendees=attendees, override=override, appointment=appointment,
+                            actor_is_member=actor_is_member)
+        closures, taken = in_the_way(resource, start, end)
         check_time_rules(resource=resource, organisation=organisation, start=start, end=end, now=now,
-                         hours=list(resource.centre.opening_hours.all()), override=override)
-        conflicts = find_conflicts(resource, start, end, quantity)
-        if conflicts:
-            raise BookingConflict(conflicts)
+                         hours=hours, closures=closures, override=override)
+        if find_conflicts(resource, start, end, quantity, bookings=taken):
+            # The refusal names the bookings in the way, loaded in full (with their titles and organisations).
+            raise BookingConflict(find_conflicts(resource, start, end, quantity))
         booking = Booking(
             resource=resource, organisation=organisation, created_by=actor, title=title.strip(),
             purpose=purpose, attendees=attendees, quantity=quantity, public=public, start=start, end=end,

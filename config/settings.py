@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a login refused for too many failures into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    "config.replicas.PrimaryPinMiddleware",  # after a change, a browser reads from the primary for a while
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -99,6 +100,15 @@ else:
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     _statement_timeout_ms = round(env.float("DATABASE_STATEMENT_TIMEOUT", default=30) * 1000)
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+
+# A PostgreSQL streaming replica for reads that may lag a little (feeds, availability, week pages, the usage
+# report): config/replicas.py. Tests run its alias against the primary (MIRROR) unless they set one up.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**DATABASES["default"], **env.db("DATABASE_REPLICA_URL"),
+                            "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+# How long a browser that changed something reads only from the primary (the page right after a booking).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "config.sessions"

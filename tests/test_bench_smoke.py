@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from bench import availability, booking, common, data, feed, profiling
+from bench import availability, booking, common, data, feed, framework_floor, profiling
 from booking.availability import Usage
 from booking.models import ACTIVE_STATUSES, Booking, Resource
 
@@ -70,6 +70,20 @@ def test_booking_creation_contention_floor_and_statements(tiny, live_server, cap
     assert (printed["booking.contention.201"], printed["booking.contention.409"]) == ("2", "2")
     assert printed["booking.contention.5xx"] == printed["booking.contention.other"] == "0"
     assert int(printed["booking.sql_statements"]) > 0
+    assert not Booking.objects.filter(title=booking.TITLE).exists()  # the benchmark leaves no trace
+
+
+def test_framework_floor_beside_our_booking_creation(tiny, live_server, capsys, settings):
+    settings.ROOT_URLCONF = "bench.framework_urls"  # what bench.framework_settings gives the bench's gunicorn
+    clients = booking.make_clients(2, 8)
+    booking.fetch_tokens(live_server.url, clients)
+    framework_floor.figures(tiny, live_server.url, clients, counts=(1, 2), requests={1: 2, 2: 2})
+    printed = figures(capsys)
+    assert list(printed) == [name for count in (1, 2) for name in (
+        f"booking.http.c{count}.throughput", f"booking.http.c{count}.latency.median",
+        f"booking.framework_floor.c{count}.throughput", f"booking.framework_floor.c{count}.latency.median",
+        f"booking.http_over_framework_floor.c{count}")]
+    assert float(printed["booking.http_over_framework_floor.c2"]) > 0
     assert not Booking.objects.filter(title=booking.TITLE).exists()  # the benchmark leaves no trace
 
 

@@ -14,6 +14,7 @@ from booking.localtime import check_week_in_range, local_midnight, monday_of, we
 from booking.models import Centre, Closure, Resource
 from booking.search import free_rooms
 from booking.selectors import OccupancyAccess, title_visibility, upcoming_public_events
+from config.replicas import replica_reads
 
 from ..forms import FreeRoomForm
 from ..month import MonthBuilder, first_of_next_month
@@ -81,6 +82,7 @@ def _centre_closures(centre, monday):
     return list(Closure.objects.filter(centre=centre, start__lt=end, end__gt=start))
 
 
+@replica_reads
 def resource_week(request, pk):
     resource = get_object_or_404(
         ROOMS.select_related("centre").prefetch_related("centre__opening_hours"), pk=pk, is_active=True)
@@ -98,6 +100,7 @@ def resource_week(request, pk):
     return render(request, "web/resource_week.html", context)
 
 
+@replica_reads
 def centre_week(request, pk):
     centre = get_object_or_404(Centre.objects.prefetch_related("opening_hours"), pk=pk)
     monday = _week_start(request, centre.tz)

@@ -28,6 +28,7 @@ from booking.selectors import (
 )
 from booking.series import approve_series, reject_series
 from booking.services import approve_booking, create_closure, delete_closure, reject_booking
+from config.replicas import replica_reads
 from ngo.selectors import can_manage_organisations, hosted_organisations, organisations_to_review
 from ngo.services import set_organisation_status
 
@@ -222,6 +223,7 @@ def closure_delete(request, pk):
 
 
 @login_required
+@replica_reads
 def usage_report(request):
     """The usage report of a staffed centre; `?format=xlsx` or `?format=csv` downloads its tables."""
     centres = _require_centre_staff(request.user).order_by("name")

@@ -1,0 +1,67 @@
+"""Booking creation issues a fixed, small number of SQL statements (issue 21 asks for at most 8).
+
+The rules' reference data comes with the resource's lock (opening hours, the booker's membership, and the
+centre's staff for the notice of a request) and in one statement after it (closures, the bookings in the way):
+`booking.conflicts`. The count is of a booking that needs approval, the longest path, and includes the
+transaction's BEGIN and COMMIT (SAVEPOINT and RELEASE inside a test's transaction). The API's count, 3 more for
+the token, the resource and the organisation, is `test_booking_takes_a_fixed_number_of_statements` in
+test_api_endpoints.py.
+"""
+from datetime import timedelta
+
+import pytest
+
+from booking.models import Booking, BookingStatus, Closure
+from booking.services import book
+from tests import factories
+from tests.factories import at
+
+# The service: transaction (2), the lock with the reference data, closures and bookings in the way, the booking,
+# its audit event, its e-mails' outbox rows.
+SERVICE_STATEMENTS = 7
+
+
+@pytest.fixture
+def booker(centre, room, member):
+    organisation = factories.make_organisation(members=[member], centres=[centre])
+    return organisation, factories.next_open_weekday(centre=centre)
+
+
+def test_the_service_books_in_at_most_7_statements(room, member, booker, django_assert_max_num_queries):
+    organisation, day = booker
+    factories.make_booking(resource=room, organisation=organisation, day=day, hour=8)  # something in the way list
+    Closure.objects.create(centre=room.centre, start=at(day, 16), end=at(day, 17), reason="Sprzątanie")
+
+    with django_assert_max_num_queries(SERVICE_STATEMENTS):
+        booking = book(actor=member, resource=room, organisation=organisation, start=at(day, 10), end=at(day, 11),
+                       title="Zebranie").booking
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.PENDING
+
+
+def test_the_rules_read_with_the_lock_still_refuse(room, member, staff_user, centre, booker):
+    """Opening hours, closures (with their reason), membership and the bookings in the way, read the new way,
+    refuse as before."""
+    from booking.exceptions import BookingConflict, RuleViolation
+
+    organisation, day = booker
+    stranger = factories.make_user()
+    cases = [
+        (dict(actor=member, start=at(day, 19), end=at(day, 20)), "outside_opening_hours"),
+        (dict(actor=stranger, start=at(day, 10), end=at(day, 11)), "not_a_member"),
+    ]
+    Closure.objects.create(centre=centre, resource=room, start=at(day, 14), end=at(day, 15), reason="Malowanie")
+    cases.append((dict(actor=member, start=at(day, 14), end=at(day, 15)), "closed"))
+    for fields, code in cases:
+        with pytest.raises(RuleViolation) as refused:
+            book(resource=room, organisation=organisation, title="Zebranie", **fields)
+        assert refused.value.code == code
+    with pytest.raises(RuleViolation, match="Malowanie"):
+        book(actor=member, resource=room, organisation=organisation, title="Z", start=at(day, 14), end=at(day, 15))
+
+    taken = factories.make_booking(resource=room, organisation=organisation, day=day, hour=10, title="Pierwsze")
+    room.buffer = timedelta(minutes=30)
+    room.save()
+    with pytest.raises(BookingConflict) as conflict:  # the buffer counts; the refusal names the booking in full
+        book(actor=member, resource=room, organisation=organisation, title="Z", start=at(day, 11), end=at(day, 12))
+    assert [(b.pk, b.title, b.organisation_id) for b in conflict.value.conflicts] == [
+        (taken.pk, "Pierwsze", organisation.pk)]
