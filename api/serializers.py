@@ -187,10 +187,13 @@ class RecurrenceSerializer(serializers.Serializer):
         return value
 
 
-class BookingCreateSerializer(serializers.Serializer):
+# What a booking and a waitlist entry both ask for: a resource and an organisation the caller may see, the time in
+# the resource's centre's zone, and the details the booking rules check. (A comment: a docstring would become the
+# schema's description of both.)
+class BookingRequestSerializer(serializers.Serializer):
     resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
     organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
-                                                      help_text=_("The organisation you book for."))
+                                                help_text=_("The organisation you book for."))
     start = LocalDateTimeField()
     end = LocalDateTimeField()
     # The title and the numbers are checked by the booking rules, alike for every path (booking.rules).
@@ -201,6 +204,21 @@ class BookingCreateSerializer(serializers.Serializer):
                                   help_text=_("How many units: beds, lockers. At most the resource's units."))
     public = StrictBooleanField(required=False, default=False,
                                 help_text=_("Whether anyone may see the title in the centre's calendar."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+    def validate(self, attrs):
+        tz = attrs["resource"].centre.tz
+        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        return attrs
+
+
+class BookingCreateSerializer(BookingRequestSerializer):
     override_reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=2000,
         help_text=_("Centre staff only: book despite the booking rules (never despite a conflict), saying why."),
@@ -209,46 +227,16 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False, help_text=_("Book a series of meetings: the start and end above are the first one."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
-            self.fields["organisation"].queryset = visible_organisations(request.user)
-
     def validate(self, attrs):
-        tz = attrs["resource"].centre.tz
-        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        attrs = super().validate(attrs)
         if "recurrence" in attrs:
             attrs["recurrence"] = Recurrence(**attrs["recurrence"])
         return attrs
 
 
-class WaitlistEntryCreateSerializer(serializers.Serializer):
-    resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
+class WaitlistEntryCreateSerializer(BookingRequestSerializer):
     organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
                                                 help_text=_("The organisation that waits."))
-    start = LocalDateTimeField()
-    end = LocalDateTimeField()
-    title = StrictCharField(allow_blank=True, help_text=_("Not blank; at most 200 characters."))
-    purpose = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
-    attendees = StrictIntegerField(required=False, default=1, help_text=_("At least 1, at most the capacity."))
-    quantity = StrictIntegerField(required=False, default=1,
-                                  help_text=_("How many units: beds, lockers. At most the resource's units."))
-    public = StrictBooleanField(required=False, default=False,
-                                help_text=_("Whether anyone may see the title in the centre's calendar."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
-            self.fields["organisation"].queryset = visible_organisations(request.user)
-
-    def validate(self, attrs):
-        tz = attrs["resource"].centre.tz
-        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
-        return attrs
 
 
 class WaitlistEntrySerializer(ApiModelSerializer):
