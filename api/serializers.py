@@ -250,7 +250,7 @@ class WaitlistEntrySerializer(ApiModelSerializer):
         read_only_fields = fields
 
     def get_offered(self, entry) -> bool:
-        return entry.offer_id is not None
+        return entry.offer_held()
 
 
 class ReasonSerializer(serializers.Serializer):

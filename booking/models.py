@@ -488,6 +488,11 @@ class WaitlistEntry(models.Model):
     def is_offered(self):
         return self.offer_id is not None
 
+    def offer_held(self, now=None):
+        """Whether an offer holds the time for this entry at `now`: made and not lapsed (a lapsed one is passed on
+        by the beat within a minute, and cannot be accepted meanwhile)."""
+        return self.is_offered and self.offer_expires_at > (now or timezone.now())
+
 
 # --- Consultations: people's time, booked as appointments in the consultants' duty hours ---------------------
 # booking/consultations.py says why an appointment is a Booking of the consultant's own Resource.

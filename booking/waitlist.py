@@ -124,7 +124,7 @@ def accept_offer(*, actor, entry, now=None):
             raise RuleViolation("no_offer", _("This waitlist entry no longer exists."), "offer")
         if not is_member(actor, fresh.organisation):
             raise PermissionDenied(_("Only the organisation's members may accept its offer."))
-        if not fresh.offer_id or fresh.offer_expires_at <= now:
+        if not fresh.offer_held(now):
             raise RuleViolation("no_offer", _("There is no offer to accept: it has lapsed, or the time has not freed "
                                               "yet."), "offer")
         Booking.objects.filter(pk=fresh.offer_id).delete()  # makes way, inside this transaction, for the booking

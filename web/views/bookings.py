@@ -194,7 +194,7 @@ def my_bookings(request):
         booking.can_renew = booking.pk in renewable
     waiting = list(organisation_waitlist(request.user).filter(end__gt=now))
     for entry in waiting:
-        entry.offered = entry.offer_id is not None and entry.offer_expires_at > now
+        entry.offered = entry.offer_held(now)
     return render(request, "web/my_bookings.html", {"upcoming": upcoming, "past": past, "called_off": called_off,
                                                     "waitlist": waiting})
 

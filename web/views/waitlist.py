@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,7 +50,7 @@ def waitlist_entry(request, pk):
             messages.success(request, _("The offer is accepted: “%(title)s” is booked.") % {"title": entry.title})
             return redirect("web:my_bookings")
         entry = _entry(request, pk)
-    offered = entry.offer_id is not None and entry.offer_expires_at > timezone.now()
+    offered = entry.offer_held()
     return render(request, "web/waitlist_entry.html", {"entry": entry, "offered": offered, "error": error,
                                                        "conflicts": conflicts, "centre": entry.resource.centre})
 
