@@ -171,7 +171,7 @@ def test_docker_compose_accepts_the_file(tmp_path):
 
 def test_compose_runs_every_service_with_a_health_check_and_migrates_first():
     services = compose()["services"]
-    assert set(services) == {"migrate", "web", "worker", "beat", "db", "redis", "mailpit"}
+    assert set(services) == {"migrate", "web", "worker", "beat", "db", "replica", "redis", "mailpit"}
     for name, service in services.items():
         assert name == "migrate" or service["healthcheck"]["test"], name
     for name in ("web", "worker", "beat"):
@@ -180,6 +180,53 @@ def test_compose_runs_every_service_with_a_health_check_and_migrates_first():
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
     assert "postgres-data:/var/lib/postgresql/data" in services["db"]["volumes"]
     assert "postgres-data" in compose()["volumes"]
+
+
+def test_compose_scales_web_over_a_port_range_and_starts_a_replica_only_on_request():
+    services = compose()["services"]
+    assert services["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}-${WEB_PORT_LAST:-8003}:8000"]
+    replica = services["replica"]
+    assert replica["profiles"] == ["replica"] and replica["image"] == services["db"]["image"]
+    assert replica["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert "replica-data:/var/lib/postgresql/data" in replica["volumes"]
+    # The replica's copy is made by deploy/postgres/replica-entrypoint.sh, run for real by tests/test_replicas.py.
+    assert replica["entrypoint"][-1] == "/usr/local/bin/replica-entrypoint.sh"
+    assert "./deploy/postgres/replica-entrypoint.sh:/usr/local/bin/replica-entrypoint.sh:ro" in replica["volumes"]
+    assert ("./deploy/postgres/primary-replication.sh:/docker-entrypoint-initdb.d/10-replication.sh:ro"
+            in services["db"]["volumes"])
+    # Without DATABASE_REPLICA_URL in .env every read stays on the primary.
+    assert compose()["x-env"]["DATABASE_REPLICA_URL"] == "${DATABASE_REPLICA_URL:-}"
+
+
+def _run_primary_replication(pg_data, **env):
+    settings = connection.settings_dict
+    return subprocess.run(
+        ["sh", str(BASE_DIR / "deploy" / "postgres" / "primary-replication.sh")], capture_output=True, text=True,
+        timeout=60, env={**os.environ, "PGDATA": str(pg_data), "PGHOST": settings["HOST"] or "127.0.0.1",
+                         "PGPORT": str(settings["PORT"] or 5432), "POSTGRES_USER": settings["USER"] or "postgres",
+                         "POSTGRES_DB": settings["NAME"], **env})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_primary_gets_one_replication_role_and_one_pg_hba_line(tmp_path):
+    hba = tmp_path / "pg_hba.conf"
+    hba.write_text("local all all trust\n")
+    role = f"replicator_test_{os.getpid()}"
+    done = _run_primary_replication(tmp_path, REPLICATION_USER=role, POSTGRES_REPLICATION_PASSWORD="")
+    assert done.returncode == 0 and "not set" in done.stdout
+    assert hba.read_text() == "local all all trust\n"
+    try:
+        for _ in range(2):  # run again on an existing database: nothing doubled
+            done = _run_primary_replication(tmp_path, REPLICATION_USER=role, POSTGRES_REPLICATION_PASSWORD="s3cret")
+            assert done.returncode == 0, done.stderr
+        assert hba.read_text() == f"local all all trust\nhost replication {role} all scram-sha-256\n"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolreplication, rolcanlogin, rolsuper FROM pg_roles WHERE rolname = %s", [role])
+            assert cursor.fetchall() == [(True, True, False)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 # --- the processes, for real ----------------------------------------------------------------------

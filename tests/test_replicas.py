@@ -3,8 +3,8 @@ replica made for the test, that they are served there, that it refuses writes, a
 its maker at once while the replica lags.
 
 The real replica is a second PostgreSQL cluster on this machine, a `pg_basebackup -R` of the primary in a
-temporary directory, started with `pg_ctl` as the `postgres` user. It needs the PostgreSQL server programs, root
-or the `postgres` user, and a `host replication` line in the primary's `pg_hba.conf` (`.ci/run` adds it): without
+temporary directory made by the compose service `replica`'s own script (deploy/postgres/replica-entrypoint.sh),
+started with `pg_ctl` as the `postgres` user. It needs the PostgreSQL server programs, root or the `postgres` user, and a `host replication` line in the primary's `pg_hba.conf` (`.ci/run` adds it): without
 them the test is skipped with the reason, and fails under REQUIRE_SERVICES=1. It takes about 10 s here.
 """
 import os
@@ -30,6 +30,7 @@ from tests.conftest import need_service
 from tests.factories import at
 
 router = ConnectionRouter(["config.replicas.ReplicaRouter"])
+REPLICA_SCRIPT = Path(__file__).resolve().parent.parent / "deploy" / "postgres" / "replica-entrypoint.sh"
 
 
 @pytest.fixture
@@ -104,8 +105,10 @@ def streaming_replica(transactional_db):
     directory = Path(tempfile.mkdtemp(prefix="booking-replica-"))
     _give_to_postgres(directory)
     data = directory / "data"
-    backup = _as_postgres([str(bin_dir / "pg_basebackup"), "-h", host, "-p", primary_port, "-U", user, "-D",
-                           str(data), "-R", "-X", "stream", "-c", "fast"], timeout=120)
+    # Made by the compose service's own script, as the `replica` container makes its copy on first start.
+    backup = _as_postgres(["env", f"PATH={bin_dir}:{os.environ['PATH']}", f"PGDATA={data}", f"PRIMARY_HOST={host}",
+                           f"PRIMARY_PORT={primary_port}", f"REPLICATION_USER={user}", "sh", str(REPLICA_SCRIPT),
+                           "true"], timeout=120)
     if backup.returncode != 0:
         shutil.rmtree(directory, ignore_errors=True)
         need_service(f"pg_basebackup failed (the primary's pg_hba.conf needs `host replication all 127.0.0.1/32 "
