@@ -4,8 +4,9 @@ its maker at once while the replica lags.
 
 The real replica is a second PostgreSQL cluster on this machine, a `pg_basebackup -R` of the primary in a
 temporary directory made by the compose service `replica`'s own script (deploy/postgres/replica-entrypoint.sh),
-started with `pg_ctl` as the `postgres` user. It needs the PostgreSQL server programs, root or the `postgres` user, and a `host replication` line in the primary's `pg_hba.conf` (`.ci/run` adds it): without
-them the test is skipped with the reason, and fails under REQUIRE_SERVICES=1. It takes about 10 s here.
+started with `pg_ctl` as the `postgres` user. It needs the PostgreSQL server programs, root or the `postgres`
+user, and a `host replication` line in the primary's `pg_hba.conf` (`.ci/run` adds it): without them the test
+is skipped with the reason, and fails under REQUIRE_SERVICES=1. It takes about 10 s here.
 """
 import os
 import shutil
