@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/booking
+# The slowest tests of each pass are listed at its end, to see where the suite's time goes.
+PYTEST_ARGS ?= --durations=15
 
 .PHONY: install run test test-sqlite test-postgres lint bench messages clean
 
