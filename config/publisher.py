@@ -6,11 +6,13 @@ publishes a task, such as `notifications.tasks.publish`) to one daemon thread pe
 in order. The thread starts at the first publish, in the process that publishes: a gunicorn worker forked from a
 master whose thread (if any) does not survive the fork starts its own.
 
-A call the thread has not run when the process dies is lost, so every caller keeps a backstop that publishes
-again: the outbox's rows and `relay_outbox` for the e-mails, `expire_waitlist_offers` for the waitlist's offers.
-Where tasks run eagerly (CELERY_TASK_ALWAYS_EAGER: the tests, the embedded default) the call runs inline on
-commit, as the task would in a worker, so that its effects are there when the request returns.
+A process that exits in good order waits for its thread a few seconds (EXIT_WAIT); a call the thread has not run
+when the process dies is lost, so every caller keeps a backstop that publishes again: the outbox's rows and
+`relay_outbox` for the e-mails, `expire_waitlist_offers` for the waitlist's offers. Where tasks run eagerly
+(CELERY_TASK_ALWAYS_EAGER: the tests, the embedded default) the call runs inline on commit, as the task would in a
+worker, so that its effects are there when the request returns.
 """
+import atexit
 import logging
 import os
 import queue
@@ -22,6 +24,8 @@ from django.db import transaction
 from .celery import app
 
 logger = logging.getLogger(__name__)
+
+EXIT_WAIT = 5  # seconds
 
 
 class BackgroundPublisher:
@@ -42,11 +46,12 @@ class BackgroundPublisher:
                 threading.Thread(target=self._run, args=(self._calls,), name="celery-publisher", daemon=True).start()
             self._calls.put(call)
 
-    def drain(self):
-        """Wait until every call put so far has run (tests; a process about to stop)."""
+    def drain(self, timeout=None):
+        """Wait until every call put so far has run, or `timeout` seconds (tests; a process about to stop)."""
         calls = self._calls
         if calls is not None:
-            calls.join()
+            with calls.all_tasks_done:
+                calls.all_tasks_done.wait_for(lambda: not calls.unfinished_tasks, timeout)
 
     @staticmethod
     def _run(calls):
@@ -61,6 +66,8 @@ class BackgroundPublisher:
 
 
 publisher = BackgroundPublisher()
+# A process that stops in good order (a gunicorn worker restarted) first publishes what it holds, a little while.
+atexit.register(publisher.drain, EXIT_WAIT)
 
 
 def publish_after_commit(call, *args):
