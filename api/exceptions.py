@@ -1,6 +1,6 @@
 """One error shape for every failure: {"code", "detail", "fields"} (and "conflicts" for a 409).
 
-Booking refusals from the services (RuleViolation, BookingConflict), Django's ValidationError,
+Booking refusals from the services (RuleViolation, BookingConflict, NotVisible), Django's ValidationError,
 PermissionDenied and Http404, and DRF's own exceptions all come out the same way. A database that is away
 or cut a statement off (DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT) is a 503 `database_unavailable`,
 which a client may try again.
@@ -14,13 +14,14 @@ from django.db import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from booking.exceptions import BookingConflict, RuleViolation
+from booking.exceptions import BookingConflict, NotVisible, RuleViolation
 from booking.selectors import visible_conflicts
 
 from .serializers import ConflictSerializer, occurrence_reports
@@ -85,7 +86,10 @@ def exception_handler(exc, context):
         return Response(error_body("database_unavailable", _("The database did not answer in time. Please try "
                                                              "again in a moment.")),
                         status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, NotVisible):  # the words of a serializer's id that names nothing (fields.NamedIdField)
+        message = PrimaryKeyRelatedField.default_error_messages["does_not_exist"].format(pk_value=exc.pk)
+        exc = exceptions.ValidationError({exc.field: [message]}, code="does_not_exist")
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -83,6 +83,21 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class NamedIdField(StrictPrimaryKeyRelatedField):
+    """An id that the service reads itself, in a statement it runs anyway (booking creation: with the resource's
+    lock), so the request spends none on it: checked here for its type only. The service refuses one that does not
+    exist or that the caller may not see (booking.exceptions.NotVisible) in the words of `does_not_exist`."""
+
+    MAX_ID = 2**63 - 1  # a database's bigint: a larger number names nothing
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < data <= self.MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return data
+
+
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "07:00:00"})
 class WallClockTimeField(serializers.TimeField):
     """A local time of day, "HH:MM:SS" (JSON Schema's `time` format would demand an offset)."""

@@ -32,6 +32,7 @@ from ngo.models import AddressAgreement, Invitation, Letter, Membership, Organis
 from .fields import (
     DateOrDateTimeField,
     LocalDateTimeField,
+    NamedIdField,
     StrictBooleanField,
     StrictCharField,
     StrictEmailField,
@@ -187,13 +188,13 @@ class RecurrenceSerializer(serializers.Serializer):
         return value
 
 
-# What a booking and a waitlist entry both ask for: a resource and an organisation the caller may see, the time in
-# the resource's centre's zone, and the details the booking rules check. (A comment: a docstring would become the
-# schema's description of both.)
+# What a booking and a waitlist entry both ask for: a resource and an organisation the caller may see, the time
+# (naive: in the resource's centre's zone), and the details the booking rules check. The resource and the
+# organisation are ids here, read by the booking service with the resource's lock. (A comment: a docstring would
+# become the schema's description of both.)
 class BookingRequestSerializer(serializers.Serializer):
-    resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
-    organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
-                                                help_text=_("The organisation you book for."))
+    resource = NamedIdField(queryset=Resource.objects.none())
+    organisation = NamedIdField(queryset=Organisation.objects.none(), help_text=_("The organisation you book for."))
     start = LocalDateTimeField()
     end = LocalDateTimeField()
     # The title and the numbers are checked by the booking rules, alike for every path (booking.rules).
@@ -204,18 +205,6 @@ class BookingRequestSerializer(serializers.Serializer):
                                   help_text=_("How many units: beds, lockers. At most the resource's units."))
     public = StrictBooleanField(required=False, default=False,
                                 help_text=_("Whether anyone may see the title in the centre's calendar."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
-            self.fields["organisation"].queryset = visible_organisations(request.user)
-
-    def validate(self, attrs):
-        tz = attrs["resource"].centre.tz
-        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
-        return attrs
 
 
 class BookingCreateSerializer(BookingRequestSerializer):
@@ -234,9 +223,23 @@ class BookingCreateSerializer(BookingRequestSerializer):
         return attrs
 
 
+# The waitlist's service takes the resource and the organisation loaded: read here among what the caller may see.
 class WaitlistEntryCreateSerializer(BookingRequestSerializer):
+    resource = StrictPrimaryKeyRelatedField(queryset=Resource.objects.none())
     organisation = StrictPrimaryKeyRelatedField(queryset=Organisation.objects.none(),
                                                 help_text=_("The organisation that waits."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["resource"].queryset = visible_resources(request.user).select_related("centre")
+            self.fields["organisation"].queryset = visible_organisations(request.user)
+
+    def validate(self, attrs):
+        tz = attrs["resource"].centre.tz
+        attrs["start"], attrs["end"] = in_zone(attrs["start"], tz), in_zone(attrs["end"], tz)
+        return attrs
 
 
 class WaitlistEntrySerializer(ApiModelSerializer):

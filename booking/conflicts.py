@@ -10,14 +10,15 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
-from django.db.models import Aggregate, Exists, JSONField, OuterRef, Subquery, Value
+from django.db.models import Aggregate, DateTimeField, Exists, JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import JSONArray
 
-from ngo.models import Membership
+from ngo.models import Membership, Organisation
 
 from .availability import Usage, overlapping_bookings, overlapping_closures
-from .exceptions import BookingConflict
+from .exceptions import BookingConflict, NotVisible
 from .models import Booking, Closure, OpeningHours, Resource
+from .selectors import visible_organisations, visible_resources
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -41,6 +42,7 @@ class LockedForBooking(NamedTuple):
     """What `lock_for_booking` read in the lock's own statement."""
 
     resource: Resource
+    organisation: Organisation
     hours: list  # the centre's OpeningHours, by weekday and time
     actor_is_member: bool  # whether the actor belongs to the organisation booked for
 
@@ -48,27 +50,48 @@ class LockedForBooking(NamedTuple):
 STAFF_FIELDS = {"id", "email", "language", "is_active"}  # what the request notice to the staff reads
 
 
-def lock_for_booking(resource_id, *, actor, organisation):
+def lock_for_booking(resource, *, actor, organisation):
     """`lock_resource`, reading in the same statement the booking rules' reference data that no writer changes
     under this lock: the centre's opening hours and the actor's membership of `organisation`. The centre's staff
     come with it too (`centre.staff.all()` then asks nothing; their other fields load when read), for the notice
     of a request to approve.
 
+    `resource` and `organisation` are instances, or ids as a caller named them (the API): an id is read in the same
+    statement among what the actor may see (`selectors.visible_resources`, `visible_organisations`), and one that
+    is not there raises NotVisible, whether it exists or not.
+
     What a writer changes under the resource's lock (its bookings, closures: `services.create_closure`) is read
     after this statement, never in it: a statement that waited for the lock sees the rows of its start.
     """
+    named_resource, named_organisation = not isinstance(resource, Resource), not isinstance(organisation, Organisation)
+    resource_id = resource if named_resource else resource.pk
+    organisation_id = organisation if named_organisation else organisation.pk
     hours = (OpeningHours.objects.filter(centre_id=OuterRef("centre_id")).order_by().values("centre_id")
              .annotate(rows=_JSONGroupArray(JSONArray("weekday", "opens", "closes"))).values("rows"))
-    member = Exists(Membership.objects.filter(user_id=actor.pk, organisation_id=organisation.pk)) \
+    member = Exists(Membership.objects.filter(user_id=actor.pk, organisation_id=organisation_id)) \
         if actor.is_authenticated else Value(False)
     user_model = get_user_model()
     # In the model's order of fields, as Model.from_db reads them.
     staff_fields = [field.attname for field in user_model._meta.concrete_fields if field.attname in STAFF_FIELDS]
-    staff = _json_rows(user_model.objects.filter(staffed_centres=OuterRef("centre_id")), *staff_fields)
-    resource = (Resource.objects.select_for_update(of=("self",)).select_related("centre")
-                .annotate(hours_rows=Subquery(hours), actor_is_member=member, staff_rows=staff).get(pk=resource_id))
+    read = dict(hours_rows=Subquery(hours), actor_is_member=member,
+                staff_rows=_json_rows(user_model.objects.filter(staffed_centres=OuterRef("centre_id")), *staff_fields))
+    if named_organisation:
+        read["organisation_rows"] = _json_rows(visible_organisations(actor).filter(pk=organisation_id),
+                                               *ORGANISATION_FIELDS)
+    resources = visible_resources(actor) if named_resource else Resource.objects.all()
+    try:
+        resource = (resources.select_for_update(of=("self",)).select_related("centre").annotate(**read)
+                    .get(pk=resource_id))
+    except Resource.DoesNotExist:
+        if named_resource:
+            raise NotVisible("resource", resource_id) from None
+        raise
+    if named_organisation:
+        if not resource.organisation_rows:
+            raise NotVisible("organisation", organisation_id)
+        organisation = _organisation_from_json(resource.organisation_rows[0], resource._state.db)
     people = resource.centre.staff.all()
-    people._result_cache = sorted((user_model.from_db(Resource.objects.db, staff_fields, row)
+    people._result_cache = sorted((user_model.from_db(resource._state.db, staff_fields, row)
                                    for row in resource.staff_rows or []), key=lambda user: user.pk)
     people._prefetch_done = True
     resource.centre._prefetched_objects_cache = {"staff": people}
@@ -76,7 +99,18 @@ def lock_for_booking(resource_id, *, actor, organisation):
     hours = sorted((OpeningHours(centre_id=resource.centre_id, weekday=weekday, opens=time.fromisoformat(opens),
                                  closes=time.fromisoformat(closes)) for weekday, opens, closes in rows),
                    key=lambda h: (h.weekday, h.opens))
-    return LockedForBooking(resource, hours, bool(resource.actor_is_member))
+    return LockedForBooking(resource, organisation, hours, bool(resource.actor_is_member))
+
+
+ORGANISATION_FIELDS = [field.attname for field in Organisation._meta.concrete_fields]
+
+
+def _organisation_from_json(row, db):
+    """An Organisation (of database `db`) from its row as `_json_rows` reads it: every concrete field, datetimes as
+    ISO text."""
+    values = [None if value is None else _moment(value) if isinstance(field, DateTimeField) else field.to_python(value)
+              for field, value in zip(Organisation._meta.concrete_fields, row, strict=True)]
+    return Organisation.from_db(db, ORGANISATION_FIELDS, values)
 
 
 def _json_rows(queryset, *fields):
@@ -127,12 +161,15 @@ def find_conflicts(resource, start, end, quantity, exclude_pk=None, bookings=Non
 
 
 @contextmanager
-def exclusion_violation_as_conflict(resource, start, end):
-    """Around a transaction that books `resource`: when PostgreSQL's exclusion constraint refuses an overlap that
-    the lock should have kept out (a raw insert elsewhere racing us), answer a conflict once it has rolled back."""
+def exclusion_violation_as_conflict():
+    """Around a transaction that books: when PostgreSQL's exclusion constraint refuses an overlap that the lock
+    should have kept out (a raw insert elsewhere racing us), answer a conflict once it has rolled back. The
+    transaction adds the bookings it inserts to the list this yields."""
+    inserting = []
     try:
-        yield
+        yield inserting
     except IntegrityError as error:
-        if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise BookingConflict(list(overlapping_bookings(resource, start, end))) from error
+        if getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION and inserting:
+            start, end = min(b.start for b in inserting), max(b.end for b in inserting)
+            raise BookingConflict(list(overlapping_bookings(inserting[0].resource, start, end))) from error
         raise

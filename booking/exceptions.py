@@ -1,7 +1,7 @@
 """The ways a booking (or a closure) can be refused. Every entry point (API, web, admin) turns these into answers."""
 from ngo.exceptions import RuleViolation
 
-__all__ = ["BookingConflict", "ClosureHitsBookings", "RuleViolation"]
+__all__ = ["BookingConflict", "ClosureHitsBookings", "NotVisible", "RuleViolation"]
 
 
 class BookingConflict(Exception):
@@ -15,6 +15,15 @@ class BookingConflict(Exception):
         self.conflicts = list(conflicts)
         self.message = message or gettext("This time is already booked.")
         super().__init__(self.message)
+
+
+class NotVisible(Exception):
+    """A resource or an organisation named by id (`field`, `pk`) that the actor may not see, or that does not
+    exist: one answer for both, so that a refusal tells nothing of what the caller may not see."""
+
+    def __init__(self, field, pk):
+        self.field, self.pk = field, pk
+        super().__init__(f"{field} {pk}")
 
 
 class ClosureHitsBookings(RuleViolation):

@@ -19,9 +19,9 @@ from ngo.models import Organisation
 from .availability import Usage, opening_intervals, overlapping_closures, public_holiday, subtract
 from .exceptions import RuleViolation
 from .formatting import clock, long_date, opening_hours_text
-from .localtime import check_in_range, day_bounds, local_day, week_of
+from .localtime import check_in_range, day_bounds, local_day, local_instant, week_of
 from .models import ACTIVE_STATUSES, HOLDING_STATUSES, Booking, Closure, Resource
-from .selectors import can_book_for, member_organisation_ids, staffed_centres
+from .selectors import can_book_for, is_centre_staff, member_organisation_ids, staffed_centres
 from .wording import quantity_text
 
 TITLE_MAX_LENGTH = Booking._meta.get_field("title").max_length
@@ -37,6 +37,14 @@ def check_interval(start, end):
     check_in_range(end, "end")
     if start >= end:
         raise RuleViolation("invalid_interval", _("The end must be later than the start."), "end")
+
+
+def booking_interval(resource, start, end):
+    """[start, end) as asked for `resource`, checked (`check_interval`): a naive time is a wall-clock time at the
+    resource's centre."""
+    start, end = local_instant(start, resource.centre.tz), local_instant(end, resource.centre.tz)
+    check_interval(start, end)
+    return start, end
 
 
 def check_title(title):
@@ -374,6 +382,8 @@ def check_request_rules(*, resource, organisation, actor, title, quantity, atten
     With `override` (staff setting the rules aside) the resource may be inactive and the organisation unverified or
     not the actor's, but the title, the numbers and an organisation that has left the centre still count.
     """
+    if override and not is_centre_staff(actor, resource.centre):
+        raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
     check_booked_as_appointment(resource, appointment)
     check_title(title)
     check_quantity(resource, quantity, attendees)

@@ -33,7 +33,7 @@ from .localtime import local_instant
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingSeries, BookingStatus
 from .recurrence import expand, parse_rrule
 from .rules import (
-    check_interval,
+    booking_interval,
     check_rejection_reason,
     check_request_rules,
     check_time_rules,
@@ -147,16 +147,17 @@ def create_series(*, actor, resource, organisation, start, end, rrule, mode=Mode
     BookingConflict (SeriesConflict) and writes nothing when the series is refused. `dry_run` checks everything,
     writes nothing and never raises for single occurrences: `result.refused` tells whether the series would be
     refused.
-    `override_reason` (staff, checked by `book`) sets the rules aside, as for a single booking; conflicts and the
-    outer bounds are never set aside.
+    `override_reason` (staff, checked by `check_request_rules`) sets the rules aside, as for a single booking;
+    conflicts and the outer bounds are never set aside.
     """
     now = now or timezone.now()
-    check_interval(start, end)
-    if mode not in Mode.values:
-        raise RuleViolation("invalid_mode", _("Choose how to treat dates that cannot be booked."), "recurrence")
-    rule = parse_rrule(rrule)
     with transaction.atomic():
-        resource, hours, actor_is_member = lock_for_booking(resource.pk, actor=actor, organisation=organisation)
+        resource, organisation, hours, actor_is_member = lock_for_booking(resource, actor=actor,
+                                                                          organisation=organisation)
+        start, end = booking_interval(resource, start, end)
+        if mode not in Mode.values:
+            raise RuleViolation("invalid_mode", _("Choose how to treat dates that cannot be booked."), "recurrence")
+        rule = parse_rrule(rrule)
         centre = resource.centre
         occurrences = expand(rule, start, end, centre.tz)
         override = bool(override_reason)
@@ -209,7 +210,8 @@ def create_series(*, actor, resource, organisation, start, end, rrule, mode=Mode
             raise _refusal(skipped, len(occurrences))
 
         series.save()
-        with exclusion_violation_as_conflict(resource, span_start, span_end), transaction.atomic():
+        with exclusion_violation_as_conflict() as inserting, transaction.atomic():
+            inserting.extend(accepted)
             Booking.objects.bulk_create(accepted)
         _record_all(series, accepted, action=SeriesAction.CREATED, actor=actor, from_statuses=[""] * len(accepted),
                     reason=override_reason, skipped=skipped)

@@ -15,6 +15,7 @@ from .conflicts import exclusion_violation_as_conflict, find_conflicts, in_the_w
 from .exceptions import BookingConflict, ClosureHitsBookings, RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingEvent, BookingStatus, Closure, Resource
 from .rules import (
+    booking_interval,
     bookings_hit_by,
     check_cancellation,
     check_interval,
@@ -41,13 +42,14 @@ def book(*, actor, resource, organisation, start, end, title, purpose="", attend
     give `override_reason` to set the booking rules aside; conflicts and the outer bounds are never set aside.
     `appointment` is set only by `consultations.book_appointment`, which has checked the consultant's duty hours:
     a consultant's agenda is booked no other way.
+
+    `resource` and `organisation` may be ids as the caller named them (the API): they are read with the resource's
+    lock, and one the actor may not see raises NotVisible (`conflicts.lock_for_booking`). A naive `start` or `end`
+    is a wall-clock time at the resource's centre.
     """
-    override_reason = (override_reason or "").strip()
-    if override_reason and not is_centre_staff(actor, resource.centre):
-        raise PermissionDenied(_("Only the centre's staff may override the booking rules."))
     details = dict(actor=actor, resource=resource, organisation=organisation, start=start, end=end, title=title,
                    purpose=purpose, attendees=attendees, quantity=quantity, public=public,
-                   override_reason=override_reason, dry_run=dry_run, now=now)
+                   override_reason=(override_reason or "").strip(), dry_run=dry_run, now=now)
     try:
         if recurrence is not None:
             return create_series(**details, rrule=recurrence.rrule, mode=recurrence.mode)
@@ -55,7 +57,7 @@ def book(*, actor, resource, organisation, start, end, title, purpose="", attend
         return BookingResult(series=None, bookings=[booking], dry_run=dry_run)
     except BookingConflict as conflict:
         if not dry_run:
-            booking_conflict_refused.send(sender=Booking, resource=resource, conflict=conflict)
+            booking_conflict_refused.send(sender=Booking, conflict=conflict)
         raise
 
 
@@ -66,12 +68,12 @@ def create_booking(*, actor, resource, organisation, start, end, title, purpose=
     On a dry run the booking is returned unsaved.
     """
     now = now or timezone.now()
-    check_interval(start, end)
-    # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    with exclusion_violation_as_conflict(resource, start, end), transaction.atomic():
+    with exclusion_violation_as_conflict() as inserting, transaction.atomic():
         # The lock's statement also reads the opening hours and the actor's membership (conflicts.lock_for_booking).
-        resource, hours, actor_is_member = lock_for_booking(resource.pk, actor=actor, organisation=organisation)
+        resource, organisation, hours, actor_is_member = lock_for_booking(resource, actor=actor,
+                                                                          organisation=organisation)
+        # Arithmetic in UTC: two datetimes sharing a zone subtract and compare by wall clock in Python.
+        start, end = (moment.astimezone(UTC) for moment in booking_interval(resource, start, end))
         override = bool(override_reason)
         check_request_rules(resource=resource, organisation=organisation, actor=actor, title=title,
                             quantity=quantity, attendees=attendees, override=override, appointment=appointment,
@@ -90,6 +92,7 @@ def create_booking(*, actor, resource, organisation, start, end, title, purpose=
         )
         if dry_run:
             return booking
+        inserting.append(booking)
         booking.save()
         event = _record(booking, actor=actor, from_status="", reason=override_reason)
     # Its history is that one event: kept as if prefetched, so that answering with it takes no query.

@@ -7,7 +7,7 @@ from django.dispatch import Signal
 # Operations on a whole series (booking.series) send `series_changed` instead, once, not this per meeting.
 booking_changed = Signal()
 
-# Sent when `services.book` refuses a request (not a dry run) because something is in the way: resource, conflict
+# Sent when `services.book` refuses a request (not a dry run) because something is in the way: conflict
 # (the BookingConflict raised).
 booking_conflict_refused = Signal()
 

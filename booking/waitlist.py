@@ -16,7 +16,6 @@ that replaced it. Every change here takes the resource's write lock first (`conf
   rules; a refusal rolls everything back, and the offer stays held until it lapses.
 """
 from datetime import UTC, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from config.publisher import publish_after_commit
 
 from .conflicts import lock_resource
 from .exceptions import BookingConflict, RuleViolation
@@ -189,7 +190,8 @@ def schedule_offers(resource_ids):
     from .tasks import offer_freed_time_task
 
     for resource_id in sorted(set(resource_ids)):
-        transaction.on_commit(partial(offer_freed_time_task.delay, resource_id))
+        # Off the request (config.publisher); a publish lost with its process, the beat's backstop offers.
+        publish_after_commit(offer_freed_time_task.delay, resource_id)
 
 
 def withdraw_offers_in(resources, start, end):

@@ -1,8 +1,9 @@
 """The outbox: messages are saved with the change that causes them, queued when it commits, sent once.
 
 - `enqueue()` saves outbox rows in the caller's transaction and, on commit, publishes one `send_messages` task
-  for them. A broker that cannot be reached costs the request at most the bounded publish timeout
-  (settings) and is only logged: the rows stay pending.
+  for them, off the request (`config.publisher`: the response does not wait for the broker). A broker that
+  cannot be reached is only logged, and a process that dies before it publishes loses only the publish: the rows
+  stay pending, and the relay queues them.
 - `send_messages` writes (`emails.render`) and sends each row under its row lock (SELECT ... FOR UPDATE on
   PostgreSQL; on SQLite every transaction is BEGIN IMMEDIATE) and marks it sent in the same transaction, so a
   duplicated or redelivered task waits, then finds it sent and does nothing.
@@ -18,7 +19,6 @@
 """
 import logging
 from datetime import timedelta
-from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from booking.lending import lendings as booking_lendings
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, KeyHandover
+from config.publisher import publish_after_commit
 from ngo.agreements import due_reminders, mark_reminded
 from ngo.letters import reminder_days
 from ngo.models import AddressAgreement, Letter
@@ -46,7 +47,7 @@ def enqueue(messages):
     if not messages:
         return []
     saved = OutboxMessage.objects.bulk_create(messages)
-    transaction.on_commit(partial(publish, [message.pk for message in saved]))
+    publish_after_commit(publish, [message.pk for message in saved])
     return saved
 
 

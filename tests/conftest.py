@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from config.celery import app as celery_app
+from config.publisher import publisher
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -48,6 +49,7 @@ def celery_broker():
     saved = conf.broker_url, conf.task_always_eager
 
     def use(url):
+        publisher.drain()  # what the background publisher holds goes to the broker it was queued for
         # The app caches its broker connection pools; forget them so that the next publish uses the new URL.
         celery_app._pool = None
         celery_app.amqp._producer_pool = None

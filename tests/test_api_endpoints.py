@@ -499,16 +499,16 @@ def test_member_books_and_gets_the_booking_with_its_history(world):
 
 
 def test_booking_takes_a_fixed_number_of_statements(world, django_assert_max_num_queries):
-    """Token, resource, organisation; in the transaction (savepoint here, BEGIN on a real request) the lock with
-    the opening hours, the membership and the staff to tell, the closures with the bookings in the way, the
-    insert, its audit event and the e-mails' outbox rows: 10 (the service's 7: tests/test_booking_statements.py).
-    The e-mails themselves are written by the send task, after the commit."""
+    """The token; in the transaction (savepoint here, BEGIN on a real request) the lock with the resource and the
+    organisation the caller may see, the opening hours, the membership and the staff to tell, the closures with
+    the bookings in the way, the insert, its audit event and the e-mails' outbox rows: 8 (the service's 7:
+    tests/test_booking_statements.py). The e-mails themselves are written by the send task, after the commit."""
     factories.make_booking(actor=world.member, resource=world.room_a, organisation=world.organisation, day=world.day,
                            hour=8)  # history in the room does not change the count
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(world.member)}")
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.post(f"{API}/bookings/", booking_payload(world), format="json")
 
     assert response.status_code == 201, response.content
@@ -605,6 +605,37 @@ def test_booking_for_another_organisation_looks_like_booking_for_none(world):
     assert assert_error(other, 400, "does_not_exist")["fields"]["organisation"][0].replace(
         str(world.other_organisation.pk), "N") == assert_error(missing, 400, "does_not_exist")["fields"][
         "organisation"][0].replace("999999", "N")
+
+
+@pytest.mark.parametrize("kind, active", [(Resource.Kind.ROOM, False), (Resource.Kind.CONSULTANT, True)])
+def test_booking_a_resource_one_may_not_see_looks_like_booking_none(world, kind, active):
+    """An inactive room (members do not see it) or a consultant's agenda (booked as a consultation) is refused in
+    the words of a resource that does not exist; the centre's staff see the inactive room, and hear why."""
+    hidden = factories.make_resource(world.centre_a, kind=kind, is_active=active)
+
+    seen = client_for(world.member).post(f"{API}/bookings/", booking_payload(world, resource=hidden.pk),
+                                         format="json")
+    missing = client_for(world.member).post(f"{API}/bookings/", booking_payload(world, resource=999999),
+                                            format="json")
+
+    body, missing_body = assert_error(seen, 400, "does_not_exist"), assert_error(missing, 400, "does_not_exist")
+    assert str(body).replace(str(hidden.pk), "N") == str(missing_body).replace("999999", "N")
+    assert list(body["fields"]) == ["resource"]
+    if not active:
+        assert_error(client_for(world.staff_a).post(
+            f"{API}/bookings/", booking_payload(world, resource=hidden.pk), format="json"), 400, "resource_inactive")
+    assert not Booking.objects.exists()
+
+
+def test_times_with_and_without_an_offset_are_both_read(world):
+    """A naive time is the centre's wall clock, whichever of the two carries an offset."""
+    payload = booking_payload(world, start=at(world.day, 10).isoformat(), end=f"{world.day}T11:00:00")
+
+    response = client_for(world.member).post(f"{API}/bookings/", payload, format="json")
+
+    assert response.status_code == 201, response.content
+    booking = Booking.objects.get(pk=response.json()["id"])
+    assert (booking.start, booking.end) == (at(world.day, 10), at(world.day, 11))
 
 
 @pytest.mark.parametrize("fields, field", [

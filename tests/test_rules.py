@@ -308,7 +308,12 @@ def test_inactive_resource(booker, refuse, room):
 def test_invalid_interval(refuse):
     assert refuse("invalid_interval", at(TUESDAY, 11), at(TUESDAY, 10)).field == "end"
     refuse("invalid_interval", at(TUESDAY, 11), at(TUESDAY, 11))
-    refuse("invalid_interval", datetime(2026, 1, 13, 10), datetime(2026, 1, 13, 11))
+
+
+def test_naive_times_are_the_centres_wall_clock(booker):
+    """As the API reads them: a time without an offset is a wall-clock time at the resource's centre."""
+    booking = booker(datetime(TUESDAY.year, TUESDAY.month, TUESDAY.day, 10), at(TUESDAY, 11))
+    assert (booking.start, booking.end) == (at(TUESDAY, 10), at(TUESDAY, 11))
 
 
 # --- staff override -------------------------------------------------------------------------
