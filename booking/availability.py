@@ -12,8 +12,7 @@ from typing import NamedTuple
 
 import holidays
 from django.db import connections, router
-from django.db.models import Aggregate, DateTimeField, ExpressionWrapper, JSONField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import JSONArray
+from django.db.models import Q
 
 from .localtime import local_midnight
 from .models import HOLDING_STATUSES, Booking, Centre, Closure, OpeningHours, Resource
@@ -123,22 +122,6 @@ def bookable_intervals(resource, start, end, hours, closures, *, opening=None):
     return [(start, end)]
 
 
-class JSONGroupArray(Aggregate):
-    """The values of a group as one JSON array (PostgreSQL `jsonb_agg`, SQLite `json_group_array`)."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
-
-
-def json_rows(queryset, *fields):
-    """A subquery answering `queryset`'s rows as one JSON array of [field, ...] arrays (NULL when none)."""
-    return Subquery(queryset.order_by().annotate(group=Value(1)).values("group")
-                    .annotate(rows=JSONGroupArray(JSONArray(*fields))).values("rows"))
-
-
 def json_moment(value):
     """A datetime read from JSON: PostgreSQL writes it with its offset, SQLite as naive UTC."""
     moment = datetime.fromisoformat(value)
@@ -232,12 +215,29 @@ def free_intervals(bookable, usage, units):
     return result
 
 
-def _json_array_sql(vendor, columns):
-    """SQL aggregating a group's `columns` into one JSON array of arrays (PostgreSQL and SQLite spell it apart)."""
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    if vendor == "postgresql":
-        return f"JSONB_AGG(JSONB_BUILD_ARRAY({quoted}))"
-    return f"JSON_GROUP_ARRAY(JSON_ARRAY({quoted}))"
+class _Spelling:
+    """The SQL that PostgreSQL and SQLite spell apart, for the statements written out below: the one place."""
+
+    def __init__(self, connection):
+        self.postgresql = connection.vendor == "postgresql"
+
+    def json_rows(self, columns):
+        """An aggregate of a group's `columns` as one JSON array of arrays."""
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        if self.postgresql:
+            return f"JSONB_AGG(JSONB_BUILD_ARRAY({quoted}))"
+        return f"JSON_GROUP_ARRAY(JSON_ARRAY({quoted}))"
+
+    def shifted(self, sign, duration):
+        """A moment given as a parameter, plus or minus (`sign`) a duration column (SQLite: Django's function)."""
+        if self.postgresql:
+            return f"(%s {sign} {duration})"
+        return f"django_format_dtdelta('{sign}', %s, {duration})"
+
+
+def _decoded(value):
+    """A JSON column: psycopg decodes it, sqlite3 hands over the text."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _window_rows(resource, start, end):
@@ -248,24 +248,22 @@ def _window_rows(resource, start, end):
     """
     db = router.db_for_read(Booking)
     connection = connections[db]
-    moment = connection.ops.adapt_datetimefield_value
+    sql, moment = _Spelling(connection), connection.ops.adapt_datetimefield_value
     booking_columns = [field for field in BOOKING_FIELDS if field != "resource_id"]
     statuses = ", ".join("%s" for _ in HOLDING_STATUSES)
-    sql = (
-        f"SELECT (SELECT {_json_array_sql(connection.vendor, HOURS_FIELDS)} FROM {OpeningHours._meta.db_table}"
-        " WHERE centre_id = %s),"
-        f" (SELECT {_json_array_sql(connection.vendor, CLOSURE_FIELDS)}"
-        f" FROM {Closure._meta.db_table} WHERE centre_id = %s AND (resource_id IS NULL OR resource_id = %s)"
-        ' AND "start" < %s AND "end" > %s),'
-        f" (SELECT {_json_array_sql(connection.vendor, booking_columns)} FROM {Booking._meta.db_table}"
+    statement = (
+        f"SELECT (SELECT {sql.json_rows(HOURS_FIELDS)} FROM {OpeningHours._meta.db_table} WHERE centre_id = %s),"
+        f" (SELECT {sql.json_rows(CLOSURE_FIELDS)} FROM {Closure._meta.db_table}"
+        ' WHERE centre_id = %s AND (resource_id IS NULL OR resource_id = %s) AND "start" < %s AND "end" > %s),'
+        f" (SELECT {sql.json_rows(booking_columns)} FROM {Booking._meta.db_table}"
         f' WHERE resource_id = %s AND status IN ({statuses}) AND "start" < %s AND "end" > %s)'
     )
     params = [resource.centre_id, resource.centre_id, resource.pk, moment(end), moment(start),
               resource.pk, *HOLDING_STATUSES, moment(end + resource.buffer), moment(start - resource.buffer)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         rows = cursor.fetchone()
-    return (*(json.loads(value) if isinstance(value, str) else value for value in rows), db)
+    return (*map(_decoded, rows), db)
 
 
 def resource_availability(resource, start, end, *, title_visible=lambda booking: booking.public):
@@ -371,27 +369,35 @@ def resources_free_throughout(resources, start, end):
     resource's row carries its centre's opening hours, the closures and its bookings around [start, end) (its
     own buffer included) as JSON arrays, so no model instance is built for a resource or a booking.
     """
-    resource = OuterRef("pk")
-    hours = OpeningHours.objects.filter(centre_id=OuterRef("centre_id"))
-    # Not per resource: the closures over [start, end) of every centre searched, once (few, and one scan).
-    closures = Closure.objects.filter(centre_id__in=resources.order_by().values("centre_id"),
-                                      start__lt=end, end__gt=start)
-    bookings = Booking.objects.filter(
-        resource=resource, status__in=HOLDING_STATUSES,
-        start__lt=ExpressionWrapper(Value(end) + OuterRef("buffer"), output_field=DateTimeField()),
-        end__gt=ExpressionWrapper(Value(start) - OuterRef("buffer"), output_field=DateTimeField()),
+    connection = connections[resources.db]
+    sql, moment = _Spelling(connection), connection.ops.adapt_datetimefield_value
+    searched, searched_params = resources.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
+    statuses = ", ".join("%s" for _ in HOLDING_STATUSES)
+    statement = (
+        "SELECT r.id, r.centre_id, r.booking_mode, r.units, r.buffer, c.time_zone, c.closed_on_public_holidays,"
+        f" (SELECT {sql.json_rows(HOURS_FIELDS)} FROM {OpeningHours._meta.db_table} h WHERE h.centre_id = r.centre_id),"
+        f" (SELECT {sql.json_rows(('centre_id', *CLOSURE_FIELDS))} FROM {Closure._meta.db_table} k"
+        f" WHERE k.centre_id IN (SELECT centre_id FROM {Resource._meta.db_table} WHERE id IN ({searched}))"
+        ' AND k."start" < %s AND k."end" > %s),'
+        f" (SELECT {sql.json_rows(('start', 'end', 'quantity'))} FROM {Booking._meta.db_table} b"
+        f" WHERE b.resource_id = r.id AND b.status IN ({statuses})"
+        f' AND b."start" < {sql.shifted("+", "r.buffer")} AND b."end" > {sql.shifted("-", "r.buffer")})'
+        f" FROM {Resource._meta.db_table} r JOIN {Centre._meta.db_table} c ON c.id = r.centre_id"
+        f" WHERE r.id IN ({searched})"
     )
-    rows = resources.order_by().values_list(
-        "pk", "centre_id", "booking_mode", "units", "buffer", "centre__time_zone", "centre__closed_on_public_holidays",
-        json_rows(hours, *HOURS_FIELDS), json_rows(closures, "centre_id", *CLOSURE_FIELDS),
-        json_rows(bookings, "start", "end", "quantity"),
-    )
+    params = [*searched_params, moment(end), moment(start), *HOLDING_STATUSES, moment(end), moment(start),
+              *searched_params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
     free_ids, opening, closures = set(), {}, None  # the centres' opening intervals, the same for their resources
-    for resource in map(_Searched._make, rows):
+    for pk, centre_id, mode, units, buffer, time_zone, closed, *json_columns in rows:
+        if not isinstance(buffer, timedelta):  # SQLite keeps durations in microseconds
+            buffer = timedelta(microseconds=buffer)
+        resource = _Searched(pk, centre_id, mode, units, buffer, time_zone, closed, *map(_decoded, json_columns))
         if closures is None:  # every row carries the same closures
-            closures = [Closure(pk=pk, centre_id=centre_id, resource_id=resource_id, start=json_moment(start),
-                                end=json_moment(end), reason=reason)
-                        for centre_id, pk, resource_id, start, end, reason in resource.closure_rows or []]
+            closures = [Closure(pk=row[1], centre_id=row[0], resource_id=row[2], start=json_moment(row[3]),
+                                end=json_moment(row[4]), reason=row[5]) for row in resource.closure_rows or []]
         if resource.centre_id not in opening:
             centre = Centre(pk=resource.centre_id, time_zone=resource.time_zone,
                             closed_on_public_holidays=resource.closed_on_public_holidays)

@@ -10,12 +10,12 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Aggregate, Exists, JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import JSONArray
 
 from ngo.models import Membership
 
-from .availability import JSONGroupArray, Usage, json_moment, json_rows, overlapping_bookings, overlapping_closures
+from .availability import Usage, json_moment, overlapping_bookings, overlapping_closures
 from .exceptions import BookingConflict
 from .models import Booking, Closure, OpeningHours, Resource
 
@@ -25,6 +25,16 @@ EXCLUSION_VIOLATION = "23P01"
 def lock_resource(resource_id):
     """Take the resource's write lock for the rest of the transaction and return it fresh."""
     return Resource.objects.select_for_update(of=("self",)).select_related("centre").get(pk=resource_id)
+
+
+class _JSONGroupArray(Aggregate):
+    """The values of a group as one JSON array (PostgreSQL `jsonb_agg`, SQLite `json_group_array`)."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
 class LockedForBooking(NamedTuple):
@@ -48,13 +58,13 @@ def lock_for_booking(resource_id, *, actor, organisation):
     after this statement, never in it: a statement that waited for the lock sees the rows of its start.
     """
     hours = (OpeningHours.objects.filter(centre_id=OuterRef("centre_id")).order_by().values("centre_id")
-             .annotate(rows=JSONGroupArray(JSONArray("weekday", "opens", "closes"))).values("rows"))
+             .annotate(rows=_JSONGroupArray(JSONArray("weekday", "opens", "closes"))).values("rows"))
     member = Exists(Membership.objects.filter(user_id=actor.pk, organisation_id=organisation.pk)) \
         if actor.is_authenticated else Value(False)
     user_model = get_user_model()
     # In the model's order of fields, as Model.from_db reads them.
     staff_fields = [field.attname for field in user_model._meta.concrete_fields if field.attname in STAFF_FIELDS]
-    staff = json_rows(user_model.objects.filter(staffed_centres=OuterRef("centre_id")), *staff_fields)
+    staff = _json_rows(user_model.objects.filter(staffed_centres=OuterRef("centre_id")), *staff_fields)
     resource = (Resource.objects.select_for_update(of=("self",)).select_related("centre")
                 .annotate(hours_rows=Subquery(hours), actor_is_member=member, staff_rows=staff).get(pk=resource_id))
     people = resource.centre.staff.all()
@@ -69,6 +79,12 @@ def lock_for_booking(resource_id, *, actor, organisation):
     return LockedForBooking(resource, hours, bool(resource.actor_is_member))
 
 
+def _json_rows(queryset, *fields):
+    """A subquery answering `queryset`'s rows as one JSON array of [field, ...] arrays (NULL when none)."""
+    return Subquery(queryset.order_by().annotate(group=Value(1)).values("group")
+                    .annotate(rows=_JSONGroupArray(JSONArray(*fields))).values("rows"))
+
+
 def in_the_way(resource, start, end):
     """In one statement, under the resource's lock: the closures around [start, end) (a day either side, for the
     check-in and check-out days of a stay) and the bookings taking time within it, buffers included.
@@ -79,8 +95,8 @@ def in_the_way(resource, start, end):
     closures = overlapping_closures(resource, start - timedelta(days=1), end + timedelta(days=1))
     taken = overlapping_bookings(resource, start - resource.buffer, end + resource.buffer)
     rows = Resource.objects.filter(pk=resource.pk).values_list(
-        json_rows(closures, "id", "resource_id", "start", "end", "reason"),
-        json_rows(taken, "id", "start", "end", "quantity")).get()
+        _json_rows(closures, "id", "resource_id", "start", "end", "reason"),
+        _json_rows(taken, "id", "start", "end", "quantity")).get()
     closures = [Closure(pk=pk, centre_id=resource.centre_id, resource_id=resource_id, start=json_moment(start),
                         end=json_moment(end), reason=reason) for pk, resource_id, start, end, reason in rows[0] or []]
     taken = [Booking(pk=pk, resource=resource, start=json_moment(start), end=json_moment(end), quantity=quantity)
