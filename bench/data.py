@@ -1,4 +1,5 @@
-"""The bench dataset: 8 centres, 200 resources of every kind, 400 organisations and N bookings over five years.
+"""The bench dataset: 8 centres, 200 resources of every kind, 400 organisations and N bookings over five years;
+above 1M bookings a city of a centre per 50 000 bookings and an organisation per 500 (PostgreSQL only).
 
 Run alone (`python -m bench.data`) it builds (or finds) the dataset of every size in `BENCH_SIZES` and
 prints how long that took. The shapes follow the centres' week: rooms, desks and equipment in 30-minute
@@ -107,6 +108,9 @@ def ensure(n, *, quiet=False):
 def build(n, *, anchor, quiet=False):
     from django.core.management import call_command
     from django.db import connection, transaction
+
+    if n > CITY_SIZE and connection.vendor == "sqlite":
+        raise SystemExit(f"bench.data: a city of {n} bookings is built on PostgreSQL only (set DATABASE_URL)")
 
     with connection.cursor() as cursor:
         _marker_table(cursor)

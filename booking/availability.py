@@ -1,4 +1,4 @@
-"""When a resource is open, taken and free. Pure interval arithmetic over a handful of queries.
+"""When a resource is open, taken and free: interval arithmetic over one statement per question.
 
 Intervals are half-open `[start, end)` aware datetimes: 10:00-11:00 and 11:00-12:00 do not touch.
 """
@@ -293,7 +293,7 @@ def nearest_free_slots(resource, start, end, *, quantity=1, bookable=lambda star
 
     Each starts on a whole slot, lies within the opening hours left after closures, has `quantity` units free
     (buffers counted) and passes `bookable(start)` (the caller's timing rules: notice, advance window).
-    Costs the three queries of `resource_availability`, once for the whole span.
+    Costs the one statement of `resource_availability`, once for the whole span.
     """
     tz = resource.centre.tz
     length = end - start
