@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import holidays
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Q
 
@@ -371,7 +372,10 @@ def resources_free_throughout(resources, start, end):
     """
     connection = connections[resources.db]
     sql, moment = _Spelling(connection), connection.ops.adapt_datetimefield_value
-    searched, searched_params = resources.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
+    try:
+        searched, searched_params = resources.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # e.g. `.none()`: nothing to search
+        return set()
     statuses = ", ".join("%s" for _ in HOLDING_STATUSES)
     statement = (
         "SELECT r.id, r.centre_id, r.booking_mode, r.units, r.buffer, c.time_zone, c.closed_on_public_holidays,"

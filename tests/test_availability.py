@@ -180,6 +180,7 @@ def test_the_search_counts_each_rooms_own_buffer_and_closures(centre, room, orga
     assert resources_free_throughout(rooms, at(TUESDAY, 8), at(TUESDAY, 9, 45)) == {other.pk}
     assert resources_free_throughout(rooms, at(TUESDAY, 14), at(TUESDAY, 17)) == {room.pk}
     assert resources_free_throughout(rooms.filter(pk=other.pk), at(TUESDAY, 14), at(TUESDAY, 17)) == set()
+    assert resources_free_throughout(rooms.none(), at(TUESDAY, 14), at(TUESDAY, 17)) == set()
 
 
 def test_daylight_saving_day_keeps_local_opening_hours(centre, room):
