@@ -118,11 +118,29 @@ def setup():
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
     from bench import data
 
-    data.ensure(n)
+    with _without_statement_timeout():
+        call_command("migrate", verbosity=0, interactive=False)
+        data.ensure(n)
     return n
+
+
+@contextmanager
+def _without_statement_timeout():
+    """Building or migrating a large dataset outlasts the per-statement limit of requests (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
 
 
 def vendor():

@@ -1,4 +1,5 @@
-"""The bench dataset: 8 centres, 200 resources of every kind, 400 organisations and N bookings over five years.
+"""The bench dataset: 8 centres, 200 resources of every kind, 400 organisations and N bookings over five years;
+above 1M bookings a city of a centre per 50 000 bookings and an organisation per 500 (PostgreSQL only).
 
 Run alone (`python -m bench.data`) it builds (or finds) the dataset of every size in `BENCH_SIZES` and
 prints how long that took. The shapes follow the centres' week: rooms, desks and equipment in 30-minute
@@ -17,6 +18,7 @@ import math
 import random
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 VERSION = 1
@@ -48,8 +50,16 @@ TITLES = ["Spotkanie zarządu", "Walne zebranie", "Warsztaty kulinarne", "Szkole
           "Dyżur prawnika", "Próba chóru", "Kurs komputerowy dla seniorów", "Grupa wsparcia", "Klub książki",
           "Zajęcia dla dzieci", "Konsultacje projektu", "Spotkanie wolontariuszy", "Praca biurowa",
           "Nocleg uczestników", "Przechowanie materiałów"]
-ORGANISATIONS = 400
+TOWN = (8, 400)  # centres and organisations up to 1M bookings: one town, as in every table before issue 21
+CITY_SIZE = 1_000_000  # above it, a city: a centre per 50 000 bookings, an organisation per 500
 FEED_ORGANISATION = "Stowarzyszenie Aktywni Seniorzy"
+
+
+def shape(n):
+    """(centres, organisations) for a dataset of `n` bookings: 10 000 000 gives 200 centres and 20 000."""
+    if n <= CITY_SIZE:
+        return TOWN
+    return n // 50_000, n // 500
 
 
 def _rows_columns(model, known, connection):
@@ -99,6 +109,9 @@ def build(n, *, anchor, quiet=False):
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    if n > CITY_SIZE and connection.vendor == "sqlite":
+        raise SystemExit(f"bench.data: a city of {n} bookings is built on PostgreSQL only (set DATABASE_URL)")
+
     with connection.cursor() as cursor:
         _marker_table(cursor)
         cursor.execute("DELETE FROM bench_dataset WHERE name = 'dataset'")
@@ -109,7 +122,7 @@ def build(n, *, anchor, quiet=False):
     started = clock.perf_counter()
     rng = random.Random(SEED)
     with transaction.atomic():
-        world = _build_world(rng)
+        world = _build_world(rng, *shape(n))
     inserted = _insert_bookings(_bookings(rng, world, n, anchor), world, connection)
     _give_feed_organisation_its_events(world, anchor, connection)
     with connection.cursor() as cursor:
@@ -126,7 +139,7 @@ def build(n, *, anchor, quiet=False):
     return marker
 
 
-def _build_world(rng):
+def _build_world(rng, centre_count, organisation_count):
     """Centres, opening hours, closures, resources, organisations, members and staff (ORM, bulk)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -138,10 +151,10 @@ def _build_world(rng):
     User = get_user_model()
     password = make_password(BENCH_PASSWORD)  # one hash for every bench login: hashing is slow by design
     centres = Centre.objects.bulk_create([
-        Centre(name=f"Centrum Aktywizacji Społecznej {district}", short_name=f"CAS{i + 1}",
+        Centre(name=f"Centrum Aktywizacji Społecznej {_district(i)}", short_name=f"CAS{i + 1}",
                street=f"ul. Powstańców {10 + i}", postal_code="41-500", city="Chorzów",
                email=f"cas{i + 1}@example.org")
-        for i, district in enumerate(DISTRICTS)
+        for i in range(centre_count)
     ])
     OpeningHours.objects.bulk_create([
         OpeningHours(centre=centre, weekday=weekday, opens=opens, closes=closes)
@@ -175,7 +188,7 @@ def _build_world(rng):
                 resources.append(Resource(centre=centre, kind=kind, booking_mode=Resource.DEFAULT_MODE[kind], **fields))
     resources = Resource.objects.bulk_create(resources)
     organisations, members = [], []
-    for i in range(ORGANISATIONS):
+    for i in range(organisation_count):
         kind = rng.choice(list(Organisation.Kind))
         status = Organisation.Status.VERIFIED
         if i >= 20 and i % 16 == 5:
@@ -217,11 +230,21 @@ def _build_world(rng):
     }
 
 
-def _open_days(centre_id, first, last, closed_days):
-    """(day, opens, closes) in UTC for every open day in [first, last)."""
+def _district(i):
+    """The district of the i-th centre: the town's eight, then numbered again for a city."""
+    return DISTRICTS[i] if i < len(DISTRICTS) else f"{DISTRICTS[i % len(DISTRICTS)]} {i // len(DISTRICTS) + 1}"
+
+
+@lru_cache(maxsize=4)
+def _polish_holidays(first_year, last_year):
     import holidays
 
-    polish = holidays.country_holidays("PL", years=range(first.year, last.year + 1))
+    return holidays.country_holidays("PL", years=range(first_year, last_year + 1))
+
+
+def _open_days(centre_id, first, last, closed_days):
+    """(day, opens, closes) in UTC for every open day in [first, last)."""
+    polish = _polish_holidays(first.year, last.year)
     day, result = first, []
     while day < last:
         if day.weekday() in HOURS and day not in polish and (centre_id, day) not in closed_days:
@@ -409,6 +432,7 @@ def _insert_bookings(shapes, world, connection):
     # One transaction: should anything fail, the indexes and the constraint come back with the rollback.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # foreign keys checked by COPY itself, not at commit
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # index builds sort in memory, even at 10M
         rebuild = _drop_secondary_indexes(cursor, table)
         with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
             for row in rows():

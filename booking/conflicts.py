@@ -5,7 +5,7 @@ Writers of one resource are serialised in the database: a row lock on the resour
 resources, so even a raw insert cannot double-book them.
 """
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -15,7 +15,7 @@ from django.db.models.functions import JSONArray
 
 from ngo.models import Membership, Organisation
 
-from .availability import Usage, overlapping_bookings, overlapping_closures
+from .availability import Usage, json_moment, overlapping_bookings, overlapping_closures
 from .exceptions import BookingConflict, NotVisible
 from .models import Booking, Closure, OpeningHours, Resource
 from .selectors import visible_organisations, visible_resources
@@ -108,7 +108,8 @@ ORGANISATION_FIELDS = [field.attname for field in Organisation._meta.concrete_fi
 def _organisation_from_json(row, db):
     """An Organisation (of database `db`) from its row as `_json_rows` reads it: every concrete field, datetimes as
     ISO text."""
-    values = [None if value is None else _moment(value) if isinstance(field, DateTimeField) else field.to_python(value)
+    values = [None if value is None
+              else json_moment(value) if isinstance(field, DateTimeField) else field.to_python(value)
               for field, value in zip(Organisation._meta.concrete_fields, row, strict=True)]
     return Organisation.from_db(db, ORGANISATION_FIELDS, values)
 
@@ -117,12 +118,6 @@ def _json_rows(queryset, *fields):
     """A subquery answering `queryset`'s rows as one JSON array of [field, ...] arrays (NULL when none)."""
     return Subquery(queryset.order_by().annotate(group=Value(1)).values("group")
                     .annotate(rows=_JSONGroupArray(JSONArray(*fields))).values("rows"))
-
-
-def _moment(value):
-    """A datetime read from JSON: PostgreSQL writes it with its offset, SQLite as naive UTC."""
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def in_the_way(resource, start, end):
@@ -137,9 +132,9 @@ def in_the_way(resource, start, end):
     rows = Resource.objects.filter(pk=resource.pk).values_list(
         _json_rows(closures, "id", "resource_id", "start", "end", "reason"),
         _json_rows(taken, "id", "start", "end", "quantity")).get()
-    closures = [Closure(pk=pk, centre_id=resource.centre_id, resource_id=resource_id, start=_moment(start),
-                        end=_moment(end), reason=reason) for pk, resource_id, start, end, reason in rows[0] or []]
-    taken = [Booking(pk=pk, resource=resource, start=_moment(start), end=_moment(end), quantity=quantity)
+    closures = [Closure(pk=pk, centre_id=resource.centre_id, resource_id=resource_id, start=json_moment(start),
+                        end=json_moment(end), reason=reason) for pk, resource_id, start, end, reason in rows[0] or []]
+    taken = [Booking(pk=pk, resource=resource, start=json_moment(start), end=json_moment(end), quantity=quantity)
              for pk, start, end, quantity in rows[1] or []]
     return closures, taken
 

@@ -99,7 +99,10 @@ else:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     _statement_timeout_ms = round(env.float("DATABASE_STATEMENT_TIMEOUT", default=30) * 1000)
-    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+    # No JIT: the planner overestimates the overlap queries (`end > x AND start < y` as if independent), and
+    # compiling them took 80 ms of a 5 ms search at 1M bookings (bench/README.md, issue 21).
+    _options["options"] = (f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}"
+                           " -c jit=off").strip()
 
 # A PostgreSQL streaming replica for reads that may lag a little (feeds, availability, week pages, the usage
 # report): config/replicas.py. Tests run its alias against the primary (MIRROR) unless they set one up.

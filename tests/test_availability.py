@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking import services
-from booking.availability import resource_availability
+from booking.availability import resource_availability, resources_free_throughout
 from booking.models import Closure, OpeningHours, Resource
 from booking.selectors import title_visibility
 from tests import factories
@@ -167,6 +167,22 @@ def test_a_booking_just_outside_the_window_still_casts_its_buffer(room, organisa
     assert availability.busy == []
 
 
+def test_the_search_counts_each_rooms_own_buffer_and_closures(centre, room, organisation, member):
+    other = factories.make_resource(centre)
+    room.buffer = timedelta(minutes=30)
+    room.save()
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
+    factories.make_booking(actor=member, resource=other, organisation=organisation, day=TUESDAY, hour=10, now=NOW)
+    Closure.objects.create(centre=centre, resource=other, start=at(TUESDAY, 15), end=at(TUESDAY, 16), reason="Remont")
+    rooms = Resource.objects.filter(pk__in=[room.pk, other.pk])
+    assert resources_free_throughout(rooms, at(TUESDAY, 11), at(TUESDAY, 12)) == {other.pk}
+    assert resources_free_throughout(rooms, at(TUESDAY, 11, 30), at(TUESDAY, 12)) == {room.pk, other.pk}
+    assert resources_free_throughout(rooms, at(TUESDAY, 8), at(TUESDAY, 9, 45)) == {other.pk}
+    assert resources_free_throughout(rooms, at(TUESDAY, 14), at(TUESDAY, 17)) == {room.pk}
+    assert resources_free_throughout(rooms.filter(pk=other.pk), at(TUESDAY, 14), at(TUESDAY, 17)) == set()
+    assert resources_free_throughout(rooms.none(), at(TUESDAY, 14), at(TUESDAY, 17)) == set()
+
+
 def test_daylight_saving_day_keeps_local_opening_hours(centre, room):
     OpeningHours.objects.create(centre=centre, weekday=6, opens=time(7), closes=time(18))
     availability = resource_availability(room, *day(date(2026, 3, 29)))
@@ -187,9 +203,9 @@ def test_a_constant_number_of_queries(django_assert_max_num_queries, centre, roo
     resource = Resource.objects.select_related("centre").get(pk=room.pk)
     visible = title_visibility(member)
     window = (at(TUESDAY, 0), at(TUESDAY + timedelta(weeks=10), 0))
-    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(3):
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(1):
         availability = resource_availability(resource, *window, title_visible=visible)
         titles = [b.title for b in availability.busy]
     assert len(titles) == bookings
     assert all(titles)
-    assert len(queries) == 3
+    assert len(queries) == 1
