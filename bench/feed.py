@@ -10,6 +10,8 @@
 - icalendar alone: the organisation's events, from ready-made Python values (taken from the feed's own events
   before the clock starts), turned into `Event`s, a `Calendar` with its VTIMEZONE, and serialised. This is the
   floor of a cold request.
+- In-process (Django's test client in this process, no HTTP, medians of 50): the organisation's feed warm (served
+  from the cache) and not modified (304), what a polling calendar app costs the server without the network.
 - Peak RSS (VmHWM) of the gunicorn workers after that load.
 """
 from datetime import timedelta
@@ -150,6 +152,30 @@ def http_figures(http, path, bookings, runs, warmup):
     return cold, warm, not_modified, size, count
 
 
+def inprocess_figures(path, runs=50, warmup=5):
+    """Seconds per request through Django's test client in this process: warm (no If-None-Match) and 304."""
+    from django.test import Client
+
+    client = Client()
+    status = client.get(path).status_code  # the version this process sees, rendered if the server has not yet
+    if status != 200:
+        raise RuntimeError(f"feed, in-process: HTTP {status}")
+    etag = client.get(path)["ETag"]
+    figures = {}
+    for name, headers, expected in (("warm", {}, 200), ("not_modified", {"HTTP_IF_NONE_MATCH": etag}, 304)):
+        times = []
+        for index in range(warmup + runs):
+            started = perf_counter()
+            response = client.get(path, **headers)
+            elapsed = perf_counter() - started
+            if response.status_code != expected:
+                raise RuntimeError(f"feed, in-process {name}: HTTP {response.status_code}")
+            if index >= warmup:
+                times.append(elapsed)
+        figures[name] = times
+    return figures
+
+
 def report_http(prefix, figures, **params):
     cold, warm, not_modified, size, count = figures
     params = dict(params, events=count, bytes=size, server="gunicorn-2")
@@ -173,6 +199,7 @@ def figures(n, base_url, runs=10, warmup=1, public_events=PUBLIC_EVENTS):
         organisation = http_figures(http, f"/feeds/{token}.ics", feed_bookings(feed, now=timezone.now()), runs, warmup)
         public = http_figures(http, f"/feeds/resource/{room.pk}.ics", occupancy_bookings(room, now=timezone.now()),
                               runs, warmup)
+        inprocess = inprocess_figures(f"/feeds/{token}.ics")
         alone = []
         for index in range(warmup + runs):
             started = perf_counter()
@@ -185,6 +212,9 @@ def figures(n, base_url, runs=10, warmup=1, public_events=PUBLIC_EVENTS):
     report_http("feed.http", organisation, db=vendor(), n=n, runs=runs)
     report_http("feed.public.http", public, db=vendor(), n=n, runs=runs)
     params = dict(db=vendor(), n=n, events=organisation[4], runs=runs)
+    for name, times in inprocess.items():
+        report(f"feed.inprocess.{name}.median", median_ms(times), "ms", db=vendor(), n=n, events=organisation[4],
+               runs=len(times), target="<=2")
     report("feed.icalendar_alone.median", median_ms(alone), "ms", **params, bytes=len(document))
     report("feed.http_over_icalendar", median_ms(organisation[0]) / median_ms(alone), "ratio", **params,
            target=f"<={RATIO_TARGET}")
