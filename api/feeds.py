@@ -116,8 +116,8 @@ def _current(key, shown, bookings, now):
     feeds show) and when: while the generation stands, and for at most VERIFIED_FOR, the ETag is served without
     reading the version again. VERIFIED_FOR bounds how long a change the generation missed can go unseen: a write
     outside Django, one made while Redis was away, or a replica that had not yet received a write when its
-    generation was read. With no generation in the cache (emptied, or a cache of this process alone), the version is
-    read each time."""
+    generation was read; and a booking passing out of the window as time goes by. With no generation in the cache
+    (emptied), a new one starts; with a cache of this process alone, the version is read each time."""
     cache_key = f"ical-feed-version:{key}"
     fingerprint = _fingerprint((key, *shown), now)
     try:
@@ -132,7 +132,7 @@ def _current(key, shown, bookings, now):
     if (seen and generation is not None and feed_generation_shared() and seen[2] == basis
             and timedelta(0) <= now - seen[3] < VERIFIED_FOR):
         return seen[0], seen[1]
-    etag = _etag((key, *shown), feed_version(bookings), now)
+    etag = _etag((key, *shown), feed_version(bookings()), now)
     modified = now.replace(microsecond=0)
     if seen and seen[0] == etag:
         modified = seen[1]
@@ -153,13 +153,16 @@ def _body(key, etag, render, bookings, now):
         return cached[1]
     del cached  # another version's body: not kept while this one renders
     first, last = feed_window(now)
-    body = render(bookings, window=(timezone.localdate(first), timezone.localdate(last)))
+    body = render(bookings(), window=(timezone.localdate(first), timezone.localdate(last)))
     cache.set(cache_key, (etag, body), RENDERED_KEPT)
     return body
 
 
 def _feed_response(request, *, key, name, time_zone, bookings, render, now, private):
+    """`bookings()` gives the feed's bookings; it is not called when the ETag is known (`_current`): even building
+    the queryset costs as much as the rest of a 304."""
     key = f"{key}:{translation.get_language()}"
+    bookings = functools.cache(bookings)
     etag, last_modified = _current(key, (name, time_zone), bookings, now)
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if response is None:
@@ -187,9 +190,9 @@ def resource_feed(request, pk):
     name = _("%(resource)s, %(centre)s: occupancy") % {"resource": resource.name, "centre": centre.name}
     return _feed_response(
         request, key=f"resource:{resource.pk}", name=name, time_zone=centre.time_zone,
-        bookings=occupancy_bookings(resource, now=now), now=now, private=False,
+        bookings=lambda: occupancy_bookings(resource, now=now), now=now, private=False,
         render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=centre.time_zone,
-                                                      window=window, public=True, stamp=now),
+                                                 window=window, public=True, stamp=now),
     )
 
 
@@ -204,9 +207,9 @@ def centre_public_feed(request, pk):
     name = _("%(centre)s: public events") % {"centre": centre.name}
     return _feed_response(
         request, key=f"centre-public:{centre.pk}", name=name, time_zone=centre.time_zone,
-        bookings=public_event_bookings(centre, now=now), now=now, private=False,
+        bookings=lambda: public_event_bookings(centre, now=now), now=now, private=False,
         render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=centre.time_zone,
-                                                      window=window, public=True, organisers=True, stamp=now),
+                                                 window=window, public=True, organisers=True, stamp=now),
     )
 
 
@@ -243,8 +246,8 @@ def token_feed(request, token):
     with translation.override(feed.owner.language):
         name = _feed_name(feed)
         return _feed_response(
-            request, key=f"token:{feed.pk}", name=name, time_zone=time_zone, bookings=feed_bookings(feed, now=now),
-            now=now, private=True,
+            request, key=f"token:{feed.pk}", name=name, time_zone=time_zone,
+            bookings=lambda: feed_bookings(feed, now=now), now=now, private=True,
             render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=time_zone,
-                                                          window=window, stamp=now),
+                                                     window=window, stamp=now),
         )

@@ -93,13 +93,18 @@ def feed_window(now):
     return now - FEED_PAST, now + FEED_FUTURE
 
 
+# Columns no event shows, left out of a feed's query: a feed reads thousands of rows.
+NOT_SHOWN = ("override_reason", "decision_reason", "cancellation_reason", "created_at", "created_by__password",
+             "created_by__last_login", "created_by__date_joined", "created_by__awaiting_confirmation_since")
+
+
 def in_feed(bookings, *, now):
     """The bookings a feed carries: active ones in the window, and those cancelled in the last 30 days
     (as CANCELLED, so subscribed calendars drop them). Rejected requests never show."""
     first, last = feed_window(now)
     return bookings.filter(start__lt=last, end__gt=first).filter(
         Q(status__in=ACTIVE_STATUSES) | Q(status=BookingStatus.CANCELLED, updated_at__gte=now - CANCELLED_SHOWN_FOR)
-    ).select_related("resource__centre", "organisation", "created_by").order_by("start", "pk")
+    ).select_related("resource__centre", "organisation", "created_by").defer(*NOT_SHOWN).order_by("start", "pk")
 
 
 def public_occupancy_resources():
@@ -180,7 +185,11 @@ def feed_generation_shared() -> bool:
 
 
 def new_feed_generation():
-    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    """A new generation. Never fails a write: without it, feeds show the change within VERIFIED_FOR (api/feeds.py)."""
+    try:
+        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    except Exception:
+        logger.warning("feed cache unavailable, the feeds' generation was not renewed", exc_info=True)
 
 
 def first_feed_generation():

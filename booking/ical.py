@@ -15,14 +15,15 @@ Only bookings within the service's calendar (1970-2999, `booking.localtime`) can
 any other, but a row written around them (by hand in the database, an old import) must not take down every feed
 that holds it, so a feed leaves it out with a warning in the log (`renderable`).
 """
+import functools
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
 from icalendar.timezone.tzid import tzid_from_dt
 
@@ -62,10 +63,21 @@ def booking_link(booking) -> str:
     """Where the site shows the booking: its resource's week, in the active language (an appointment: the list of
     consultations, since a consultant's agenda has no week page)."""
     if booking.resource.kind == Resource.Kind.CONSULTANT:
-        return f"{settings.SITE_URL.rstrip('/')}{reverse('web:consultations')}"
+        return f"{settings.SITE_URL.rstrip('/')}{_path('web:consultations', None, *_reversing())}"
     day = booking.start.astimezone(booking.resource.centre.tz).date()
-    path = reverse("web:resource_week", args=[booking.resource_id])
+    path = _path("web:resource_week", booking.resource_id, *_reversing())
     return f"{settings.SITE_URL.rstrip('/')}{path}?date={day.isoformat()}"
+
+
+def _reversing():
+    """What else `reverse` answers by: the language (its URL prefix), the URLconf and the script prefix."""
+    return get_language(), get_urlconf(), get_script_prefix()
+
+
+@functools.lru_cache(maxsize=4096)
+def _path(name, pk, language, urlconf, prefix):
+    """`reverse`, remembered: a feed asks it for every event, mostly for the same few resources."""
+    return reverse(name, args=[] if pk is None else [pk], urlconf=urlconf)
 
 
 def event_times(booking) -> tuple[date, date] | tuple[datetime, datetime]:
@@ -96,8 +108,9 @@ def occupied_title(booking) -> str:
     return _("Booked")
 
 
-def booking_description(booking) -> str:
-    """Purpose, organisation, who booked, status and a link: what a member needs when the event pops up."""
+def booking_description(booking, link=None) -> str:
+    """Purpose, organisation, who booked, status and a link (`booking_link`, unless given): what a member needs
+    when the event pops up."""
     lines = []
     if booking.purpose:
         lines.append(_("Purpose: %(purpose)s") % {"purpose": booking.purpose})
@@ -108,7 +121,7 @@ def booking_description(booking) -> str:
     lines.append(_("Status: %(status)s") % {"status": booking.get_status_display()})
     if quantity := booked_quantity(booking):
         lines.append(_("How many: %(quantity)s") % {"quantity": quantity})
-    lines.append(_("Details: %(url)s") % {"url": booking_link(booking)})
+    lines.append(_("Details: %(url)s") % {"url": link or booking_link(booking)})
     return "\n".join(lines)
 
 
@@ -119,6 +132,7 @@ def event_values(booking, *, title=None, stamp=None, details=True) -> dict:
     resource = booking.resource
     centre = resource.centre
     start, end = event_times(booking)
+    link = booking_link(booking) if details else None
     return {
         "uid": booking_uid(booking),
         "sequence": booking.sequence,
@@ -127,8 +141,8 @@ def event_values(booking, *, title=None, stamp=None, details=True) -> dict:
         "start": start,
         "end": end,
         "summary": _with_nights(booking, title if title is not None else booking.title),
-        "description": booking_description(booking) if details else None,
-        "url": booking_link(booking) if details else None,
+        "description": booking_description(booking, link) if details else None,
+        "url": link,
         "location": f"{resource.name}, {centre.name}, {centre.address}",
         "status": ICAL_STATUS[booking.status],
     }
