@@ -14,16 +14,19 @@ window), and a client that sends only If-Modified-Since would keep the stale cop
 
 Caching: a feed is rendered once per version (a large one takes seconds); the body is kept in the cache (Redis
 in production, shared by the workers) beside its ETag, one entry per feed and language, so a busy feed leaves
-no trail of old versions. Every other request for that version is served from there. The cache fails open
+no trail of old versions. Every other request for that version is served from there, and each process keeps the
+latest bodies it served (KEPT_HERE bytes) so as not to read megabytes from Redis for each. The cache fails open
 (config/cache.py): with Redis away, each request renders.
 
 Throttle: FEED_RATE requests per client address (as the API throttles read it, NUM_PROXIES), counted in the
 same cache; above it a 429 with Retry-After. Calendar apps poll every few minutes to every few hours.
 """
+import collections
 import functools
 import hashlib
 import logging
 import math
+import threading
 from datetime import timedelta
 
 from django.conf import settings
@@ -62,6 +65,7 @@ PUBLIC_MAX_AGE = 15 * 60
 LAST_MODIFIED_KEPT = 60 * 60 * 24 * 30
 RENDERED_KEPT = 60 * 60 * 24  # the ETag holds the day: a rendering is never served after it
 VERIFIED_FOR = timedelta(minutes=10)
+KEPT_HERE = 8 * 1024 * 1024  # bytes of bodies each process keeps (_KeptHere)
 
 
 class FeedRateThrottle(SimpleRateThrottle):
@@ -145,16 +149,53 @@ def _current(key, shown, bookings, now):
     return etag, modified
 
 
+class _KeptHere:
+    """The bodies this process served last, up to KEPT_HERE bytes in all, by feed: a warm request for the same
+    version then reads nothing from Redis (megabytes for a large feed). A body is served only under the ETag it was
+    rendered for, which `_current` gives, so it is never staler than the shared cache."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.bodies = collections.OrderedDict()  # key -> (etag, body), the latest last
+        self.lock = threading.Lock()
+
+    def get(self, key, etag):
+        with self.lock:
+            kept = self.bodies.get(key)
+            if kept is None or kept[0] != etag:
+                return None
+            self.bodies.move_to_end(key)
+            return kept[1]
+
+    def put(self, key, etag, body):
+        with self.lock:
+            self.bodies.pop(key, None)
+            if len(body) > self.budget:
+                return
+            self.bodies[key] = (etag, body)
+            while sum(len(kept[1]) for kept in self.bodies.values()) > self.budget:
+                self.bodies.popitem(last=False)
+
+
+_kept_here = _KeptHere(KEPT_HERE)
+
+
 def _body(key, etag, render, bookings, now):
-    """The feed's body for `etag`: from the cache, or rendered now and kept there for everyone else."""
+    """The feed's body for `etag`: kept in this process, from the cache, or rendered now and kept there for
+    everyone else."""
+    body = _kept_here.get(key, etag)
+    if body is not None:
+        return body
     cache_key = f"ical-feed-body:{key}"
     cached = cache.get(cache_key)
     if cached and cached[0] == etag:
-        return cached[1]
-    del cached  # another version's body: not kept while this one renders
-    first, last = feed_window(now)
-    body = render(bookings(), window=(timezone.localdate(first), timezone.localdate(last)))
-    cache.set(cache_key, (etag, body), RENDERED_KEPT)
+        body = cached[1]
+    else:
+        del cached  # another version's body: not kept while this one renders
+        first, last = feed_window(now)
+        body = render(bookings(), window=(timezone.localdate(first), timezone.localdate(last)))
+        cache.set(cache_key, (etag, body), RENDERED_KEPT)
+    _kept_here.put(key, etag, body)
     return body
 
 
