@@ -10,8 +10,9 @@
 - icalendar alone: the organisation's events, from ready-made Python values (taken from the feed's own events
   before the clock starts), turned into `Event`s, a `Calendar` with its VTIMEZONE, and serialised. This is the
   floor of a cold request.
-- In-process (Django's test client in this process, no HTTP, medians of 5 × the HTTP runs): the organisation's feed warm (served
-  from the cache) and not modified (304), what a polling calendar app costs the server without the network.
+- In-process (Django's test client in this process, no HTTP, medians of 5 × the HTTP runs): the organisation's
+  feed warm (served from the cache) and not modified (304), what a polling calendar app costs the server without
+  the network.
 - Peak RSS (VmHWM) of the gunicorn workers after that load.
 """
 from datetime import timedelta

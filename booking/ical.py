@@ -16,6 +16,7 @@ any other, but a row written around them (by hand in the database, an old import
 that holds it, so a feed leaves it out with a warning in the log (`renderable`).
 """
 import functools
+import io
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -262,7 +263,7 @@ def feed_ics(bookings, *, name, time_zone, window=None, public=False, organisers
     """
     stamp = stamp or timezone.now()
     moments = _Moments()
-    events = []
+    events = io.BytesIO()  # one growing buffer: thousands of small bytes objects would stay on the heap
     rows = bookings.iterator(chunk_size=500) if hasattr(bookings, "iterator") else bookings
     for booking in rows:
         if not renderable(booking):
@@ -277,24 +278,21 @@ def feed_ics(bookings, *, name, time_zone, window=None, public=False, organisers
                     "organisation": booking.organisation.name}
         else:
             values = event_values(booking, stamp=stamp)
-        events.append(_event_text(values, moments))
+        events.write(_event_text(values, moments))
     head = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", calscale="GREGORIAN")
     del head["UID"]  # Calendar.new makes up a random one; an unchanged feed should read the same
     head.add("X-WR-TIMEZONE", time_zone)
     head.refresh_interval = FEED_REFRESH
     head["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
     head.add("X-PUBLISHED-TTL", vDuration(FEED_REFRESH))  # a bare timedelta would print "1:00:00"
-    if events:
+    if moments.first is not None:
         first, last = moments.first - timedelta(days=1), moments.last + timedelta(days=1)
         if window:
             first, last = min(first, window[0]), max(last, window[1])
         for tzid in sorted({tzid for tzid in moments.zones.values() if tzid}):
             head.add_component(Timezone.from_tzid(tzid, first_date=first, last_date=last))
     end = b"END:VCALENDAR\r\n"
-    head_bytes = head.to_ical()
-    events.insert(0, head_bytes[:-len(end)])
-    events.append(end)
-    return b"".join(events)
+    return b"".join([head.to_ical()[:-len(end)], events.getbuffer(), end])
 
 
 def _scheduling_event(booking, *, cancel, stamp=None) -> Event:
