@@ -13,20 +13,19 @@ not move when a booking leaves the feed (a member removed from the organisation,
 window), and a client that sends only If-Modified-Since would keep the stale copy.
 
 Caching: a feed is rendered once per version (a large one takes seconds); the body is kept in the cache (Redis
-in production, shared by the workers) beside its ETag, compressed (zlib: a 3.5 MB feed takes 190 kB), one entry
-per feed and language, so a busy feed leaves no trail of old versions. Every other request for that version is
-served from there, and each process keeps the latest bodies it served (KEPT_HERE bytes) so as not to read and
-unpack them for each. The cache fails open (config/cache.py): with Redis away, each request renders.
+in production, shared by the workers) gzipped (a 3.5 MB feed takes 190 kB) beside its ETag, one entry per feed and
+language, so a busy feed leaves no trail of old versions. Every other request for that version is served from
+there: as it is to a client that accepts gzip (calendar apps do), unpacked for one that does not. The cache fails
+open (config/cache.py): with Redis away, each request renders.
 
 Throttle: FEED_RATE requests per client address (as the API throttles read it, NUM_PROXIES), counted in the
 same cache; above it a 429 with Retry-After. Calendar apps poll every few minutes to every few hours.
 """
-import collections
 import functools
 import hashlib
 import logging
 import math
-import threading
+import re
 import zlib
 from datetime import timedelta
 
@@ -35,7 +34,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -54,7 +53,7 @@ from booking.feeds import (
     public_event_bookings,
     public_occupancy_resources,
 )
-from booking.ical import feed_ics
+from booking.ical import feed_ics_parts
 from booking.models import Centre, FeedToken
 from config.clients import client_address
 from config.replicas import replica_reads
@@ -66,7 +65,8 @@ PUBLIC_MAX_AGE = 15 * 60
 LAST_MODIFIED_KEPT = 60 * 60 * 24 * 30
 RENDERED_KEPT = 60 * 60 * 24  # the ETag holds the day: a rendering is never served after it
 VERIFIED_FOR = timedelta(minutes=10)
-KEPT_HERE = 8 * 1024 * 1024  # bytes of bodies each process keeps (_KeptHere)
+GZIP = 31  # zlib's wbits for a gzip stream
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as Django's GZipMiddleware reads Accept-Encoding
 
 
 class FeedRateThrottle(SimpleRateThrottle):
@@ -150,53 +150,21 @@ def _current(key, shown, bookings, now):
     return etag, modified
 
 
-class _KeptHere:
-    """The bodies this process served last, up to KEPT_HERE bytes in all, by feed: a warm request for the same
-    version then reads nothing from Redis (megabytes for a large feed). A body is served only under the ETag it was
-    rendered for, which `_current` gives, so it is never staler than the shared cache."""
-
-    def __init__(self, budget):
-        self.budget = budget
-        self.bodies = collections.OrderedDict()  # key -> (etag, body), the latest last
-        self.lock = threading.Lock()
-
-    def get(self, key, etag):
-        with self.lock:
-            kept = self.bodies.get(key)
-            if kept is None or kept[0] != etag:
-                return None
-            self.bodies.move_to_end(key)
-            return kept[1]
-
-    def put(self, key, etag, body):
-        with self.lock:
-            self.bodies.pop(key, None)
-            if len(body) > self.budget:
-                return
-            self.bodies[key] = (etag, body)
-            while sum(len(kept[1]) for kept in self.bodies.values()) > self.budget:
-                self.bodies.popitem(last=False)
-
-
-_kept_here = _KeptHere(KEPT_HERE)
+def _gzipped(parts) -> bytes:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+    return b"".join([*(compressor.compress(part) for part in parts), compressor.flush()])
 
 
 def _body(key, etag, render, bookings, now):
-    """The feed's body for `etag`: kept in this process, from the cache, or rendered now and kept there for
-    everyone else."""
-    body = _kept_here.get(key, etag)
-    if body is not None:
-        return body
-    cache_key = f"ical-feed-ics:{key}"
+    """The feed's body for `etag`, gzipped: from the cache, or rendered now and kept there for everyone else."""
+    cache_key = f"ical-feed-gz:{key}"
     cached = cache.get(cache_key)
     if cached and cached[0] == etag:
-        body = zlib.decompress(cached[1])
-    else:
-        del cached  # another version's body: not kept while this one renders
-        first, last = feed_window(now)
-        body = render(bookings(), window=(timezone.localdate(first), timezone.localdate(last)))
-        cache.set(cache_key, (etag, zlib.compress(body, 1)), RENDERED_KEPT)
-    _kept_here.put(key, etag, body)
+        return cached[1]
+    del cached  # another version's body: not kept while this one renders
+    first, last = feed_window(now)
+    body = _gzipped(render(bookings(), window=(timezone.localdate(first), timezone.localdate(last))))
+    cache.set(cache_key, (etag, body), RENDERED_KEPT)
     return body
 
 
@@ -208,9 +176,15 @@ def _feed_response(request, *, key, name, time_zone, bookings, render, now, priv
     etag, last_modified = _current(key, (name, time_zone), bookings, now)
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if response is None:
-        response = HttpResponse(_body(key, etag, render, bookings, now), content_type="text/calendar; charset=utf-8")
+        body = _body(key, etag, render, bookings, now)
+        gzipped = ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        response = HttpResponse(body if gzipped else zlib.decompress(body, GZIP),
+                                content_type="text/calendar; charset=utf-8")
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
         response["Content-Disposition"] = 'inline; filename="calendar.ics"'
         response["Content-Language"] = translation.get_language()
+    patch_vary_headers(response, ["Accept-Encoding"])
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
     if private:
@@ -233,8 +207,8 @@ def resource_feed(request, pk):
     return _feed_response(
         request, key=f"resource:{resource.pk}", name=name, time_zone=centre.time_zone,
         bookings=lambda: occupancy_bookings(resource, now=now), now=now, private=False,
-        render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=centre.time_zone,
-                                                 window=window, public=True, stamp=now),
+        render=lambda bookings, window: feed_ics_parts(bookings, name=name, time_zone=centre.time_zone,
+                                                       window=window, public=True, stamp=now),
     )
 
 
@@ -250,8 +224,8 @@ def centre_public_feed(request, pk):
     return _feed_response(
         request, key=f"centre-public:{centre.pk}", name=name, time_zone=centre.time_zone,
         bookings=lambda: public_event_bookings(centre, now=now), now=now, private=False,
-        render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=centre.time_zone,
-                                                 window=window, public=True, organisers=True, stamp=now),
+        render=lambda bookings, window: feed_ics_parts(bookings, name=name, time_zone=centre.time_zone,
+                                                       window=window, public=True, organisers=True, stamp=now),
     )
 
 
@@ -290,6 +264,6 @@ def token_feed(request, token):
         return _feed_response(
             request, key=f"token:{feed.pk}", name=name, time_zone=time_zone,
             bookings=lambda: feed_bookings(feed, now=now), now=now, private=True,
-            render=lambda bookings, window: feed_ics(bookings, name=name, time_zone=time_zone,
-                                                     window=window, stamp=now),
+            render=lambda bookings, window: feed_ics_parts(bookings, name=name, time_zone=time_zone,
+                                                           window=window, stamp=now),
         )

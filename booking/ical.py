@@ -249,7 +249,12 @@ def _event_text(values, moments) -> bytes:
     return b"\r\n".join(lines)
 
 
-def feed_ics(bookings, *, name, time_zone, window=None, public=False, organisers=False, stamp=None) -> bytes:
+def feed_ics(bookings, **options) -> bytes:
+    """`feed_ics_parts` as one document."""
+    return b"".join(feed_ics_parts(bookings, **options))
+
+
+def feed_ics_parts(bookings, *, name, time_zone, window=None, public=False, organisers=False, stamp=None) -> list:
     """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly, as bytes.
 
     `window` is the feed's (first, last) date, which its VTIMEZONEs cover. `public=True` is the occupancy view:
@@ -259,7 +264,8 @@ def feed_ics(bookings, *, name, time_zone, window=None, public=False, organisers
 
     The events are written as text one by one, the same bytes `icalendar` writes for them (tests compare), and only
     the calendar's head and VTIMEZONEs are built with `icalendar`: 5 000 `Event`s of `icalendar` took seconds and a
-    worker's memory grew by 70 MiB while it held them. `bookings` is read with `iterator()`, not kept.
+    worker's memory grew by 70 MiB while it held them. `bookings` is read with `iterator()`, not kept. Returned in
+    three parts (the head, the events, the end) that a caller can compress without joining them first.
     """
     stamp = stamp or timezone.now()
     moments = _Moments()
@@ -292,7 +298,7 @@ def feed_ics(bookings, *, name, time_zone, window=None, public=False, organisers
         for tzid in sorted({tzid for tzid in moments.zones.values() if tzid}):
             head.add_component(Timezone.from_tzid(tzid, first_date=first, last_date=last))
     end = b"END:VCALENDAR\r\n"
-    return b"".join([head.to_ical()[:-len(end)], events.getbuffer(), end])
+    return [head.to_ical()[:-len(end)], events.getbuffer(), end]
 
 
 def _scheduling_event(booking, *, cancel, stamp=None) -> Event:

@@ -1,4 +1,5 @@
 """The calendar feeds over HTTP: what each shows, to whom, and how they behave towards polling calendar apps."""
+import gzip
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -301,6 +302,23 @@ def test_feed_shrinking_is_not_mistaken_for_unchanged(client, member, room, orga
 
     assert second.status_code == 200
     assert set(events_of(second.content)) == {uid(stays)}
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_calendar_gzipped(client, feed_cache, member, room, organisation,
+                                                                   open_day):
+    factories.make_booking(actor=member, resource=room, organisation=organisation, day=open_day, hour=10,
+                           title=POLISH_TITLE, purpose=POLISH_PURPOSE)
+    url = organisation_feed(member, organisation)
+    plain = fetch(client, url)
+    for _rendered_then_kept in range(2):
+        packed = fetch(client, url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert packed["ETag"] == plain["ETag"]
+        assert "Accept-Encoding" in packed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert not plain.has_header("Content-Encoding")
+    assert fetch(client, url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304
 
 
 def test_head_request(client, room):
