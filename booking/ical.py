@@ -270,7 +270,7 @@ def feed_ics_parts(bookings, *, name, time_zone, window=None, public=False, orga
     stamp = stamp or timezone.now()
     moments = _Moments()
     events = io.BytesIO()  # one growing buffer: thousands of small bytes objects would stay on the heap
-    rows = bookings.iterator(chunk_size=500) if hasattr(bookings, "iterator") else bookings
+    rows = bookings.iterator(chunk_size=100) if hasattr(bookings, "iterator") else bookings
     for booking in rows:
         if not renderable(booking):
             logger.warning("Booking %s (%s to %s) is outside the service's calendar; left out of the feed %r",
