@@ -172,7 +172,7 @@ def feed_version(bookings):
 # resources, centres and their staff, organisations, memberships, people (their names, language, whether active).
 # Any statement that writes to one of them gives every feed a new generation, a random token kept in the cache.
 # A feed that has verified its version under the current generation need not read it again (api/feeds.py).
-# Coarse on purpose: one counter, so no write can miss the feed it touches; a write costs every feed one
+# Coarse on purpose: one generation for all feeds, so no write can miss a feed it touches; a write costs every feed one
 # recomputed version (one grouped query), never a rendering.
 GENERATION_KEY = "feed-generation"
 _WRITES = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:booking|ngo)_', re.IGNORECASE)

@@ -255,7 +255,7 @@ def feed_ics(bookings, **options) -> bytes:
 
 
 def feed_ics_parts(bookings, *, name, time_zone, window=None, public=False, organisers=False, stamp=None) -> list:
-    """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly, as bytes.
+    """A subscribable calendar (METHOD:PUBLISH) of `bookings`, suggesting clients refresh it hourly.
 
     `window` is the feed's (first, last) date, which its VTIMEZONEs cover. `public=True` is the occupancy view:
     titles only of public bookings, no description, people or links; with `organisers=True` (the public events
@@ -264,8 +264,8 @@ def feed_ics_parts(bookings, *, name, time_zone, window=None, public=False, orga
 
     The events are written as text one by one, the same bytes `icalendar` writes for them (tests compare), and only
     the calendar's head and VTIMEZONEs are built with `icalendar`: 5 000 `Event`s of `icalendar` took seconds and a
-    worker's memory grew by 70 MiB while it held them. `bookings` is read with `iterator()`, not kept. Returned in
-    three parts (the head, the events, the end) that a caller can compress without joining them first.
+    worker's memory grew by 70 MiB while it held them. `bookings` is read with `iterator()`, not kept. Returned as
+    three buffers (the head, the events, the end) that a caller can compress without joining them first.
     """
     stamp = stamp or timezone.now()
     moments = _Moments()
