@@ -1,10 +1,15 @@
 """Calendar feeds: secret tokens (the raw token is shown once; only its SHA-256 is stored) and what each feed shows."""
 import hashlib
+import logging
+import re
 import secrets
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
@@ -15,6 +20,8 @@ from django.utils.translation import gettext as _
 from .exceptions import RuleViolation
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, Consultant, FeedToken, Resource
 from .selectors import is_centre_staff, is_member, published_bookings, visible_bookings
+
+logger = logging.getLogger(__name__)
 
 FEED_PAST = timedelta(days=90)
 FEED_FUTURE = relativedelta(years=2)
@@ -86,13 +93,18 @@ def feed_window(now):
     return now - FEED_PAST, now + FEED_FUTURE
 
 
+# Columns no event shows, left out of a feed's query: a feed reads thousands of rows.
+NOT_SHOWN = ("override_reason", "decision_reason", "cancellation_reason", "created_at", "created_by__password",
+             "created_by__last_login", "created_by__date_joined", "created_by__awaiting_confirmation_since")
+
+
 def in_feed(bookings, *, now):
     """The bookings a feed carries: active ones in the window, and those cancelled in the last 30 days
     (as CANCELLED, so subscribed calendars drop them). Rejected requests never show."""
     first, last = feed_window(now)
     return bookings.filter(start__lt=last, end__gt=first).filter(
         Q(status__in=ACTIVE_STATUSES) | Q(status=BookingStatus.CANCELLED, updated_at__gte=now - CANCELLED_SHOWN_FOR)
-    ).select_related("resource__centre", "organisation", "created_by").order_by("start", "pk")
+    ).select_related("resource__centre", "organisation", "created_by").defer(*NOT_SHOWN).order_by("start", "pk")
 
 
 def public_occupancy_resources():
@@ -153,3 +165,55 @@ def feed_version(bookings):
     return list(bookings.order_by(*SHOWN_ALONGSIDE).values_list(*SHOWN_ALONGSIDE).annotate(
         count=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
     ))
+
+
+# --- the feeds' generation ------------------------------------------------------------------------------------
+# Everything a feed shows or depends on lives in the tables of the `booking` and `ngo` apps: bookings and series,
+# resources, centres and their staff, organisations, memberships, people (their names, language, whether active).
+# Any statement that writes to one of them gives every feed a new generation, a random token kept in the cache.
+# A feed that has verified its version under the current generation need not read it again (api/feeds.py).
+# Coarse on purpose: one generation for all feeds, so no write can miss a feed it touches; a write costs every feed one
+# recomputed version (one grouped query), never a rendering.
+GENERATION_KEY = "feed-generation"
+_WRITES = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:booking|ngo)_', re.IGNORECASE)
+
+
+def feed_generation_shared() -> bool:
+    """Whether the generation can be trusted: only in a cache every process shares. A process's own memory would
+    not hear of another's writes (another gunicorn worker, a Celery task)."""
+    return not isinstance(caches["default"], (LocMemCache, DummyCache))
+
+
+def new_feed_generation():
+    """A new generation. Never fails a write: without it, feeds show the change within VERIFIED_FOR (api/feeds.py)."""
+    try:
+        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    except Exception:
+        logger.warning("feed cache unavailable, the feeds' generation was not renewed", exc_info=True)
+
+
+def first_feed_generation():
+    """The generation, starting one if the cache holds none (emptied, or evicted)."""
+    cache.add(GENERATION_KEY, secrets.token_hex(8), None)
+    return cache.get(GENERATION_KEY)
+
+
+def watch_feed_writes(execute, sql, params, many, context):
+    """A database execute wrapper (installed on every connection by `BookingConfig.ready`): a write to the tables
+    feeds show starts a new generation at once and again when its transaction commits. The second closes the race
+    of a reader that took the first generation but read the rows before the commit; the first keeps a reader in
+    the same transaction (and a test, which never commits) from trusting an old version."""
+    result = execute(sql, params, many, context)
+    if _WRITES.match(sql):
+        new_feed_generation()
+        connection = context["connection"]
+        if connection.in_atomic_block and not any(
+                callback is new_feed_generation for _savepoints, callback, _robust in connection.run_on_commit):
+            connection.on_commit(new_feed_generation)
+    return result
+
+
+def watch_connection(sender, connection, **kwargs):
+    """`connection_created` receiver: every database connection watches its writes for the feeds."""
+    if watch_feed_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch_feed_writes)

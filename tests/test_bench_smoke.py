@@ -93,6 +93,7 @@ def test_feed_against_icalendar_alone(tiny, live_server, capsys):
     assert list(printed) == ["feed.http.median", "feed.http.p95", "feed.http.warm.median",
                              "feed.http.not_modified.median", "feed.public.http.median", "feed.public.http.p95",
                              "feed.public.http.warm.median", "feed.public.http.not_modified.median",
+                             "feed.inprocess.warm.median", "feed.inprocess.not_modified.median",
                              "feed.icalendar_alone.median", "feed.http_over_icalendar"]
     assert not Resource.objects.filter(name=feed.PUBLIC_ROOM).exists()  # the benchmark leaves no trace
 

@@ -4,10 +4,10 @@ from datetime import date, datetime, time, timedelta
 import icalendar
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from ical.calendar_stream import IcsCalendarStream
 
-from booking.ical import feed_calendar, invitation
+from booking.ical import booking_event, bookings_calendar, feed_ics, invitation, occupied_title
 from booking.models import BookingStatus, Resource
 from booking.services import approve_booking, cancel_booking
 from tests.factories import WARSAW, at, make_booking, make_resource
@@ -63,7 +63,7 @@ def next_dst_change(after: date) -> date:
 
 def render(bookings, **options):
     with translation.override("en"):
-        return feed_calendar(bookings, name="Kalendarz Centrum", time_zone="Europe/Warsaw", **options).to_ical()
+        return feed_ics(bookings, name="Kalendarz Centrum", time_zone="Europe/Warsaw", **options)
 
 
 @pytest.fixture
@@ -248,3 +248,58 @@ def test_invitation_requests_and_cancels_the_same_event(member, room, organisati
     assert requested.organizer.uri == "mailto:centrum@example.org"
     assert [attendee.uri for attendee in requested.attendees] == ["mailto:jan@example.org"]
     assert booking.status == BookingStatus.CANCELLED
+
+
+def icalendar_feed(bookings, *, public=False, organisers=False, stamp, window):
+    """The feed as `icalendar` builds it, from its `Event`s: how feeds were rendered before `feed_ics`."""
+    events = []
+    for booking in bookings:
+        if not public:
+            events.append(booking_event(booking, stamp=stamp))
+            continue
+        event = booking_event(booking, title=booking.title if booking.public else occupied_title(booking),
+                              stamp=stamp, details=False)
+        if organisers and booking.public:
+            event.add("DESCRIPTION", f"Organisation: {booking.organisation.name}")
+        events.append(event)
+    calendar = bookings_calendar(events, name="Kalendarz Centrum", window=window)
+    calendar.add("X-WR-TIMEZONE", "Europe/Warsaw")
+    calendar.refresh_interval = timedelta(hours=1)
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(timedelta(hours=1)))
+    return calendar.to_ical()
+
+
+@pytest.mark.parametrize("view", ["members", "occupancy", "public events"])
+def test_a_feed_is_byte_for_byte_what_icalendar_writes(view, member, staff_user, centre, room, organisation,
+                                                      dst_sunday):
+    """`feed_ics` writes events as text; `icalendar` reads them back, and would have written the same bytes."""
+    friday, monday = dst_sunday - timedelta(days=2), dst_sunday + timedelta(days=1)
+    locker = make_resource(centre, kind=Resource.Kind.LOCKER, name="Szafka 7")
+    hostel = make_resource(centre, kind=Resource.Kind.ACCOMMODATION, name="Pokój 3", units=4,
+                           requires_approval=False)
+    override = {"override_reason": "Test"}
+    bookings = [
+        make_booking(actor=staff_user, resource=room, organisation=organisation, day=friday, hour=10,
+                     title=POLISH_TITLE, purpose=POLISH_PURPOSE, public=True, **override),
+        make_booking(actor=staff_user, resource=room, organisation=organisation, day=monday, hour=9,
+                     title="Zebranie; budżet, plan \\ rok 2027 ^ " + "x" * 60, purpose="a\\" * 40, **override),
+        make_booking(actor=staff_user, resource=locker, organisation=organisation, start=at(friday, 0),
+                     end=at(monday, 0), title="Szafka na materiały", **override),
+        make_booking(actor=staff_user, resource=hostel, organisation=organisation, start=at(friday, 15),
+                     end=at(monday, 10), title="Nocleg trenerów", quantity=3, public=True, **override),
+    ]
+    cancel_booking(booking=bookings[1], actor=staff_user, reason="Test")
+    for booking in bookings:
+        booking.refresh_from_db()
+    public, organisers = view != "members", view == "public events"
+    stamp = timezone.now()
+    window = (dst_sunday - timedelta(days=90), dst_sunday + timedelta(days=700))
+
+    with translation.override("en"):
+        written = feed_ics(bookings, name="Kalendarz Centrum", time_zone="Europe/Warsaw", window=window,
+                           public=public, organisers=organisers, stamp=stamp)
+        built = icalendar_feed(bookings, public=public, organisers=organisers, stamp=stamp, window=window)
+
+    assert written == built
+    assert len(events_of(written)) == 4

@@ -86,7 +86,7 @@ def test_with_redis_up_the_cache_counts_token_logins(redis_url, settings, member
     lambda client, room: client.post(f"{API}/auth/token/", {"username": "jan", "password": "jan"}),
     lambda client, room: client.get(f"/feeds/resource/{room.pk}.ics"),
 ], ids=["centres", "resource", "token-login", "feed"])
-def test_with_redis_down_anonymous_calls_and_the_token_login_still_answer(redis_down, call, room, member, caplog):
+def test_with_redis_down_anonymous_calls_and_the_token_login_still_answer(room, member, redis_down, call, caplog):
     with caplog.at_level(logging.WARNING):
         response, elapsed = timed(lambda: call(APIClient(), room))
 
@@ -96,7 +96,7 @@ def test_with_redis_down_anonymous_calls_and_the_token_login_still_answer(redis_
     assert warning.levelno == logging.WARNING and "Redis cache unavailable" in warning.getMessage()
 
 
-def test_with_redis_down_a_visitor_waits_on_it_once_not_on_every_call(redis_down, room):
+def test_with_redis_down_a_visitor_waits_on_it_once_not_on_every_call(room, redis_down):
     client = APIClient()
     client.get(f"{API}/centres/")  # the first call finds Redis away and waits for it once
     _, elapsed = timed(lambda: [client.get(f"{API}/resources/{room.pk}/") for _ in range(5)])

@@ -11,7 +11,7 @@ from django.utils import translation
 from ical.calendar_stream import IcsCalendarStream
 
 from booking.exceptions import BookingConflict, RuleViolation
-from booking.ical import feed_calendar
+from booking.ical import feed_ics
 from booking.models import Booking, BookingEvent, BookingSeries, BookingStatus, Closure
 from booking.series import (
     Mode,
@@ -439,7 +439,7 @@ def test_feeds_show_each_meeting_as_its_own_event(member, room, organisation):
                                    hour=17, rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=4", now=NOW).series
     cancel_series(series=series, actor=member, from_date=date(2027, 3, 30), now=NOW)
     with translation.override("en"):
-        ics = feed_calendar(series.bookings.order_by("start"), name="Klub", time_zone="Europe/Warsaw").to_ical()
+        ics = feed_ics(series.bookings.order_by("start"), name="Klub", time_zone="Europe/Warsaw")
     strict = IcsCalendarStream.calendar_from_ics(ics.decode("utf-8"))
     events = sorted(strict.events, key=lambda event: event.dtstart)
     assert len({event.uid for event in events}) == 4
