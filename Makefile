@@ -22,7 +22,9 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite on SQLite, then again on PostgreSQL. Without PostgreSQL the second pass is skipped
-# with a message, unless REQUIRE_SERVICES=1 (CI), where it fails.
+# with a message, unless REQUIRE_SERVICES=1 (CI), where it fails. The browser tests (tests/browser, six minutes
+# of Chromium) run once, in the SQLite pass that every machine runs: the pages they drive ask the database
+# nothing that the PostgreSQL pass does not already check through Django's test client.
 test: test-sqlite test-postgres
 
 test-sqlite test-postgres: export FAST_PASSWORD_HASHING = 1
@@ -32,7 +34,7 @@ test-sqlite: install
 
 test-postgres: install
 	@if $(PY) -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)'.replace('/booking', '/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_ARGS); \
+		DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_ARGS) --ignore=tests/browser; \
 	elif [ "$$REQUIRE_SERVICES" = "1" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is unreachable and REQUIRE_SERVICES=1"; exit 1; \
 	else \
